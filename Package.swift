@@ -1,0 +1,43 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+  name: "vaelab",
+  platforms: [.macOS(.v15)],
+  products: [
+    .executable(name: "vaelab", targets: ["vaelab"])
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+  ],
+  targets: [
+    // GNU readline and history (Debian: libreadline-dev), plus the SIGINT helper the prompt needs.
+    .systemLibrary(name: "CReadline", path: "Sources/CReadline"),
+    // Pure math: seeded RNG, normal sampling, Gaussian KL, summary statistics. No I/O.
+    .target(
+      name: "Probability",
+      dependencies: [.product(name: "RealModule", package: "swift-numerics")]
+    ),
+    // The shell engine: command specs, parsing, session state, rendering, transcripts.
+    // Takes a line, returns output; knows nothing of readline.
+    .target(name: "Lab", dependencies: ["Probability"]),
+    // The thin executable: terminal front end and command-line modes.
+    .executableTarget(
+      name: "vaelab",
+      dependencies: [
+        "Lab", "CReadline",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+    .testTarget(
+      name: "ProbabilityTests",
+      dependencies: [
+        "Probability", .product(name: "RealModule", package: "swift-numerics"),
+      ]
+    ),
+    .testTarget(name: "LabTests", dependencies: ["Lab"]),
+    // End-to-end tests of the built binary (pipes, -c, run, check, and a pseudo-terminal).
+    .testTarget(name: "EndToEndTests", dependencies: ["vaelab"]),
+  ]
+)

@@ -1,0 +1,167 @@
+/// A parsed argument value.
+public enum Value: Equatable, Sendable {
+  case real(Double)
+  /// A scalar (`isVector == false`, one element) or a vector typed as `[...]`.
+  case reals([Double], isVector: Bool)
+  case integer(Int)
+  case text(String)
+}
+
+/// The validated arguments of one command, defaults filled in.
+public struct Arguments: Sendable {
+  var values: [String: Value]
+  /// Names the user typed, as opposed to defaults.
+  var given: Set<String>
+
+  public func isGiven(_ name: String) -> Bool { given.contains(name) }
+
+  public func real(_ name: String) -> Double? {
+    if case .real(let value)? = values[name] { return value }
+    return nil
+  }
+
+  public func reals(_ name: String) -> (values: [Double], isVector: Bool)? {
+    if case .reals(let values, let isVector)? = values[name] { return (values, isVector) }
+    return nil
+  }
+
+  public func integer(_ name: String) -> Int? {
+    if case .integer(let value)? = values[name] { return value }
+    return nil
+  }
+
+  public func text(_ name: String) -> String? {
+    if case .text(let value)? = values[name] { return value }
+    return nil
+  }
+
+  /// For arguments the spec gives a default: absence is a bug in the spec, reported, not a crash.
+  func required<T>(_ name: String, _ accessor: (String) -> T?) throws(LabError) -> T {
+    guard let value = accessor(name) else { throw LabError("internal error: argument '\(name)' has no value") }
+    return value
+  }
+}
+
+/// Binds a command's words to its spec: positionals in order, `name=value`
+/// anywhere, each value parsed and checked against its kind.
+enum ArgumentBinder {
+  static func bind(_ words: [Token], to spec: CommandSpec, commandPath: String) throws(LabError) -> Arguments {
+    var values: [String: Value] = [:]
+    var given: Set<String> = []
+    let positionals = spec.positionalArguments
+    var nextPositional = 0
+    for word in words {
+      let argument: ArgumentSpec
+      let text: String
+      if let (name, value) = splitNamed(word.text) {
+        guard let named = spec.argument(named: name) else {
+          let names = spec.arguments.map(\.name)
+          var message = "\(commandPath) has no argument '\(name)'"
+          if let suggestion = Suggestions.closest(to: name, in: names) { message += "; did you mean '\(suggestion)'?" }
+          message += names.isEmpty ? " (it takes no arguments)" : " (arguments: \(names.joined(separator: ", ")))"
+          throw LabError(message)
+        }
+        argument = named
+        text = value
+      } else {
+        while nextPositional < positionals.count && given.contains(positionals[nextPositional].name) {
+          nextPositional += 1
+        }
+        guard nextPositional < positionals.count else {
+          let expected = positionals.map { $0.name.uppercased() }.joined(separator: " ")
+          throw LabError(
+            "\(commandPath) takes \(positionals.isEmpty ? "no" : "at most \(positionals.count)") positional argument\(positionals.count == 1 ? "" : "s")\(expected.isEmpty ? "" : " (\(expected))"); unexpected '\(word.text)'"
+          )
+        }
+        argument = positionals[nextPositional]
+        text = word.text
+      }
+      guard !given.contains(argument.name) else { throw LabError("\(argument.name) is given twice") }
+      values[argument.name] = try parse(text, as: argument)
+      given.insert(argument.name)
+    }
+    for argument in spec.arguments where !given.contains(argument.name) {
+      if let defaultValue = argument.defaultValue {
+        values[argument.name] = try parse(defaultValue, as: argument)
+      } else if argument.isRequired {
+        throw LabError("\(commandPath) needs \(argument.name): \(argument.help) (usage: \(spec.usage()))")
+      }
+    }
+    return Arguments(values: values, given: given)
+  }
+
+  /// `name=value` when the text before the first `=` is an identifier.
+  static func splitNamed(_ text: String) -> (String, String)? {
+    guard let equals = text.firstIndex(of: "=") else { return nil }
+    let name = text[..<equals]
+    guard let first = name.first, first.isLetter || first == "_",
+      name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" })
+    else { return nil }
+    return (String(name), String(text[text.index(after: equals)...]))
+  }
+
+  static func parse(_ text: String, as argument: ArgumentSpec) throws(LabError) -> Value {
+    let name = argument.name
+    switch argument.kind {
+    case .real(let domain):
+      return .real(try parseReal(text, name: name, domain: domain))
+    case .reals(let domain):
+      let trimmed = text.trimmingBlanks
+      guard trimmed.hasPrefix("[") else {
+        return .reals([try parseReal(trimmed, name: name, domain: domain)], isVector: false)
+      }
+      guard trimmed.hasSuffix("]"), trimmed.count >= 2 else {
+        throw LabError("\(name): a vector must end with ']', got '\(text)'")
+      }
+      let inside = trimmed.dropFirst().dropLast()
+      let elements = inside.split(whereSeparator: { $0 == "," || $0.isWhitespace })
+      guard !elements.isEmpty else { throw LabError("\(name): the vector is empty; write e.g. [0, 1]") }
+      guard !inside.contains(",,"), !inside.trimmingBlanks.hasPrefix(","), !inside.trimmingBlanks.hasSuffix(",") else {
+        throw LabError("\(name): empty element in vector '\(text)'")
+      }
+      var vector: [Double] = []
+      for (index, element) in elements.enumerated() {
+        vector.append(try parseReal(String(element), name: "\(name)[\(index)]", domain: domain))
+      }
+      return .reals(vector, isVector: true)
+    case .integer(let range):
+      // Accept 1e6 and 1000000 alike, but only whole numbers.
+      guard let real = Double(text.trimmingBlanks), real.isFinite, real == real.rounded(),
+        abs(real) < 9.0e18
+      else {
+        throw LabError("\(name) must be \(argument.kind.allowed), got '\(text)'")
+      }
+      let integer = Int(real)
+      guard range.contains(integer) else {
+        throw LabError("\(name) must be \(argument.kind.allowed), got \(text)")
+      }
+      return .integer(integer)
+    case .choice(let options):
+      guard options.contains(text) else {
+        var message = "\(name) must be \(argument.kind.allowed), got '\(text)'"
+        if let suggestion = Suggestions.closest(to: text, in: options) { message += "; did you mean '\(suggestion)'?" }
+        throw LabError(message)
+      }
+      return .text(text)
+    case .path, .commandName:
+      guard !text.isEmpty else { throw LabError("\(name) must be \(argument.kind.allowed), got nothing") }
+      return .text(text)
+    }
+  }
+
+  static func parseReal(_ text: String, name: String, domain: RealDomain) throws(LabError) -> Double {
+    let trimmed = text.trimmingBlanks
+    guard let value = Double(trimmed), !trimmed.lowercased().hasPrefix("0x"), !trimmed.contains("_") else {
+      throw LabError("\(name) must be a number, got '\(text)'")
+    }
+    guard value.isFinite else { throw LabError("\(name) must be a finite number, got '\(text)'") }
+    guard domain.contains(value) else { throw LabError("\(name) must be \(domain), got \(trimmed)") }
+    return value
+  }
+}
+
+extension StringProtocol {
+  var trimmingBlanks: String {
+    String(drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
+  }
+}

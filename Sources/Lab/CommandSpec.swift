@@ -1,0 +1,146 @@
+/// The declarative description of one shell command. A spec drives parsing,
+/// validation, `help`, tab completion and the JSON keys; adding a command is
+/// adding one spec and one function.
+public struct CommandSpec: Sendable {
+  public typealias Action = @Sendable (inout Session, Arguments) throws(LabError) -> Output
+
+  public let name: String
+  public let aliases: [String]
+  /// One line, shown by `help`.
+  public let summary: String
+  /// A paragraph for `help NAME`: the math, or what to notice.
+  public let discussion: String
+  public let arguments: [ArgumentSpec]
+  public let examples: [String]
+  /// Commands like `vae step` have subcommands; a spec with subcommands has no action.
+  public let subcommands: [CommandSpec]
+  /// Whether `save` records the command in the notebook (not `save` or `quit` themselves).
+  public let isRecorded: Bool
+  public let action: Action?
+
+  public init(
+    name: String, aliases: [String] = [], summary: String, discussion: String = "",
+    arguments: [ArgumentSpec] = [], examples: [String] = [], subcommands: [CommandSpec] = [],
+    isRecorded: Bool = true, action: Action?
+  ) {
+    self.name = name
+    self.aliases = aliases
+    self.summary = summary
+    self.discussion = discussion
+    self.arguments = arguments
+    self.examples = examples
+    self.subcommands = subcommands
+    self.isRecorded = isRecorded
+    self.action = action
+  }
+
+  public var positionalArguments: [ArgumentSpec] { arguments.filter(\.isPositional) }
+
+  public func argument(named name: String) -> ArgumentSpec? {
+    arguments.first { $0.name == name }
+  }
+
+  public func subcommand(named name: String) -> CommandSpec? {
+    subcommands.first { $0.name == name || $0.aliases.contains(name) }
+  }
+
+  /// `kl [MU] [SIGMA] [logvar=..] ...`: positionals in capitals, the rest as key=value.
+  public func usage(prefix: String = "") -> String {
+    let words = arguments.map { argument -> String in
+      let word = argument.isPositional ? argument.name.uppercased() : "\(argument.name)=\(argument.kind.placeholder)"
+      return argument.isRequired ? word : "[\(word)]"
+    }
+    return ([prefix + name] + words).joined(separator: " ")
+  }
+}
+
+/// One argument of a command: positional (also accepted as `name=value`) or named.
+public struct ArgumentSpec: Sendable {
+  public let name: String
+  public let kind: ValueKind
+  /// The default, written as a user would type it; parsed like user input.
+  public let defaultValue: String?
+  public let isPositional: Bool
+  public let isRequired: Bool
+  public let help: String
+
+  public init(
+    _ name: String, _ kind: ValueKind, default defaultValue: String? = nil,
+    positional: Bool = false, required: Bool = false, help: String
+  ) {
+    self.name = name
+    self.kind = kind
+    self.defaultValue = defaultValue
+    self.isPositional = positional
+    self.isRequired = required
+    self.help = help
+  }
+}
+
+/// What an argument accepts; each kind knows how to parse, validate and describe itself.
+public enum ValueKind: Sendable {
+  /// One real number in a domain.
+  case real(RealDomain)
+  /// A real number or a vector `[a, b, ...]` of them, each in the domain.
+  case reals(RealDomain)
+  case integer(ClosedRange<Int>)
+  case choice([String])
+  case path
+  case commandName
+
+  /// How `usage` shows the value of a named argument.
+  var placeholder: String {
+    switch self {
+    case .real: "X"
+    case .reals: "X|[X,..]"
+    case .integer: "N"
+    case .choice(let options): options.joined(separator: "|")
+    case .path: "PATH"
+    case .commandName: "COMMAND"
+    }
+  }
+
+  /// What is allowed, for `help` and error messages.
+  var allowed: String {
+    switch self {
+    case .real(let domain): "a number \(domain)"
+    case .reals(let domain): "a number \(domain) or a vector [a, b, ...] of them"
+    case .integer(let range): "an integer from \(range.lowerBound) to \(range.upperBound)"
+    case .choice(let options): "one of " + options.joined(separator: ", ")
+    case .path: "a file path"
+    case .commandName: "a command name"
+    }
+  }
+}
+
+/// An interval of the real line, open or closed at each end; values must also be finite.
+public struct RealDomain: Sendable, CustomStringConvertible {
+  public var lower: Double?
+  public var lowerIsInclusive: Bool
+  public var upper: Double?
+  public var upperIsInclusive: Bool
+
+  public static let finite = RealDomain(lower: nil, lowerIsInclusive: false, upper: nil, upperIsInclusive: false)
+  public static let positive = RealDomain(lower: 0, lowerIsInclusive: false, upper: nil, upperIsInclusive: false)
+
+  public static func closed(_ lower: Double, _ upper: Double) -> RealDomain {
+    RealDomain(lower: lower, lowerIsInclusive: true, upper: upper, upperIsInclusive: true)
+  }
+
+  public func contains(_ value: Double) -> Bool {
+    guard value.isFinite else { return false }
+    if let lower, lowerIsInclusive ? value < lower : value <= lower { return false }
+    if let upper, upperIsInclusive ? value > upper : value >= upper { return false }
+    return true
+  }
+
+  public var description: String {
+    switch (lower, upper) {
+    case (nil, nil): "(any finite value)"
+    case (let lower?, nil): "\(lowerIsInclusive ? ">=" : ">") \(NumberFormat.shortest(lower))"
+    case (nil, let upper?): "\(upperIsInclusive ? "<=" : "<") \(NumberFormat.shortest(upper))"
+    case (let lower?, let upper?):
+      "from \(NumberFormat.shortest(lower)) to \(NumberFormat.shortest(upper))"
+    }
+  }
+}

@@ -1,0 +1,150 @@
+import Probability
+
+/// `sample`: reparameterised draws z = mu + sigma * eps, their moments against
+/// (mu, sigma), and a histogram of z with the N(mu, sigma^2) density over it.
+enum SampleCommand {
+  /// Largest n times dimensions: about five seconds of sampling, in constant memory.
+  static let maximumDraws = 1_000_000_000
+
+  static let spec = CommandSpec(
+    name: "sample",
+    summary: "reparameterised samples z = mu + sigma * eps, their moments and histogram",
+    discussion: """
+      Draws eps ~ N(0, 1) from vaelab's own seeded generator (the same numbers on
+      every machine) and sets z = mu + sigma * eps (Kingma & Welling 2014, section
+      2.4). The randomness is all in eps, so z is a differentiable function of
+      mu and sigma, and z ~ N(mu, sigma^2): compare the sample mean and standard
+      deviation with mu and sigma, and the histogram with the density (•, the
+      expected count of each bin). Vectors draw from a diagonal Gaussian.
+      The histogram covers mu +- 4 sigma; svg=PATH writes the same figure.
+      """,
+    arguments: [
+      ArgumentSpec("mu", .reals(.finite), default: "0", positional: true, help: "mean"),
+      ArgumentSpec(
+        "sigma", .reals(GaussianArguments.standardDeviationDomain), default: "1", positional: true,
+        help: "standard deviation"),
+      ArgumentSpec("logvar", .reals(GaussianArguments.logVarianceDomain), help: "log variance, instead of sigma"),
+      ArgumentSpec("n", .integer(1...maximumDraws), default: "1000", help: "number of draws"),
+      ArgumentSpec("seed", .integer(0...Int.max), help: "seed for these draws (default: the session's random stream)"),
+      ArgumentSpec("show", .integer(0...1000), default: "5", help: "how many (eps, z) pairs to print"),
+      ArgumentSpec("bins", .integer(1...200), default: "16", help: "histogram bins over mu +- 4 sigma"),
+      ArgumentSpec("svg", .path, help: "also write the histogram as an SVG file"),
+    ],
+    examples: ["sample 2 1", "sample 0 0.5 n=100000 seed=1 show=3", "sample [0, 3] [1, 0.5] n=5000", "sample 2 1 svg=z.svg"],
+    action: run)
+
+  static func run(_ session: inout Session, _ arguments: Arguments) throws(LabError) -> Output {
+    let q = try GaussianArguments.read(arguments, mean: "mu", sigma: "sigma", logvar: "logvar")
+    let count = try arguments.required("n", arguments.integer)
+    let dimension = q.gaussian.dimension
+    guard count <= maximumDraws / dimension else {
+      throw LabError(
+        "n = \(count) draws of \(dimension) dimensions is too much work: n * dimensions must be at most \(maximumDraws)")
+    }
+    let shown = try arguments.required("show", arguments.integer)
+    let bins = try arguments.required("bins", arguments.integer)
+    let seed = arguments.integer("seed")
+    let mean = q.gaussian.mean
+    let standardDeviation = q.gaussian.standardDeviation
+    var generator = session.generator(commandSeed: seed)
+    let summary: Reparameterisation.Summary
+    do {
+      summary = try Reparameterisation.sample(
+        mean: mean, standardDeviation: standardDeviation, count: count, keep: shown, binCount: bins,
+        using: &generator, shouldStop: session.shouldStop)
+    } catch { throw LabError.interrupted }
+    let densities = (0..<dimension).map {
+      NormalDistribution(mean: mean[$0], standardDeviation: standardDeviation[$0])
+    }
+    if let path = arguments.text("svg") {
+      let panels = (0..<dimension).map { d in
+        SVGHistogram.Panel(
+          histogram: summary.histograms[d], density: densities[d],
+          title: "z\(dimension > 1 ? "[\(d)]" : "") = mu + sigma * eps, n = \(count): histogram and N(\(NumberFormat.shortest(mean[d])), \(NumberFormat.shortest(standardDeviation[d]))^2) density"
+        )
+      }
+      try FileIO.writeAtomically(SVGHistogram.render(panels), to: path)
+    }
+    session.keep(generator, drawnWith: seed)
+    let text = self.text(summary, q: q, densities: densities, count: count, svg: arguments.text("svg"), precision: session.precision)
+    return Output(text: text, json: json(summary, q: q, count: count))
+  }
+
+  static func text(
+    _ summary: Reparameterisation.Summary, q: GaussianArguments, densities: [NormalDistribution], count: Int,
+    svg: String?, precision: Int
+  ) -> String {
+    func number(_ value: Double) -> String { NumberFormat.fixed(value, precision) }
+    func numbers(_ values: [Double]) -> String { q.isVector ? NumberFormat.vector(values, precision) : number(values[0]) }
+    let dimension = q.gaussian.dimension
+    var lines: [String] = []
+    lines.append(
+      q.isVector
+        ? "z = mu + sigma * eps, eps ~ N(0, I), for q = N(mu, diag sigma^2) in \(dimension) dimensions; n = \(count)"
+        : "z = mu + sigma * eps, eps ~ N(0, 1), for q = \(q.label); n = \(count)")
+    if !summary.firstDraws.isEmpty {
+      lines.append("first \(summary.firstDraws.count) draw\(summary.firstDraws.count == 1 ? "" : "s"):")
+      var draws = TextTable([("i", .right), ("eps", .right), ("z", .right)])
+      for (index, draw) in summary.firstDraws.enumerated() {
+        draws.append(["\(index + 1)", numbers(draw.epsilon), numbers(draw.z)])
+      }
+      lines.append(draws.rendered)
+    }
+    var columns: [(String, TextTable.Alignment)] = [("mu", .right), ("mean", .right), ("sigma", .right), ("std", .right), ("mean - mu", .right)]
+    if q.isVector { columns.insert(("dim", .right), at: 0) }
+    var moments = TextTable(columns)
+    for d in 0..<dimension {
+      let sample = summary.moments[d]
+      let offset = sample.mean - densities[d].mean
+      let inErrors = sample.standardError > 0 ? offset / sample.standardError : 0
+      moments.append((q.isVector ? ["\(d)"] : []) + [
+        number(densities[d].mean), number(sample.mean), number(densities[d].standardDeviation),
+        number(sample.standardDeviation), "\(NumberFormat.fixed(inErrors, 1)) s.e.",
+      ])
+    }
+    lines.append("sample mean and standard deviation against mu and sigma:")
+    lines.append(moments.rendered)
+    for d in 0..<dimension {
+      let histogram = summary.histograms[d]
+      let expected = (0..<histogram.binCount).map { bin in
+        let (lower, upper) = histogram.edges(of: bin)
+        return Double(count) * densities[d].probability(from: lower, to: upper)
+      }
+      let name = q.isVector ? "z[\(d)]" : "z"
+      lines.append(
+        "histogram of \(name); • = expected count under N(\(NumberFormat.shortest(densities[d].mean)), \(NumberFormat.shortest(densities[d].standardDeviation))^2):"
+      )
+      lines.append(TerminalHistogram.render(histogram, expected: expected, precision: precision))
+      if histogram.below + histogram.above > 0 {
+        lines.append("outside the range: \(histogram.below) below, \(histogram.above) above")
+      }
+    }
+    if let svg { lines.append("wrote \(svg)") }
+    return lines.joined(separator: "\n")
+  }
+
+  static func json(_ summary: Reparameterisation.Summary, q: GaussianArguments, count: Int) -> JSON {
+    .object([
+      ("n", .integer(count)),
+      ("mu", .numbers(q.gaussian.mean)),
+      ("sigma", .numbers(q.gaussian.standardDeviation)),
+      ("mean", .numbers(summary.moments.map(\.mean))),
+      ("std", .numbers(summary.moments.map(\.standardDeviation))),
+      (
+        "samples",
+        .array(summary.firstDraws.map { .object([("eps", .numbers($0.epsilon)), ("z", .numbers($0.z))]) })
+      ),
+      (
+        "histograms",
+        .array(
+          summary.histograms.map { histogram in
+            .object([
+              ("lower", .number(histogram.lower)), ("upper", .number(histogram.upper)),
+              ("counts", .array(histogram.counts.map(JSON.integer))),
+              ("below", .integer(histogram.below)), ("above", .integer(histogram.above)),
+            ])
+          })
+      ),
+    ])
+  }
+}

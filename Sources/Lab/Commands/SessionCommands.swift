@@ -1,0 +1,59 @@
+/// Commands about the session itself: `seed`, `set`, `save`, `quit`.
+enum SessionCommands {
+  static let seed = CommandSpec(
+    name: "seed",
+    summary: "show or set the seed of the session's random stream",
+    discussion: """
+      Commands without their own seed= draw from the session's stream, so a
+      session replays exactly from its seed. Setting a seed restarts the stream.
+      """,
+    arguments: [ArgumentSpec("n", .integer(0...Int.max), positional: true, help: "the new seed")],
+    examples: ["seed", "seed 42"],
+    action: { session, arguments throws(LabError) in
+      if let seed = arguments.integer("n") { session.reseed(UInt64(seed)) }
+      return Output(text: "seed = \(session.seed)", json: .object([("seed", .integer(Int(session.seed)))]))
+    })
+
+  static let set = CommandSpec(
+    name: "set",
+    summary: "show or change settings: output format and printed decimals",
+    arguments: [
+      ArgumentSpec(
+        "format", .choice(OutputFormat.allCases.map(\.rawValue)), help: "print results as text or as JSON objects"),
+      ArgumentSpec("precision", .integer(0...12), help: "decimals of printed numbers (default 3)"),
+    ],
+    examples: ["set", "set format=json", "set precision=6"],
+    action: { session, arguments throws(LabError) in
+      if let format = arguments.text("format").flatMap(OutputFormat.init(rawValue:)) { session.format = format }
+      if let precision = arguments.integer("precision") { session.precision = precision }
+      return Output(
+        text: "format = \(session.format.rawValue), precision = \(session.precision)",
+        json: .object([("format", .string(session.format.rawValue)), ("precision", .integer(session.precision))]))
+    })
+
+  static let save = CommandSpec(
+    name: "save",
+    summary: "save the session so far as a replayable, checkable notebook (Markdown)",
+    discussion: """
+      Writes every command of the session and what it printed, in the lesson
+      format, atomically. 'vaelab run PATH' replays it; 'vaelab check PATH'
+      verifies that it still prints the same.
+      """,
+    arguments: [ArgumentSpec("path", .path, positional: true, required: true, help: "the file to write, e.g. session.md")],
+    examples: ["save session.md"],
+    isRecorded: false,
+    action: { session, arguments throws(LabError) in
+      let path = try arguments.required("path", arguments.text)
+      try FileIO.writeAtomically(Transcript.notebook(session.notebook, seed: session.initialSeed), to: path)
+      let count = session.notebook.count
+      return Output(
+        text: "saved \(count) command\(count == 1 ? "" : "s") to \(path) (replay: vaelab run \(path); verify: vaelab check \(path))",
+        json: .object([("path", .string(path)), ("commands", .integer(count))]))
+    })
+
+  static let quit = CommandSpec(
+    name: "quit", aliases: ["exit"],
+    summary: "leave vaelab (Ctrl-D does the same); history is saved",
+    isRecorded: false,
+    action: { _, _ throws(LabError) in Output(text: "", json: .object([]), endsSession: true) })
+}

@@ -1,0 +1,100 @@
+/// The result of one line: what to print, the error if the command failed, and
+/// whether the user asked to leave.
+public struct Reply: Equatable, Sendable {
+  /// Printed output, without a final newline; empty when there is none.
+  public var output: String
+  public var error: String?
+  public var shouldQuit = false
+
+  /// The lines a transcript records: the output, then `error: ...` if it failed.
+  public var transcriptLines: [String] {
+    var lines = output.isEmpty ? [] : output.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    if let error { lines.append("error: \(error)") }
+    return lines
+  }
+}
+
+/// The shell engine: takes a line, returns what to print. Every front end (the
+/// terminal, pipes, `-c`, scripts, lessons, tests) drives it the same way.
+public struct Engine: Sendable {
+  public private(set) var session: Session
+  public let commands: [CommandSpec]
+
+  public init(session: Session = Session(), commands: [CommandSpec] = CommandRegistry.standard) {
+    self.session = session
+    self.commands = commands
+  }
+
+  /// Runs one statement (no `;`). Blank lines and comments do nothing.
+  public mutating func execute(_ line: String) -> Reply {
+    let reply: Reply
+    var isRecorded = true
+    do {
+      let words = try Tokenizer.tokens(line)
+      guard !words.isEmpty else { return Reply(output: "") }
+      let (spec, path, arguments) = try resolve(words)
+      isRecorded = spec.isRecorded
+      reply = try run(spec, path: path, words: arguments)
+    } catch {
+      reply = Reply(output: "", error: error.message)
+    }
+    session.commandsRun += 1
+    if isRecorded {
+      session.notebook.append(NotebookEntry(input: line.trimmingBlanks, output: reply.transcriptLines))
+    }
+    return reply
+  }
+
+  /// The command (or subcommand) a line names, its full name, and the remaining words.
+  func resolve(_ words: [Token]) throws(LabError) -> (CommandSpec, String, ArraySlice<Token>) {
+    let name = words[0].text
+    guard let command = Self.find(name, in: commands) else {
+      var message = "unknown command '\(name)'"
+      if let suggestion = Suggestions.closest(to: name, in: commands.map(\.name)) {
+        message += "; did you mean '\(suggestion)'?"
+      }
+      throw LabError(message + " (type 'help' for the list)")
+    }
+    guard !command.subcommands.isEmpty else { return (command, command.name, words.dropFirst()) }
+    let names = command.subcommands.map(\.name)
+    guard words.count > 1 else {
+      throw LabError("\(command.name) needs a subcommand: \(names.joined(separator: ", "))")
+    }
+    guard let subcommand = command.subcommand(named: words[1].text) else {
+      var message = "\(command.name) has no subcommand '\(words[1].text)'"
+      if let suggestion = Suggestions.closest(to: words[1].text, in: names) { message += "; did you mean '\(suggestion)'?" }
+      throw LabError(message + " (subcommands: \(names.joined(separator: ", ")))")
+    }
+    return (subcommand, "\(command.name) \(subcommand.name)", words.dropFirst(2))
+  }
+
+  static func find(_ name: String, in commands: [CommandSpec]) -> CommandSpec? {
+    commands.first { $0.name == name || $0.aliases.contains(name) }
+  }
+
+  private mutating func run(_ spec: CommandSpec, path: String, words: ArraySlice<Token>) throws(LabError) -> Reply {
+    // Every command takes format=json|text, unless its spec has its own `format` (as `set` does).
+    var format = session.format
+    var ownWords: [Token] = []
+    let takesFormat = spec.argument(named: Self.formatArgument.name) == nil
+    for word in words {
+      if takesFormat, let (name, value) = ArgumentBinder.splitNamed(word.text), name == Self.formatArgument.name {
+        guard case .text(let chosen) = try ArgumentBinder.parse(value, as: Self.formatArgument),
+          let parsed = OutputFormat(rawValue: chosen)
+        else { continue }
+        format = parsed
+      } else {
+        ownWords.append(word)
+      }
+    }
+    let arguments = try ArgumentBinder.bind(ownWords, to: spec, commandPath: path)
+    guard let action = spec.action else { throw LabError("internal error: \(path) has no action") }
+    let output = try action(&session, arguments)
+    let printed = format == .json ? output.json.serialized : output.text
+    return Reply(output: printed, shouldQuit: output.endsSession)
+  }
+
+  static let formatArgument = ArgumentSpec(
+    "format", .choice(OutputFormat.allCases.map(\.rawValue)),
+    help: "print this result as text or as one JSON object (overrides 'set format')")
+}

@@ -1,0 +1,57 @@
+import Foundation
+
+/// Reading text files and writing them atomically, with errors that name the file.
+public enum FileIO {
+  public static func readText(_ path: String) throws(LabError) -> String {
+    guard let handle = fopen(path, "rb") else {
+      throw LabError("cannot read \(path): \(String(cString: strerror(errno)))")
+    }
+    defer { fclose(handle) }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 65536)
+    while true {
+      let count = fread(&chunk, 1, chunk.count, handle)
+      bytes.append(contentsOf: chunk[0..<count])
+      if count < chunk.count {
+        if ferror(handle) != 0 { throw LabError("cannot read \(path): \(String(cString: strerror(errno)))") }
+        break
+      }
+    }
+    guard let text = String(validating: bytes, as: UTF8.self) else {
+      throw LabError("\(path) is not UTF-8 text")
+    }
+    return text
+  }
+
+  /// Writes `text` to a temporary file beside `path`, flushes it to disk and
+  /// renames it over `path`: a crash or Ctrl-C leaves either the old file or the
+  /// new one, never a half-written file.
+  public static func writeAtomically(_ text: String, to path: String) throws(LabError) {
+    let directory = (path as NSString).deletingLastPathComponent
+    let temporary = (directory.isEmpty ? "" : directory + "/") + ".\((path as NSString).lastPathComponent).\(getpid()).tmp"
+    let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    guard descriptor >= 0 else { throw LabError("cannot write \(path): \(String(cString: strerror(errno)))") }
+    let bytes = Array(text.utf8)
+    var written = 0
+    while written < bytes.count {
+      let result = bytes.withUnsafeBytes { buffer in
+        write(descriptor, buffer.baseAddress.map { $0 + written }, buffer.count - written)
+      }
+      if result < 0 {
+        if errno == EINTR { continue }
+        let reason = String(cString: strerror(errno))
+        close(descriptor)
+        unlink(temporary)
+        throw LabError("cannot write \(path): \(reason)")
+      }
+      written += result
+    }
+    let synced = fsync(descriptor) == 0
+    close(descriptor)
+    guard synced, rename(temporary, path) == 0 else {
+      let reason = String(cString: strerror(errno))
+      unlink(temporary)
+      throw LabError("cannot write \(path): \(reason)")
+    }
+  }
+}

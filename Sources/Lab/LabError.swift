@@ -1,0 +1,13 @@
+/// An error a user can act on: what was wrong and what is allowed.
+/// The shell prints `error: <message>` and carries on with its state intact.
+public struct LabError: Error, Equatable, Sendable, CustomStringConvertible {
+  public let message: String
+
+  public init(_ message: String) {
+    self.message = message
+  }
+
+  public var description: String { message }
+
+  static let interrupted = LabError("interrupted (Ctrl-C); nothing was changed")
+}

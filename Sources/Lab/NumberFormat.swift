@@ -1,0 +1,28 @@
+import Foundation
+
+/// Fixed-decimal formatting, the only way numbers reach the text output.
+public enum NumberFormat {
+  /// `value` with exactly `decimals` decimals, correctly rounded (C's `%.*f`).
+  /// A result that rounds to zero prints without a minus sign: "-0.000" would
+  /// suggest a negative quantity that is not there.
+  public static func fixed(_ value: Double, _ decimals: Int) -> String {
+    if value.isNaN { return "nan" }
+    if value.isInfinite { return value < 0 ? "-inf" : "inf" }
+    let text = String(format: "%.*f", decimals, value)
+    if text.hasPrefix("-") && text.dropFirst().allSatisfy({ $0 == "0" || $0 == "." }) {
+      return String(text.dropFirst())
+    }
+    return text
+  }
+
+  /// The shortest text that reads back as `value` ("0.5", "700", "1e+09").
+  public static func shortest(_ value: Double) -> String {
+    if value == value.rounded(), abs(value) < 1e15 { return String(Int(value)) }
+    return "\(value)"
+  }
+
+  /// A vector as `[a, b, c]` at `decimals` decimals.
+  public static func vector(_ values: [Double], _ decimals: Int) -> String {
+    "[" + values.map { fixed($0, decimals) }.joined(separator: ", ") + "]"
+  }
+}

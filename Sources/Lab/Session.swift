@@ -1,0 +1,72 @@
+import Probability
+
+/// How command results are printed.
+public enum OutputFormat: String, Sendable, CaseIterable {
+  case text, json
+}
+
+/// One command of the session so far and what it printed, for `save`.
+public struct NotebookEntry: Equatable, Sendable {
+  public var input: String
+  /// The printed lines, with an error as a final `error: ...` line.
+  public var output: [String]
+}
+
+/// The state a shell session carries between commands. Commands change it only
+/// when they succeed, so an error or Ctrl-C leaves it as it was.
+public struct Session: Sendable {
+  public private(set) var seed: UInt64
+  /// The seed the session started from, written into a saved notebook.
+  public let initialSeed: UInt64
+  /// The session's generator; commands without `seed=` draw from it and advance it.
+  var generator: Xoshiro256StarStar
+  public var format: OutputFormat = .text
+  /// Decimals of every printed number.
+  public var precision = 3
+  public internal(set) var notebook: [NotebookEntry] = []
+  /// Asked by long computations at safe points; true after Ctrl-C.
+  public let shouldStop: @Sendable () -> Bool
+
+  public init(seed: UInt64 = 0, shouldStop: @escaping @Sendable () -> Bool = { false }) {
+    self.seed = seed
+    self.initialSeed = seed
+    self.generator = Xoshiro256StarStar(seed: seed)
+    self.shouldStop = shouldStop
+  }
+
+  /// Restarts the session's random stream from `seed`.
+  public mutating func reseed(_ seed: UInt64) {
+    self.seed = seed
+    generator = Xoshiro256StarStar(seed: seed)
+  }
+
+  /// A generator for one command: a fresh stream from the command's own `seed=`,
+  /// or a copy of the session's, to be kept with `keep(_:drawnWith:)` on success.
+  func generator(commandSeed: Int?) -> Xoshiro256StarStar {
+    commandSeed.map { Xoshiro256StarStar(seed: UInt64($0)) } ?? generator
+  }
+
+  /// After a command succeeded: the session stream advances past what it drew,
+  /// unless the command used its own seed.
+  mutating func keep(_ used: Xoshiro256StarStar, drawnWith commandSeed: Int?) {
+    if commandSeed == nil { generator = used }
+  }
+
+  /// The number shown in the prompt, `vaelab [3]>`: one more than the commands run.
+  public var promptNumber: Int { commandsRun + 1 }
+  var commandsRun = 0
+}
+
+/// What a command produced, in both forms; the session's format picks one.
+public struct Output: Sendable {
+  public var text: String
+  public var json: JSON
+  /// Set by `quit`: the front end leaves after this command.
+  public var endsSession = false
+
+  public init(text: String, json: JSON, endsSession: Bool = false) {
+    self.text = text
+    self.json = json
+    self.endsSession = endsSession
+  }
+}

@@ -1,0 +1,34 @@
+/// "Did you mean": the candidate nearest to a mistyped word by edit distance,
+/// if it is near enough to be a plausible typo (after swift-argument-parser's
+/// UsageGenerator, which uses the same cut-off idea).
+enum Suggestions {
+  static func closest(to word: String, in candidates: [String]) -> String? {
+    let scored = candidates.map { ($0, editDistance(word.lowercased(), $0.lowercased())) }
+    guard let best = scored.min(by: { $0.1 < $1.1 }) else { return nil }
+    // Up to a third of the word may be wrong, and at least one edit is allowed.
+    let cutoff = max(1, word.count / 3)
+    if best.1 <= cutoff { return best.0 }
+    // A prefix of a long name ("samp" for "sample") is also a plausible slip.
+    if word.count >= 2, let prefixed = candidates.first(where: { $0.hasPrefix(word) }) { return prefixed }
+    return nil
+  }
+
+  /// Levenshtein distance (insertions, deletions, substitutions), O(|a| |b|).
+  static func editDistance(_ a: String, _ b: String) -> Int {
+    let a = Array(a)
+    let b = Array(b)
+    guard !a.isEmpty else { return b.count }
+    guard !b.isEmpty else { return a.count }
+    var previous = Array(0...b.count)
+    var current = Array(repeating: 0, count: b.count + 1)
+    for i in 1...a.count {
+      current[0] = i
+      for j in 1...b.count {
+        let substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)
+        current[j] = min(previous[j] + 1, current[j - 1] + 1, substitution)
+      }
+      swap(&previous, &current)
+    }
+    return previous[b.count]
+  }
+}

@@ -1,0 +1,63 @@
+/// Runs commands without a prompt: `-c`, piped input, scripts (`.vae`) and
+/// lessons (`.md`). Output goes to `write`; errors go to `writeError` as
+/// `FILE:LINE: error: ...`. Stops at the first failure unless `keepGoing`.
+public struct BatchRunner {
+  public var engine: Engine
+  public var keepGoing: Bool
+  public private(set) var failed = false
+  public private(set) var quit = false
+  let write: (String) -> Void
+  let writeError: (String) -> Void
+
+  public init(
+    engine: Engine, keepGoing: Bool, write: @escaping (String) -> Void, writeError: @escaping (String) -> Void
+  ) {
+    self.engine = engine
+    self.keepGoing = keepGoing
+    self.write = write
+    self.writeError = writeError
+  }
+
+  /// Whether more input should be run.
+  public var shouldContinue: Bool { !quit && (keepGoing || !failed) }
+
+  /// Runs one line of input (`;`-separated statements, `#` comments), located
+  /// at `location` (`FILE:LINE`) for error messages.
+  public mutating func run(line: String, location: String) {
+    for statement in Tokenizer.statements(line) where shouldContinue {
+      let reply = engine.execute(statement)
+      if !reply.output.isEmpty { write(reply.output + "\n") }
+      if let error = reply.error {
+        writeError("\(location): error: \(error)\n")
+        failed = true
+      }
+      if reply.shouldQuit { quit = true }
+    }
+  }
+
+  /// A script: one command a line, `#` comments.
+  public mutating func run(script text: String, name: String) {
+    for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+    where shouldContinue {
+      run(line: String(line), location: "\(name):\(index + 1)")
+    }
+  }
+
+  /// A lesson or notebook: its prose as written, then each command (`> cmd`) and
+  /// what it prints now, in file order.
+  public mutating func run(transcript: Transcript, name: String) {
+    engine = Engine(session: Session(seed: transcript.seed, shouldStop: engine.session.shouldStop))
+    var commands = transcript.commands[...]
+    var prose = transcript.proseLines[...]
+    while shouldContinue, !(commands.isEmpty && prose.isEmpty) {
+      if let line = prose.first, line < (commands.first?.inputLine ?? Int.max) {
+        write(transcript.lines[line] + "\n")
+        prose = prose.dropFirst()
+      } else if let command = commands.first {
+        write(Transcript.prompt + command.input + "\n")
+        run(line: command.input, location: "\(name):\(command.inputLine + 1)")
+        commands = commands.dropFirst()
+      }
+    }
+  }
+}

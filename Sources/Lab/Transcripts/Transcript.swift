@@ -1,0 +1,116 @@
+/// A lesson or saved notebook: Markdown with optional front matter and fenced
+/// `vaelab` blocks holding commands and the output each must produce.
+///
+///     ---
+///     title: KL anchors
+///     seed: 0
+///     ---
+///     Prose for the reader.
+///
+///     ```vaelab
+///     > kl 2 1
+///     KL(q || p) for q = N(2, 1^2), p = N(0, 1):
+///     ...
+///     ```
+///
+/// Inside a block, a line starting with `> ` is a command; the lines after it, up
+/// to the next command or the closing fence, are its expected output.
+public struct Transcript: Sendable {
+  public struct Command: Sendable, Equatable {
+    public var input: String
+    /// 0-based index of the `> ` line in `lines`.
+    public var inputLine: Int
+    public var expected: [String]
+  }
+
+  /// The file's lines, as read.
+  public var lines: [String]
+  public var frontMatter: [String: String]
+  public var commands: [Command]
+  /// Indexes of lines that are prose (outside front matter and blocks).
+  public var proseLines: [Int]
+
+  public static let fence = "```vaelab"
+  public static let prompt = "> "
+
+  /// The session seed the file asks for (`seed:` in the front matter), else 0.
+  public var seed: UInt64 { frontMatter["seed"].flatMap { UInt64($0) } ?? 0 }
+
+  public init(parsing text: String, name: String) throws(LabError) {
+    lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    if lines.last == "" { lines.removeLast() }
+    frontMatter = [:]
+    commands = []
+    proseLines = []
+    var index = 0
+    if lines.first == "---" {
+      guard let end = lines.dropFirst().firstIndex(of: "---") else {
+        throw LabError("\(name):1: front matter starting with '---' is never closed by a '---' line")
+      }
+      for line in lines[1..<end] {
+        guard let colon = line.firstIndex(of: ":") else { continue }
+        frontMatter[line[..<colon].trimmingBlanks] = line[line.index(after: colon)...].trimmingBlanks
+      }
+      if let seed = frontMatter["seed"], UInt64(seed) == nil {
+        throw LabError("\(name): seed '\(seed)' in the front matter must be a whole number from 0")
+      }
+      index = end + 1
+    }
+    while index < lines.count {
+      guard lines[index].trimmingBlanks == Self.fence else {
+        proseLines.append(index)
+        index += 1
+        continue
+      }
+      let opening = index
+      index += 1
+      var current: Command? = nil
+      while index < lines.count && lines[index].trimmingBlanks != "```" {
+        let line = lines[index]
+        if line.hasPrefix(Self.prompt) || line == ">" {
+          if let finished = current { commands.append(finished) }
+          current = Command(input: String(line.dropFirst(min(2, line.count))), inputLine: index, expected: [])
+        } else if current == nil {
+          if !line.trimmingBlanks.isEmpty {
+            throw LabError("\(name):\(index + 1): output before any '> ' command in the block")
+          }
+        } else {
+          current?.expected.append(line)
+        }
+        index += 1
+      }
+      guard index < lines.count else {
+        throw LabError("\(name):\(opening + 1): the ```vaelab block is never closed by a ``` line")
+      }
+      if let finished = current { commands.append(finished) }
+      index += 1
+    }
+  }
+
+  /// The file with each command's expected output replaced by `outputs[i]`
+  /// (for `check --update`), everything else kept as it was.
+  public func replacingExpectedOutputs(with outputs: [[String]]) -> String {
+    var result: [String] = []
+    var index = 0
+    for (command, output) in zip(commands, outputs) {
+      result += lines[index...command.inputLine]
+      result += output
+      index = command.inputLine + 1 + command.expected.count
+    }
+    result += lines[min(index, lines.count)...]
+    return result.joined(separator: "\n") + "\n"
+  }
+
+  /// A session as a checkable notebook: front matter and one block of every
+  /// recorded command with its output. Expected outputs never end in blank lines
+  /// the reader cannot see, so trailing blank output lines are kept as they are.
+  public static func notebook(_ entries: [NotebookEntry], seed: UInt64 = 0) -> String {
+    var lines = ["---", "title: vaelab session", "seed: \(seed)", "---", "", fence]
+    for entry in entries {
+      lines.append(prompt + entry.input)
+      lines += entry.output
+    }
+    lines.append("```")
+    return lines.joined(separator: "\n") + "\n"
+  }
+}

@@ -1,0 +1,42 @@
+/// Count, mean and sum of squared deviations of a stream of numbers, updated a
+/// chunk at a time and merged with the pairwise formula of Chan, Golub and LeVeque
+/// ("Algorithms for computing the sample variance", The American Statistician
+/// 37(3), 1983), which stays accurate where the textbook sum-of-squares formula
+/// cancels.
+public struct RunningMoments: Sendable, Equatable {
+  public private(set) var count = 0
+  public private(set) var mean = 0.0
+  /// Sum of (x - mean)^2.
+  public private(set) var sumOfSquaredDeviations = 0.0
+
+  public init() {}
+
+  /// Moments of a chunk by the two-pass algorithm.
+  public init<C: Collection>(_ values: C) where C.Element == Double {
+    guard !values.isEmpty else { return }
+    count = values.count
+    mean = values.reduce(0, +) / Double(count)
+    let mean = self.mean
+    sumOfSquaredDeviations = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) }
+  }
+
+  public mutating func merge(_ other: RunningMoments) {
+    guard other.count > 0 else { return }
+    guard count > 0 else {
+      self = other
+      return
+    }
+    let total = count + other.count
+    let delta = other.mean - mean
+    mean += delta * Double(other.count) / Double(total)
+    sumOfSquaredDeviations +=
+      other.sumOfSquaredDeviations + delta * delta * Double(count) * Double(other.count) / Double(total)
+    count = total
+  }
+
+  /// Unbiased sample variance (divisor n - 1); zero for fewer than two values.
+  public var variance: Double { count > 1 ? sumOfSquaredDeviations / Double(count - 1) : 0 }
+  public var standardDeviation: Double { variance.squareRoot() }
+  /// Standard error of the mean, s / sqrt(n).
+  public var standardError: Double { count > 0 ? (variance / Double(count)).squareRoot() : 0 }
+}

@@ -1,0 +1,116 @@
+import CReadline
+import Foundation
+import Lab
+
+/// The terminal front end: readline line editing, numbered prompts, persistent
+/// history, tab completion from the command specs, Ctrl-C and Ctrl-D.
+struct InteractiveShell {
+  /// Lines kept in the history file.
+  static let historyLimit: Int32 = 1000
+
+  func run() {
+    let historyPath = Self.historyPath()
+    Self.configureReadline()
+    Self.prepareHistory(at: historyPath)
+    var lastLine = Self.lastHistoryLine()
+    var engine = Engine(session: Session(shouldStop: Interrupts.isRequested))
+    let colour = ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+    print("vaelab: learn how a VAE works by computing it. 'help' lists commands; Ctrl-D leaves.")
+    while true {
+      _ = Interrupts.take()
+      guard let raw = readline("vaelab [\(engine.session.promptNumber)]> ") else {
+        print()
+        break
+      }
+      let line = String(cString: raw)
+      free(raw)
+      let trimmed = line.trimmingCharacters(in: .whitespaces)
+      if !trimmed.isEmpty && trimmed != lastLine {
+        add_history(trimmed)
+        append_history(1, historyPath)
+        lastLine = trimmed
+      }
+      var quit = false
+      for statement in Tokenizer.statements(line) {
+        let reply = engine.execute(statement)
+        if !reply.output.isEmpty { Output.standard.write(reply.output + "\n") }
+        if let error = reply.error {
+          Output.standardError.write((colour ? "\u{1B}[31merror:\u{1B}[0m " : "error: ") + error + "\n")
+          break
+        }
+        if reply.shouldQuit {
+          quit = true
+          break
+        }
+      }
+      if quit { break }
+    }
+    history_truncate_file(historyPath, Self.historyLimit)
+  }
+
+  /// `$VAELAB_HISTORY`, else `$XDG_STATE_HOME/vaelab/history`, else `~/.local/state/vaelab/history`.
+  static func historyPath() -> String {
+    let environment = ProcessInfo.processInfo.environment
+    if let path = environment["VAELAB_HISTORY"], !path.isEmpty { return path }
+    let state = environment["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? (NSHomeDirectory() + "/.local/state")
+    return state + "/vaelab/history"
+  }
+
+  /// Creates the history file (and its directory) so appending works, and loads it.
+  static func prepareHistory(at path: String) {
+    let directory = (path as NSString).deletingLastPathComponent
+    if !directory.isEmpty {
+      try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    }
+    if !FileManager.default.fileExists(atPath: path) {
+      _ = FileManager.default.createFile(atPath: path, contents: nil)
+    }
+    using_history()
+    read_history(path)
+  }
+
+  static func lastHistoryLine() -> String? {
+    vaelab_last_history_line().map { String(cString: $0) }
+  }
+
+  static func configureReadline() {
+    vaelab_rl_set_readline_name()
+    vaelab_rl_disable_signal_handlers()
+    vaelab_rl_set_word_break_characters()
+    vaelab_rl_set_signal_event_hook {
+      if Interrupts.take() { vaelab_rl_clear_line_after_interrupt() }
+      return 0
+    }
+    vaelab_rl_set_completion { text, _, end in
+      vaelab_rl_set_attempted_completion_over(1)
+      guard let buffer = vaelab_rl_line_buffer() else { return nil }
+      let beforeCursor = String(decoding: UnsafeBufferPointer(start: buffer, count: Int(end)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+      let candidates = Completion.candidates(for: beforeCursor)
+      guard !candidates.isEmpty else { return nil }
+      if candidates.count == 1, let only = candidates.first, only.hasSuffix("=") || only.hasSuffix("/") {
+        vaelab_rl_set_completion_append_character(0)
+      }
+      return Self.readlineMatches(candidates)
+    }
+  }
+
+  /// Readline's match list: the longest common prefix, then each match, then NULL,
+  /// all allocated with malloc because readline frees them.
+  static func readlineMatches(_ candidates: [String]) -> UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? {
+    guard let matches = malloc(MemoryLayout<UnsafeMutablePointer<CChar>?>.stride * (candidates.count + 2))?
+      .bindMemory(to: UnsafeMutablePointer<CChar>?.self, capacity: candidates.count + 2)
+    else { return nil }
+    var common = candidates[0]
+    for candidate in candidates.dropFirst() {
+      common = String(zip(common, candidate).prefix(while: { $0 == $1 }).map(\.0))
+    }
+    matches[0] = strdup(candidates.count == 1 ? candidates[0] : common)
+    if candidates.count == 1 {
+      matches[1] = nil
+    } else {
+      for (index, candidate) in candidates.enumerated() { matches[index + 1] = strdup(candidate) }
+      matches[candidates.count + 1] = nil
+    }
+    return matches
+  }
+}

@@ -1,0 +1,157 @@
+import ArgumentParser
+import Foundation
+import Lab
+
+/// The command line: the shell, `-c`, and the `run`, `check` and `bench` modes.
+@main
+struct VAELab: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "vaelab",
+    abstract: "Learn how a Variational Autoencoder works by computing it.",
+    discussion: """
+      With no arguments: an interactive shell on a terminal, or the commands read
+      from standard input when it is piped. Type 'help' in the shell for commands.
+      Exit status: 0 when every command succeeded, 1 when one failed, 64 for a bad command line.
+      """,
+    subcommands: [Run.self, Check.self, Bench.self])
+
+  @Option(name: .customShort("c"), help: "Run commands (';'-separated; repeatable), print, and exit.")
+  var commands: [String] = []
+
+  @Flag(name: .long, help: "Carry on after a failing command (the exit status is still 1).")
+  var keepGoing = false
+
+  func run() throws {
+    Interrupts.install()
+    if !commands.isEmpty {
+      var runner = Self.batchRunner(keepGoing: keepGoing)
+      for (index, line) in commands.enumerated() where runner.shouldContinue {
+        runner.run(line: line, location: "-c:\(index + 1)")
+      }
+      try Self.finish(runner)
+    } else if isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1 {
+      InteractiveShell().run()
+    } else {
+      var runner = Self.batchRunner(keepGoing: keepGoing)
+      var lineNumber = 0
+      while runner.shouldContinue, let line = readLine() {
+        lineNumber += 1
+        runner.run(line: line, location: "<stdin>:\(lineNumber)")
+      }
+      try Self.finish(runner)
+    }
+  }
+
+  static func batchRunner(keepGoing: Bool) -> BatchRunner {
+    BatchRunner(
+      engine: Engine(session: Session(shouldStop: Interrupts.isRequested)), keepGoing: keepGoing,
+      write: { Output.standard.write($0) }, writeError: { Output.standardError.write($0) })
+  }
+
+  static func finish(_ runner: BatchRunner) throws {
+    if runner.failed { throw ExitCode(1) }
+  }
+}
+
+struct Run: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Run scripts (.vae: a command a line, '#' comments) or lessons (.md), printing their output.")
+
+  @Argument(help: "The files to run, in order.")
+  var files: [String]
+
+  @Flag(name: .long, help: "Carry on after a failing command (the exit status is still 1).")
+  var keepGoing = false
+
+  func run() throws {
+    Interrupts.install()
+    var runner = VAELab.batchRunner(keepGoing: keepGoing)
+    for file in files where runner.shouldContinue {
+      do {
+        let text = try FileIO.readText(file)
+        if file.hasSuffix(".md") {
+          runner.run(transcript: try Transcript(parsing: text, name: file), name: file)
+        } else {
+          runner.run(script: text, name: file)
+        }
+      } catch {
+        Output.standardError.write("vaelab: error: \(error.message)\n")
+        throw ExitCode(1)
+      }
+    }
+    try VAELab.finish(runner)
+  }
+}
+
+struct Check: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Verify the expected outputs of lessons and saved notebooks; print a diff and exit 1 on a mismatch.")
+
+  @Argument(help: "Markdown files, or directories of them (default: lessons).")
+  var paths: [String] = ["lessons"]
+
+  @Flag(name: .long, help: "Rewrite the expected outputs in place with what the commands print now.")
+  var update = false
+
+  func run() throws {
+    Interrupts.install()
+    var files: [String] = []
+    for path in paths {
+      var isDirectory: ObjCBool = false
+      guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+        Output.standardError.write("vaelab: error: \(path): no such file or directory\n")
+        throw ExitCode(1)
+      }
+      if isDirectory.boolValue {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+        files += entries.filter { $0.hasSuffix(".md") }.sorted().map { path + "/" + $0 }
+      } else {
+        files.append(path)
+      }
+    }
+    var failed = false
+    var commandCount = 0
+    var mismatchCount = 0
+    for file in files {
+      do {
+        let transcript = try Transcript(parsing: try FileIO.readText(file), name: file)
+        let result = TranscriptChecker.check(transcript, file: file, shouldStop: Interrupts.isRequested)
+        commandCount += result.commandCount
+        mismatchCount += result.mismatches.count
+        if result.mismatches.isEmpty {
+          Output.standard.write("ok    \(file) (\(result.commandCount) commands)\n")
+        } else if update {
+          try FileIO.writeAtomically(result.updatedText, to: file)
+          Output.standard.write("wrote \(file) (\(result.mismatches.count) outputs updated)\n")
+        } else {
+          failed = true
+          for mismatch in result.mismatches { Output.standardError.write(mismatch.report + "\n") }
+          Output.standard.write("FAIL  \(file) (\(result.mismatches.count) of \(result.commandCount) commands differ)\n")
+        }
+      } catch {
+        failed = true
+        Output.standardError.write("vaelab: error: \(error.message)\n")
+      }
+    }
+    Output.standard.write(
+      "checked \(files.count) file\(files.count == 1 ? "" : "s"), \(commandCount) commands, \(mismatchCount) mismatch\(mismatchCount == 1 ? "" : "es")\(update && mismatchCount > 0 ? " (updated)" : "")\n"
+    )
+    if failed { throw ExitCode(1) }
+  }
+}
+
+struct Bench: ParsableCommand {
+  static let configuration = CommandConfiguration(abstract: "Print performance figures measured on this machine.")
+
+  @Option(help: "Print as text or json.")
+  var format: String = "text"
+
+  func validate() throws {
+    guard format == "text" || format == "json" else { throw ValidationError("--format must be text or json") }
+  }
+
+  func run() throws {
+    let output = Benchmarks.output(Benchmarks.run())
+    print(format == "json" ? output.json.serialized : output.text)
+  }
+}
