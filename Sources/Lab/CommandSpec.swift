@@ -119,6 +119,8 @@ public struct RealDomain: Sendable, CustomStringConvertible {
   public var lowerIsInclusive: Bool
   public var upper: Double?
   public var upperIsInclusive: Bool
+  /// Replaces the generated description where a plainer one reads better.
+  public var explanation: String? = nil
 
   public static let finite = RealDomain(lower: nil, lowerIsInclusive: false, upper: nil, upperIsInclusive: false)
   public static let positive = RealDomain(lower: 0, lowerIsInclusive: false, upper: nil, upperIsInclusive: false)
@@ -135,7 +137,8 @@ public struct RealDomain: Sendable, CustomStringConvertible {
   }
 
   public var description: String {
-    switch (lower, upper) {
+    if let explanation { return explanation }
+    return switch (lower, upper) {
     case (nil, nil): "(any finite value)"
     case (let lower?, nil): "\(lowerIsInclusive ? ">=" : ">") \(NumberFormat.shortest(lower))"
     case (nil, let upper?): "\(upperIsInclusive ? "<=" : "<") \(NumberFormat.shortest(upper))"

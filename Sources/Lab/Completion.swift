@@ -26,10 +26,12 @@ public enum Completion {
       guard let argument = arguments.first(where: { $0.name == name }) else { return [] }
       return values(of: argument.kind, prefix: prefix, commands: commands).map { "\(name)=\($0)" }
     }
+    // Names already given, by name or by position, are not offered again.
     let named = Set(rest.compactMap { ArgumentBinder.splitNamed($0)?.0 })
     let positionalCount = rest.filter { ArgumentBinder.splitNamed($0) == nil }.count
     let openPositionals = spec.positionalArguments.filter { !named.contains($0.name) }
-    var candidates = matching(arguments.filter { !named.contains($0.name) }.map { "\($0.name)=" }, current)
+    let given = named.union(openPositionals.prefix(positionalCount).map(\.name))
+    var candidates = matching(arguments.filter { !given.contains($0.name) }.map { "\($0.name)=" }, current)
     if positionalCount < openPositionals.count {
       candidates = values(of: openPositionals[positionalCount].kind, prefix: current, commands: commands) + candidates
     }

@@ -29,6 +29,11 @@ public struct Xoshiro256StarStar: RandomNumberGenerator, Sendable {
     s3 = nextSplitMix()
   }
 
+  /// A generator in the given raw state (not all zero), for checking against the reference code.
+  init(state: (UInt64, UInt64, UInt64, UInt64)) {
+    (s0, s1, s2, s3) = state
+  }
+
   @inline(__always)
   public mutating func next() -> UInt64 {
     let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9

@@ -13,7 +13,9 @@ struct GaussianArguments {
 
   /// Standard deviations from 1e-150 to 1e150 keep sigma^2, log sigma^2 and
   /// 1/sigma^2 finite; log variances from -690 to 690 keep exp(logvar) finite.
-  static let standardDeviationDomain = RealDomain.closed(1e-150, 1e150)
+  static let standardDeviationDomain = RealDomain(
+    lower: 1e-150, lowerIsInclusive: true, upper: 1e150, upperIsInclusive: true,
+    explanation: "> 0 (from 1e-150 to 1e150)")
   static let logVarianceDomain = RealDomain.closed(-690, 690)
 
   /// Reads `mean`, `sigma` and `logvar` arguments (one Gaussian's names).

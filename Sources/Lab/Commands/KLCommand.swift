@@ -145,12 +145,17 @@ enum KLCommand {
       lines.append("= \(number(direction.total)) nats")
       lines += monteCarloLines(direction, precision: precision)
     }
-    if directions.count == 2 {
-      lines.append(
-        "KL is not symmetric: KL(q || p) = \(number(directions[0].total)) but KL(p || q) = \(number(directions[1].total))."
-      )
-    }
+    if directions.count == 2 { lines.append(asymmetryNote(directions, precision: precision)) }
     return lines.joined(separator: "\n")
+  }
+
+  /// The point of order=both: the two directions differ, except in special cases
+  /// such as equal variances, where both are (m1 - m2)^2 / (2 s^2).
+  static func asymmetryNote(_ directions: [Direction], precision: Int) -> String {
+    let (forward, reverse) = (NumberFormat.fixed(directions[0].total, precision), NumberFormat.fixed(directions[1].total, precision))
+    return forward == reverse
+      ? "Here KL(q || p) = KL(p || q) = \(forward), but only because the variances match; change a sigma and they part."
+      : "KL is not symmetric: KL(q || p) = \(forward) but KL(p || q) = \(reverse)."
   }
 
   static func vectorText(
@@ -180,6 +185,7 @@ enum KLCommand {
     lines.append(table.rendered)
     lines.append("in nats, summed over \(q.gaussian.dimension) dimensions")
     for direction in directions { lines += monteCarloLines(direction, precision: precision) }
+    if directions.count == 2 { lines.append(asymmetryNote(directions, precision: precision)) }
     return lines.joined(separator: "\n")
   }
 

@@ -7,10 +7,10 @@ enum SessionCommands {
       Commands without their own seed= draw from the session's stream, so a
       session replays exactly from its seed. Setting a seed restarts the stream.
       """,
-    arguments: [ArgumentSpec("n", .integer(0...Int.max), positional: true, help: "the new seed")],
+    arguments: [ArgumentSpec("seed", .integer(0...Int.max), positional: true, help: "the new seed")],
     examples: ["seed", "seed 42"],
     action: { session, arguments throws(LabError) in
-      if let seed = arguments.integer("n") { session.reseed(UInt64(seed)) }
+      if let seed = arguments.integer("seed") { session.reseed(UInt64(seed)) }
       return Output(text: "seed = \(session.seed)", json: .object([("seed", .integer(Int(session.seed)))]))
     })
 
