@@ -1,0 +1,65 @@
+import Foundation
+import Probability
+import Testing
+
+@testable import Lab
+
+/// Renderers are pure functions; their output is compared with golden files in
+/// `Golden/`. Set VAELAB_UPDATE_GOLDEN=1 to rewrite them after a deliberate change,
+/// and review the diff.
+struct RendererGoldenTests {
+  static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden")
+
+  func assertGolden(_ text: String, _ name: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    let url = Self.directory.appendingPathComponent(name)
+    if ProcessInfo.processInfo.environment["VAELAB_UPDATE_GOLDEN"] == "1" {
+      try text.write(to: url, atomically: true, encoding: .utf8)
+      return
+    }
+    let golden = try String(contentsOf: url, encoding: .utf8)
+    #expect(text == golden, "differs from Golden/\(name)", sourceLocation: sourceLocation)
+  }
+
+  /// A fixed histogram, independent of the sampler.
+  static var histogram: Histogram {
+    var histogram = Histogram(lower: -2, upper: 2, binCount: 8)
+    for (value, count) in [(-1.9, 1), (-1.2, 4), (-0.8, 10), (-0.3, 19), (0.2, 21), (0.7, 14), (1.2, 6), (1.7, 2), (2.5, 1)] {
+      for _ in 0..<count { histogram.add(value) }
+    }
+    return histogram
+  }
+
+  @Test func terminalHistogram() throws {
+    let histogram = Self.histogram
+    let normal = NormalDistribution(mean: 0, standardDeviation: 0.8)
+    let expected = (0..<histogram.binCount).map { bin -> Double in
+      let (lower, upper) = histogram.edges(of: bin)
+      return Double(histogram.total) * normal.probability(from: lower, to: upper)
+    }
+    try assertGolden(TerminalHistogram.render(histogram, expected: expected, precision: 2) + "\n", "histogram.txt")
+  }
+
+  @Test func barsUseEighthBlocksAndTheMarker() {
+    #expect(TerminalHistogram.bar(count: 10, expected: 5, largest: 10) == String(repeating: "█", count: 20) + "•" + String(repeating: "█", count: 19))
+    // Half a cell is four eighths; one eighth of a cell is the thinnest block.
+    #expect(TerminalHistogram.bar(count: 0.5 / 40, expected: 1, largest: 1).hasPrefix("▌ "))
+    #expect(TerminalHistogram.bar(count: 1.0 / 320, expected: 1, largest: 1).hasPrefix("▏ "))
+    #expect(TerminalHistogram.bar(count: 0, expected: 0, largest: 1) == "•")
+  }
+
+  @Test func svgHistogram() throws {
+    let panel = SVGHistogram.Panel(
+      histogram: Self.histogram, density: NormalDistribution(mean: 0, standardDeviation: 0.8), title: "z <test> & more")
+    try assertGolden(SVGHistogram.render([panel]), "histogram.svg")
+  }
+
+  @Test func kLVectorTable() throws {
+    var engine = Engine()
+    try assertGolden(engine.execute("kl [0, 2, -1] [1, 0.5, 2] mu2=[0, 1, 0] order=both").output + "\n", "kl-vector.txt")
+  }
+
+  @Test func sampleReport() throws {
+    var engine = Engine()
+    try assertGolden(engine.execute("sample [0, 3] [1, 0.5] n=2000 seed=7 show=3 bins=8").output + "\n", "sample-vector.txt")
+  }
+}

@@ -1,0 +1,129 @@
+import Testing
+
+@testable import Lab
+
+struct OutputMatcherTests {
+  @Test(arguments: [
+    ("= 0.318 nats", "= 0.318 nats", true),
+    ("= 0.32 nats", "= 0.318 nats", true),
+    ("= 0.3 nats", "= 0.318 nats", true),
+    ("= 0.317 nats", "= 0.318 nats", false),
+    ("= 0.318 nats", "= 0.3181 nats", true),
+    ("= 0.318 nats", "= 0.3186 nats", false),
+    ("= 2 nats", "= 2.4 nats", true),
+    ("= 2 nats", "= 2.6 nats", false),
+    ("n = 1000", "n = 1001", false),
+    ("a   b", "a b", true),
+    ("z[0] -1.5", "z[0] -1.5", true),
+    ("z[0] -1.5", "z[1] -1.5", false),
+    ("mean ... s.e.", "mean 2.013 -1.2 s.e.", true),
+    ("mean ... s.e.", "mean 2.013", false),
+    ("KL(q || p)", "KL(p || q)", false),
+    ("wrote a.svg", "wrote b.svg", false),
+  ])
+  func linesCompareNumbersToTheWrittenPrecision(expected: String, actual: String, matches: Bool) {
+    #expect(OutputMatcher.lineMatches(expected, actual) == matches)
+  }
+
+  @Test func anEllipsisLineMatchesAnyNumberOfLines() {
+    #expect(OutputMatcher.matches(expected: ["first", "...", "last"], actual: ["first", "a", "b", "last"]))
+    #expect(OutputMatcher.matches(expected: ["first", "...", "last"], actual: ["first", "last"]))
+    #expect(!OutputMatcher.matches(expected: ["first", "...", "last"], actual: ["first", "a"]))
+    #expect(OutputMatcher.matches(expected: ["a", ""], actual: ["a"]))
+    #expect(!OutputMatcher.matches(expected: ["a"], actual: ["a", "b"]))
+  }
+}
+
+struct TranscriptTests {
+  let lesson = """
+    ---
+    title: Anchors
+    seed: 3
+    ---
+    # Anchors
+
+    Some prose.
+
+    ```vaelab
+    > kl 2 1
+    KL(q || p) for q = N(2, 1^2), p = N(0, 1^2):
+    ...
+    = 2.000 nats
+
+    > seed
+    seed = 3
+    ```
+
+    More prose.
+    ```vaelab
+    > kl 1 2
+    = 1.307 nats
+    ```
+    """
+
+  @Test func parsesFrontMatterCommandsAndProse() throws {
+    let transcript = try Transcript(parsing: lesson, name: "a.md")
+    #expect(transcript.frontMatter["title"] == "Anchors")
+    #expect(transcript.seed == 3)
+    #expect(transcript.commands.map(\.input) == ["kl 2 1", "seed", "kl 1 2"])
+    #expect(transcript.commands[0].inputLine == 9)
+    #expect(transcript.commands[1].expected == ["seed = 3"])
+    #expect(transcript.proseLines.map { transcript.lines[$0] }.contains("More prose."))
+  }
+
+  @Test func checkReportsOnlyTheMismatchWithItsLine() throws {
+    let result = TranscriptChecker.check(try Transcript(parsing: lesson, name: "a.md"), file: "a.md")
+    #expect(result.commandCount == 3)
+    #expect(result.mismatches.count == 1)
+    let mismatch = try #require(result.mismatches.first)
+    #expect(mismatch.line == 21)
+    #expect(
+      mismatch.report == """
+        a.md:21: output of 'kl 1 2' differs (- expected, + actual):
+        + KL(q || p) for q = N(1, 2^2), p = N(0, 1^2):
+        +   0.5 * (sigma^2 + mu^2 - 1 - log sigma^2)
+        + = 0.5 * (4.000 + 1.000 - 1 - 1.386)
+          = 1.307 nats
+        """)
+  }
+
+  @Test func updateRewritesOnlyExpectedOutputs() throws {
+    let transcript = try Transcript(parsing: lesson, name: "a.md")
+    let updated = TranscriptChecker.check(transcript, file: "a.md").updatedText
+    let reparsed = try Transcript(parsing: updated, name: "a.md")
+    #expect(TranscriptChecker.check(reparsed, file: "a.md").mismatches.isEmpty)
+    #expect(reparsed.proseLines.map { reparsed.lines[$0] } == transcript.proseLines.map { transcript.lines[$0] })
+    // The blank line before '> seed' survives the rewrite.
+    #expect(reparsed.commands[0].expected.last == "")
+    #expect(reparsed.commands[0].expected.count == 5)
+  }
+
+  @Test func malformedTranscriptsAreRefusedWithTheLine() {
+    #expect(throws: LabError("b.md:1: front matter starting with '---' is never closed by a '---' line")) {
+      try Transcript(parsing: "---\ntitle: x\n", name: "b.md")
+    }
+    #expect(throws: LabError("b.md:2: the ```vaelab block is never closed by a ``` line")) {
+      try Transcript(parsing: "text\n```vaelab\n> kl 2 1\n", name: "b.md")
+    }
+    #expect(throws: LabError("b.md:2: output before any '> ' command in the block")) {
+      try Transcript(parsing: "```vaelab\n= 2.000 nats\n```\n", name: "b.md")
+    }
+    #expect(throws: LabError("b.md: seed 'x' in the front matter must be a whole number from 0")) {
+      try Transcript(parsing: "---\nseed: x\n---\n", name: "b.md")
+    }
+  }
+
+  /// A saved session is a notebook that checks clean, errors included.
+  @Test func savedSessionsReplayAndCheck() throws {
+    let directory = try TemporaryDirectory()
+    let path = directory.path + "/session.md"
+    var engine = Engine()
+    for line in ["seed 4", "sample 1 2 n=500 show=2", "kl 0 0", "kl [0, 1] [1, 2] mc=1000", "help kl", "save \(path)"] {
+      _ = engine.execute(line)
+    }
+    let transcript = try Transcript(parsing: try FileIO.readText(path), name: path)
+    #expect(transcript.commands.map(\.input) == ["seed 4", "sample 1 2 n=500 show=2", "kl 0 0", "kl [0, 1] [1, 2] mc=1000", "help kl"])
+    #expect(transcript.commands[2].expected == ["error: sigma must be > 0 (from 1e-150 to 1e150), got 0"])
+    #expect(TranscriptChecker.check(transcript, file: path).mismatches.isEmpty)
+  }
+}
