@@ -9,15 +9,15 @@ public enum Benchmarks {
     public var unit: String
   }
 
-  /// Each figure is the best of `repeats` timed runs, to discount a busy machine.
-  public static func run(repeats: Int = 5) -> [Figure] {
-    let count = 20_000_000
+  /// Each figure is the best of `repeats` timed runs of `count` draws, to
+  /// discount a busy machine.
+  public static func run(count: Int = 20_000_000, repeats: Int = 5) -> [Figure] {
     let buffer = UnsafeMutableBufferPointer<Double>.allocate(capacity: 1 << 16)
     defer { buffer.deallocate() }
     var generator = Xoshiro256StarStar(seed: 0)
     var sink = 0.0
     let normals = best(of: repeats) {
-      for _ in 0..<(count >> 16) {
+      for _ in 0..<max(1, count >> 16) {
         NormalSampler.fill(buffer, using: &generator)
         sink += buffer[0]
       }
@@ -39,7 +39,7 @@ public enum Benchmarks {
       sink += moments?.mean ?? 0
     }
     withExtendedLifetime(sink) {}
-    let normalsDone = Double((count >> 16) << 16)
+    let normalsDone = Double(max(1, count >> 16) << 16)
     return [
       Figure(name: "uniform 64-bit words (xoshiro256**)", value: Double(count) / uniforms / 1e6, unit: "million/s"),
       Figure(name: "standard normals (ziggurat)", value: normalsDone / normals / 1e6, unit: "million/s"),

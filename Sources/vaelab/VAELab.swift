@@ -146,12 +146,16 @@ struct Bench: ParsableCommand {
   @Option(help: "Print as text or json.")
   var format: String = "text"
 
+  @Option(help: "Draws per timed run (each figure is the best of five runs).")
+  var draws: Int = 20_000_000
+
   func validate() throws {
     guard format == "text" || format == "json" else { throw ValidationError("--format must be text or json") }
+    guard (1_000...1_000_000_000).contains(draws) else { throw ValidationError("--draws must be from 1000 to 1000000000") }
   }
 
   func run() throws {
-    let output = Benchmarks.output(Benchmarks.run())
+    let output = Benchmarks.output(Benchmarks.run(count: draws))
     print(format == "json" ? output.json.serialized : output.text)
   }
 }

@@ -72,12 +72,12 @@ enum LineDiff {
         result.append("  " + actual[j])
         i += 1
         j += 1
-      } else if j < n && (i == m || common[i][j + 1] >= common[i + 1][j]) {
-        result.append("+ " + actual[j])
-        j += 1
-      } else {
+      } else if i < m && (j == n || common[i + 1][j] >= common[i][j + 1]) {
         result.append("- " + expected[i])
         i += 1
+      } else {
+        result.append("+ " + actual[j])
+        j += 1
       }
     }
     return result

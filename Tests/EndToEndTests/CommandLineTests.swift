@@ -1,0 +1,134 @@
+import Foundation
+import Testing
+
+/// The binary as scripts and CI use it: -c, pipes, run, check, exit statuses, stderr.
+@Suite(.serialized)
+struct CommandLineTests {
+  @Test func dashCPrintsTheAnswerAndExitsZero() throws {
+    let result = try Binary.run(["-c", "kl 2 1"])
+    #expect(result.status == 0)
+    #expect(result.stderr.isEmpty)
+    #expect(
+      result.stdout == """
+        KL(q || p) for q = N(2, 1^2), p = N(0, 1^2):
+          0.5 * (sigma^2 + mu^2 - 1 - log sigma^2)
+        = 0.5 * (1.000 + 4.000 - 1 - 0.000)
+        = 2.000 nats
+
+        """)
+  }
+
+  @Test func statementsAndRepeatedDashCRunInOneSession() throws {
+    let result = try Binary.run(["-c", "seed 7; seed", "-c", "set precision=1; kl 0 0.5"])
+    #expect(result.status == 0)
+    #expect(result.stdout.hasPrefix("seed = 7\nseed = 7\nformat = text, precision = 1\n"))
+    #expect(result.stdout.hasSuffix("= 0.3 nats\n"))
+  }
+
+  @Test func aFailingCommandStopsWithItsLocationOnStderr() throws {
+    let result = try Binary.run(["-c", "kl 2 1; kl 0 -1; seed 3"])
+    #expect(result.status == 1)
+    #expect(result.stderr == "-c:1: error: sigma must be > 0 (from 1e-150 to 1e150), got -1\n")
+    #expect(result.stdout.hasSuffix("= 2.000 nats\n"))
+    #expect(!result.stdout.contains("seed = 3"))
+  }
+
+  @Test func keepGoingRunsTheRestButStillFails() throws {
+    let result = try Binary.run(["--keep-going", "-c", "kl 0 -1", "-c", "seed 3"])
+    #expect(result.status == 1)
+    #expect(result.stdout == "seed = 3\n")
+  }
+
+  @Test(arguments: [["--no-such-flag"], ["run"], ["bench", "--format", "xml"], ["-c"]])
+  func aBadCommandLineExits64(arguments: [String]) throws {
+    let result = try Binary.run(arguments)
+    #expect(result.status == 64)
+    #expect(!result.stderr.isEmpty)
+  }
+
+  /// Piped input: no banner, no prompt, no echo; errors name the line.
+  @Test func pipedInputHasNoPromptAndNamesTheFailingLine() throws {
+    let result = try Binary.run([], input: "# a comment\nseed 2\n\nkll 2 1\nseed\n")
+    #expect(result.status == 1)
+    #expect(result.stdout == "seed = 2\n")
+    #expect(result.stderr == "<stdin>:4: error: unknown command 'kll'; did you mean 'kl'? (type 'help' for the list)\n")
+  }
+
+  @Test func pipedOutputEqualsDashCOutput() throws {
+    let piped = try Binary.run([], input: "sample 1 2 n=300\nkl [0, 1] [1, 2] mc=500\n")
+    let dashC = try Binary.run(["-c", "sample 1 2 n=300; kl [0, 1] [1, 2] mc=500"])
+    #expect(piped.status == 0)
+    #expect(piped.stdout == dashC.stdout)
+    #expect(!piped.stdout.contains("vaelab ["))
+  }
+
+  @Test func runsScriptsAndReportsFileAndLine() throws {
+    let directory = try TemporaryDirectory()
+    try directory.write("# anchors\nkl 0 1\nkl 2 1\nsample n=0\nkl 1 2\n", to: "anchors.vae")
+    let result = try Binary.run(["run", "anchors.vae"], directory: directory.path)
+    #expect(result.status == 1)
+    #expect(result.stderr == "anchors.vae:4: error: n must be an integer from 1 to 1000000000, got 0\n")
+    #expect(result.stdout.components(separatedBy: " nats").count == 3)
+    let missing = try Binary.run(["run", "missing.vae"], directory: directory.path)
+    #expect(missing.status == 1)
+    #expect(missing.stderr == "vaelab: error: cannot read missing.vae: No such file or directory\n")
+  }
+
+  @Test func runsLessonsPrintingProseAndOutput() throws {
+    let directory = try TemporaryDirectory()
+    try directory.write("---\ntitle: t\n---\nThe anchor:\n\n```vaelab\n> kl 2 1\n= 2.000 nats\n```\nDone.\n", to: "l.md")
+    let result = try Binary.run(["run", "l.md"], directory: directory.path)
+    #expect(result.status == 0)
+    #expect(result.stdout.hasPrefix("The anchor:\n\n> kl 2 1\nKL(q || p) for q = N(2, 1^2)"))
+    #expect(result.stdout.hasSuffix("= 2.000 nats\nDone.\n"))
+  }
+
+  @Test func checkPassesFailsWithADiffAndUpdates() throws {
+    let directory = try TemporaryDirectory()
+    try directory.write("```vaelab\n> kl 2 1\n...\n= 2.000 nats\n```\n", to: "good.md")
+    try directory.write("Prose.\n```vaelab\n> kl 1 2\n...\n= 1.306 nats\n```\n", to: "bad.md")
+    let good = try Binary.run(["check", "good.md"], directory: directory.path)
+    #expect(good.status == 0)
+    #expect(good.stdout == "ok    good.md (1 commands)\nchecked 1 file, 1 commands, 0 mismatches\n")
+
+    let bad = try Binary.run(["check", "."], directory: directory.path)
+    #expect(bad.status == 1)
+    #expect(bad.stderr.hasPrefix("./bad.md:3: output of 'kl 1 2' differs (- expected, + actual):\n"))
+    #expect(bad.stderr.contains("\n- = 1.306 nats\n"))
+    #expect(bad.stderr.contains("\n+ = 1.307 nats\n"))
+    #expect(bad.stdout.contains("FAIL  ./bad.md (1 of 1 commands differ)"))
+
+    let update = try Binary.run(["check", "--update", "bad.md"], directory: directory.path)
+    #expect(update.status == 0)
+    let rewritten = try directory.read("bad.md")
+    #expect(rewritten.hasPrefix("Prose.\n```vaelab\n> kl 1 2\nKL(q || p) for q = N(1, 2^2), p = N(0, 1^2):\n"))
+    #expect(rewritten.hasSuffix("= 1.307 nats\n```\n"))
+    #expect(try Binary.run(["check", "bad.md"], directory: directory.path).status == 0)
+  }
+
+  @Test func aSavedSessionChecksClean() throws {
+    let directory = try TemporaryDirectory()
+    let session = try Binary.run([], input: "sample 0 2 n=100 show=1\nkl [0, 1] [1, 1] format=json\nsave s.md\n", directory: directory.path)
+    #expect(session.status == 0)
+    #expect(session.stdout.hasSuffix("saved 2 commands to s.md (replay: vaelab run s.md; verify: vaelab check s.md)\n"))
+    let check = try Binary.run(["check", "s.md"], directory: directory.path)
+    #expect(check.status == 0, "\(check.stderr)")
+  }
+
+  @Test func sampleWritesAnSVG() throws {
+    let directory = try TemporaryDirectory()
+    let result = try Binary.run(["-c", "sample 2 1 n=1000 svg=z.svg"], directory: directory.path)
+    #expect(result.status == 0)
+    #expect(result.stdout.hasSuffix("wrote z.svg\n"))
+    let svg = try directory.read("z.svg")
+    #expect(svg.hasPrefix("<svg xmlns=\"http://www.w3.org/2000/svg\""))
+    #expect(svg.components(separatedBy: "<rect x=").count == 17)
+    #expect(svg.hasSuffix("</svg>\n"))
+  }
+
+  @Test func benchPrintsFiguresAsJSON() throws {
+    let result = try Binary.run(["bench", "--format", "json", "--draws", "100000"])
+    #expect(result.status == 0)
+    #expect(result.stdout.hasPrefix("{\"uniform 64-bit words (xoshiro256**)\":{\"value\":"))
+  }
+}
