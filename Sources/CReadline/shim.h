@@ -44,14 +44,19 @@ static inline void vaelab_rl_clear_line_after_interrupt(void) {
   rl_redisplay();
 }
 
-/// Install `handler` for SIGINT without SA_RESTART, so a blocking read returns EINTR.
+/// Install `handler` for SIGINT without SA_RESTART, so a blocking read returns EINTR,
+/// and unblock SIGINT, which a parent process may have left blocked.
 static inline int vaelab_install_sigint_handler(void (*handler)(int)) {
   struct sigaction action;
   memset(&action, 0, sizeof action);
   action.sa_handler = handler;
   sigemptyset(&action.sa_mask);
   action.sa_flags = 0;
-  return sigaction(SIGINT, &action, NULL);
+  if (sigaction(SIGINT, &action, NULL) != 0) return -1;
+  sigset_t interrupt;
+  sigemptyset(&interrupt);
+  sigaddset(&interrupt, SIGINT);
+  return sigprocmask(SIG_UNBLOCK, &interrupt, NULL);
 }
 
 /// The newest history entry, or NULL when the history is empty.
