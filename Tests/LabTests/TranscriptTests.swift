@@ -98,6 +98,15 @@ struct TranscriptTests {
     #expect(reparsed.commands[0].expected.count == 5)
   }
 
+  @Test func blocksInsideListItemsKeepTheirIndentation() throws {
+    let text = "1. An exercise:\n\n   ```vaelab\n   > kl 1 1\n   = 0.4 nats\n   ```\n"
+    let transcript = try Transcript(parsing: text, name: "c.md")
+    #expect(transcript.commands.map(\.input) == ["kl 1 1"])
+    #expect(transcript.commands[0].expected == ["= 0.4 nats"])
+    let updated = TranscriptChecker.check(transcript, file: "c.md").updatedText
+    #expect(updated.hasSuffix("   > kl 1 1\n   KL(q || p) for q = N(1, 1^2), p = N(0, 1^2):\n      0.5 * (sigma^2 + mu^2 - 1 - log sigma^2)\n   = 0.5 * (1.000 + 1.000 - 1 - 0.000)\n   = 0.500 nats\n   ```\n"))
+  }
+
   @Test func malformedTranscriptsAreRefusedWithTheLine() {
     #expect(throws: LabError("b.md:1: front matter starting with '---' is never closed by a '---' line")) {
       try Transcript(parsing: "---\ntitle: x\n", name: "b.md")

@@ -60,7 +60,7 @@ enum SampleCommand {
       let panels = (0..<dimension).map { d in
         SVGHistogram.Panel(
           histogram: summary.histograms[d], density: densities[d],
-          title: "z\(dimension > 1 ? "[\(d)]" : "") = mu + sigma * eps, n = \(count): histogram and N(\(NumberFormat.shortest(mean[d])), \(NumberFormat.shortest(standardDeviation[d]))^2) density"
+          title: "z\(dimension > 1 ? "[\(d)]" : "") = mu + sigma * eps, n = \(count): histogram and \(label(densities[d], precision: session.precision)) density"
         )
       }
       try FileIO.writeAtomically(SVGHistogram.render(panels), to: path)
@@ -112,7 +112,7 @@ enum SampleCommand {
       }
       let name = q.isVector ? "z[\(d)]" : "z"
       lines.append(
-        "histogram of \(name); • = expected count under N(\(NumberFormat.shortest(densities[d].mean)), \(NumberFormat.shortest(densities[d].standardDeviation))^2):"
+        "histogram of \(name); • = expected count under \(label(densities[d], precision: precision)):"
       )
       lines.append(TerminalHistogram.render(histogram, expected: expected, precision: precision))
       if histogram.below + histogram.above > 0 {
@@ -121,6 +121,11 @@ enum SampleCommand {
     }
     if let svg { lines.append("wrote \(svg)") }
     return lines.joined(separator: "\n")
+  }
+
+  /// `N(2.000, 0.500^2)`, at the session's precision.
+  static func label(_ density: NormalDistribution, precision: Int) -> String {
+    "N(\(NumberFormat.fixed(density.mean, precision)), \(NumberFormat.fixed(density.standardDeviation, precision))^2)"
   }
 
   static func json(_ summary: Reparameterisation.Summary, q: GaussianArguments, count: Int) -> JSON {

@@ -21,6 +21,9 @@ public struct Transcript: Sendable {
     /// 0-based index of the `> ` line in `lines`.
     public var inputLine: Int
     public var expected: [String]
+    /// The blanks before the block's fence (a block inside a list item), removed
+    /// from each line of the block and restored when it is rewritten.
+    public var indentation: String
   }
 
   /// The file's lines, as read.
@@ -63,13 +66,15 @@ public struct Transcript: Sendable {
         continue
       }
       let opening = index
+      let indentation = String(lines[index].prefix(while: \.isWhitespace))
       index += 1
       var current: Command? = nil
       while index < lines.count && lines[index].trimmingBlanks != "```" {
-        let line = lines[index]
+        let line = lines[index].hasPrefix(indentation) ? String(lines[index].dropFirst(indentation.count)) : lines[index]
         if line.hasPrefix(Self.prompt) || line == ">" {
           if let finished = current { commands.append(finished) }
-          current = Command(input: String(line.dropFirst(min(2, line.count))), inputLine: index, expected: [])
+          current = Command(
+            input: String(line.dropFirst(min(2, line.count))), inputLine: index, expected: [], indentation: indentation)
         } else if current == nil {
           if !line.trimmingBlanks.isEmpty {
             throw LabError("\(name):\(index + 1): output before any '> ' command in the block")
@@ -94,7 +99,7 @@ public struct Transcript: Sendable {
     var index = 0
     for (command, output) in zip(commands, outputs) {
       result += lines[index...command.inputLine]
-      result += output
+      result += output.map { $0.isEmpty ? $0 : command.indentation + $0 }
       index = command.inputLine + 1 + command.expected.count
     }
     result += lines[min(index, lines.count)...]
