@@ -57,7 +57,9 @@ public enum Completion {
     let slash = prefix.lastIndex(of: "/")
     let directoryPart = slash.map { String(prefix[...$0]) } ?? ""
     let namePrefix = slash.map { String(prefix[prefix.index(after: $0)...]) } ?? prefix
-    let directory = directoryPart.isEmpty ? "." : (directoryPart.hasPrefix("~") ? NSString(string: directoryPart).expandingTildeInPath : directoryPart)
+    let directory =
+      directoryPart.isEmpty
+      ? "." : (directoryPart.hasPrefix("~") ? NSString(string: directoryPart).expandingTildeInPath : directoryPart)
     guard let entries = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [] }
     return entries.filter { $0.hasPrefix(namePrefix) && (namePrefix.hasPrefix(".") || !$0.hasPrefix(".")) }.sorted()
       .map { name in

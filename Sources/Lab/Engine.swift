@@ -62,7 +62,9 @@ public struct Engine: Sendable {
     }
     guard let subcommand = command.subcommand(named: words[1].text) else {
       var message = "\(command.name) has no subcommand '\(words[1].text)'"
-      if let suggestion = Suggestions.closest(to: words[1].text, in: names) { message += "; did you mean '\(suggestion)'?" }
+      if let suggestion = Suggestions.closest(to: words[1].text, in: names) {
+        message += "; did you mean '\(suggestion)'?"
+      }
       throw LabError(message + " (subcommands: \(names.joined(separator: ", ")))")
     }
     return (subcommand, "\(command.name) \(subcommand.name)", words.dropFirst(2))

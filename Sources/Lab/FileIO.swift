@@ -28,7 +28,8 @@ public enum FileIO {
   /// new one, never a half-written file.
   public static func writeAtomically(_ text: String, to path: String) throws(LabError) {
     let directory = (path as NSString).deletingLastPathComponent
-    let temporary = (directory.isEmpty ? "" : directory + "/") + ".\((path as NSString).lastPathComponent).\(getpid()).tmp"
+    let temporary =
+      (directory.isEmpty ? "" : directory + "/") + ".\((path as NSString).lastPathComponent).\(getpid()).tmp"
     let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
     guard descriptor >= 0 else { throw LabError("cannot write \(path): \(String(cString: strerror(errno)))") }
     let bytes = Array(text.utf8)

@@ -18,7 +18,9 @@ struct TextTable {
 
   var rendered: String {
     let all = (showsHeader ? [headers] : []) + rows
-    let widths = headers.indices.map { column in all.map { $0.indices.contains(column) ? $0[column].count : 0 }.max() ?? 0 }
+    let widths = headers.indices.map { column in
+      all.map { $0.indices.contains(column) ? $0[column].count : 0 }.max() ?? 0
+    }
     return all.map { row in
       headers.indices.map { column -> String in
         let cell = row.indices.contains(column) ? row[column] : ""

@@ -84,7 +84,8 @@ struct InteractiveShell {
     vaelab_rl_set_completion { text, _, end in
       vaelab_rl_set_attempted_completion_over(1)
       guard let buffer = vaelab_rl_line_buffer() else { return nil }
-      let beforeCursor = String(decoding: UnsafeBufferPointer(start: buffer, count: Int(end)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+      let beforeCursor = String(
+        decoding: UnsafeBufferPointer(start: buffer, count: Int(end)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
       let candidates = Completion.candidates(for: beforeCursor)
       guard !candidates.isEmpty else { return nil }
       if candidates.count == 1, let only = candidates.first, only.hasSuffix("=") || only.hasSuffix("/") {
@@ -97,8 +98,9 @@ struct InteractiveShell {
   /// Readline's match list: the longest common prefix, then each match, then NULL,
   /// all allocated with malloc because readline frees them.
   static func readlineMatches(_ candidates: [String]) -> UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? {
-    guard let matches = malloc(MemoryLayout<UnsafeMutablePointer<CChar>?>.stride * (candidates.count + 2))?
-      .bindMemory(to: UnsafeMutablePointer<CChar>?.self, capacity: candidates.count + 2)
+    guard
+      let matches = malloc(MemoryLayout<UnsafeMutablePointer<CChar>?>.stride * (candidates.count + 2))?
+        .bindMemory(to: UnsafeMutablePointer<CChar>?.self, capacity: candidates.count + 2)
     else { return nil }
     var common = candidates[0]
     for candidate in candidates.dropFirst() {

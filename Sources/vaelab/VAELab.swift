@@ -126,7 +126,8 @@ struct Check: ParsableCommand {
         } else {
           failed = true
           for mismatch in result.mismatches { Output.standardError.write(mismatch.report + "\n") }
-          Output.standard.write("FAIL  \(file) (\(result.mismatches.count) of \(result.commandCount) commands differ)\n")
+          Output.standard.write(
+            "FAIL  \(file) (\(result.mismatches.count) of \(result.commandCount) commands differ)\n")
         }
       } catch {
         failed = true
@@ -151,7 +152,9 @@ struct Bench: ParsableCommand {
 
   func validate() throws {
     guard format == "text" || format == "json" else { throw ValidationError("--format must be text or json") }
-    guard (1_000...1_000_000_000).contains(draws) else { throw ValidationError("--draws must be from 1000 to 1000000000") }
+    guard (1_000...1_000_000_000).contains(draws) else {
+      throw ValidationError("--draws must be from 1000 to 1000000000")
+    }
   }
 
   func run() throws {

@@ -76,7 +76,8 @@ struct CommandLineTests {
 
   @Test func runsLessonsPrintingProseAndOutput() throws {
     let directory = try TemporaryDirectory()
-    try directory.write("---\ntitle: t\n---\nThe anchor:\n\n```vaelab\n> kl 2 1\n= 2.000 nats\n```\nDone.\n", to: "l.md")
+    try directory.write(
+      "---\ntitle: t\n---\nThe anchor:\n\n```vaelab\n> kl 2 1\n= 2.000 nats\n```\nDone.\n", to: "l.md")
     let result = try Binary.run(["run", "l.md"], directory: directory.path)
     #expect(result.status == 0)
     #expect(result.stdout.hasPrefix("The anchor:\n\n> kl 2 1\nKL(q || p) for q = N(2, 1^2)"))
@@ -108,7 +109,8 @@ struct CommandLineTests {
 
   @Test func aSavedSessionChecksClean() throws {
     let directory = try TemporaryDirectory()
-    let session = try Binary.run([], input: "sample 0 2 n=100 show=1\nkl [0, 1] [1, 1] format=json\nsave s.md\n", directory: directory.path)
+    let session = try Binary.run(
+      [], input: "sample 0 2 n=100 show=1\nkl [0, 1] [1, 1] format=json\nsave s.md\n", directory: directory.path)
     #expect(session.status == 0)
     #expect(session.stdout.hasSuffix("saved 2 commands to s.md (replay: vaelab run s.md; verify: vaelab check s.md)\n"))
     let check = try Binary.run(["check", "s.md"], directory: directory.path)
@@ -124,6 +126,15 @@ struct CommandLineTests {
     #expect(svg.hasPrefix("<svg xmlns=\"http://www.w3.org/2000/svg\""))
     #expect(svg.components(separatedBy: "<rect x=").count == 17)
     #expect(svg.hasSuffix("</svg>\n"))
+  }
+
+  /// The lessons and the README's tour print exactly what they say they print.
+  @Test func theShippedLessonsAndTheREADMECheckClean() throws {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+      .deletingLastPathComponent()
+    let result = try Binary.run(["check", "lessons", "README.md"], directory: root.path)
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(result.stdout.hasSuffix(" 0 mismatches\n"))
   }
 
   @Test func benchPrintsFiguresAsJSON() throws {

@@ -6,7 +6,10 @@ import Testing
 @Suite(.serialized)
 struct InteractiveShellTests {
   func environment(home: String) -> [String: String] {
-    ["TERM": "xterm", "HOME": home, "NO_COLOR": "1", "VAELAB_HISTORY": home + "/state/history", "PATH": "/usr/bin:/bin"]
+    [
+      "TERM": "xterm", "HOME": home, "NO_COLOR": "1", "VAELAB_HISTORY": home + "/state/history",
+      "PATH": "/usr/bin:/bin",
+    ]
   }
 
   @Test func aSessionAtTheKeyboard() throws {

@@ -55,8 +55,10 @@ struct EngineTests {
     var engine = Engine()
     #expect(
       engine.execute("kl [0, 1] [1, 2, 3]").error
-        == "mu has 2 dimensions but sigma has 3; vectors must have one length (a plain number is used for every dimension)")
-    #expect(engine.execute("kl [0, 1] mu2=[1, 2, 3]").error == "q has 2 dimensions but p has 3; vectors must have one length")
+        == "mu has 2 dimensions but sigma has 3; vectors must have one length (a plain number is used for every dimension)"
+    )
+    #expect(
+      engine.execute("kl [0, 1] mu2=[1, 2, 3]").error == "q has 2 dimensions but p has 3; vectors must have one length")
     #expect(engine.execute("kl 0 1 logvar=0").error == "give sigma or logvar, not both (logvar = log sigma^2)")
   }
 
@@ -74,7 +76,9 @@ struct EngineTests {
 
   @Test func unknownCommandsSuggestTheNearestOne() {
     var engine = Engine()
-    #expect(engine.execute("sampel 2 1").error == "unknown command 'sampel'; did you mean 'sample'? (type 'help' for the list)")
+    #expect(
+      engine.execute("sampel 2 1").error
+        == "unknown command 'sampel'; did you mean 'sample'? (type 'help' for the list)")
   }
 
   /// The session stream makes a session replay exactly; `seed=` draws apart from it.
@@ -146,12 +150,14 @@ struct EngineTests {
 
   @Test func subcommandsAreResolvedAndSuggested() {
     let leaf = CommandSpec(
-      name: "step", summary: "step", arguments: [ArgumentSpec("n", .integer(1...10), default: "1", positional: true, help: "steps")],
+      name: "step", summary: "step",
+      arguments: [ArgumentSpec("n", .integer(1...10), default: "1", positional: true, help: "steps")],
       action: { _, arguments throws(LabError) in Output(text: "stepped \(arguments.integer("n") ?? 0)", json: .null) })
     let group = CommandSpec(name: "vae", summary: "a group", subcommands: [leaf], action: nil)
     var engine = Engine(commands: [group])
     #expect(engine.execute("vae step 3").output == "stepped 3")
-    #expect(engine.execute("vae stpe").error == "vae has no subcommand 'stpe'; did you mean 'step'? (subcommands: step)")
+    #expect(
+      engine.execute("vae stpe").error == "vae has no subcommand 'stpe'; did you mean 'step'? (subcommands: step)")
     #expect(engine.execute("vae").error == "vae needs a subcommand: step")
     #expect(Completion.candidates(for: "vae s", commands: [group]) == ["step"])
     #expect(Completion.candidates(for: "vae step ", commands: [group]) == ["n=", "format="])

@@ -65,7 +65,10 @@ struct ArgumentBinderTests {
     ("[1, x]", "mu[1] must be a number, got 'x'"),
     ("[0, 1] [1, -1]", "sigma[1] must be > 0 (from 1e-150 to 1e150), got -1"),
     ("1 2 3", "kl takes at most 2 positional arguments (MU SIGMA); unexpected '3'"),
-    ("sigm=2", "kl has no argument 'sigm'; did you mean 'sigma'? (arguments: mu, sigma, logvar, mu2, sigma2, logvar2, order, mc, seed)"),
+    (
+      "sigm=2",
+      "kl has no argument 'sigm'; did you mean 'sigma'? (arguments: mu, sigma, logvar, mu2, sigma2, logvar2, order, mc, seed)"
+    ),
     ("sigma=1 sigma=2", "sigma is given twice"),
     ("order=bth", "order must be one of qp, pq, both, got 'bth'; did you mean 'both'?"),
     ("mc=0", "mc must be an integer from 1 to 100000000, got 0"),

@@ -23,7 +23,9 @@ struct RendererGoldenTests {
   /// A fixed histogram, independent of the sampler.
   static var histogram: Histogram {
     var histogram = Histogram(lower: -2, upper: 2, binCount: 8)
-    for (value, count) in [(-1.9, 1), (-1.2, 4), (-0.8, 10), (-0.3, 19), (0.2, 21), (0.7, 14), (1.2, 6), (1.7, 2), (2.5, 1)] {
+    for (value, count) in [
+      (-1.9, 1), (-1.2, 4), (-0.8, 10), (-0.3, 19), (0.2, 21), (0.7, 14), (1.2, 6), (1.7, 2), (2.5, 1),
+    ] {
       for _ in 0..<count { histogram.add(value) }
     }
     return histogram
@@ -40,7 +42,9 @@ struct RendererGoldenTests {
   }
 
   @Test func barsUseEighthBlocksAndTheMarker() {
-    #expect(TerminalHistogram.bar(count: 10, expected: 5, largest: 10) == String(repeating: "█", count: 20) + "•" + String(repeating: "█", count: 19))
+    #expect(
+      TerminalHistogram.bar(count: 10, expected: 5, largest: 10) == String(repeating: "█", count: 20) + "•"
+        + String(repeating: "█", count: 19))
     // Half a cell is four eighths; one eighth of a cell is the thinnest block.
     #expect(TerminalHistogram.bar(count: 0.5 / 40, expected: 1, largest: 1).hasPrefix("▌ "))
     #expect(TerminalHistogram.bar(count: 1.0 / 320, expected: 1, largest: 1).hasPrefix("▏ "))
@@ -55,11 +59,13 @@ struct RendererGoldenTests {
 
   @Test func kLVectorTable() throws {
     var engine = Engine()
-    try assertGolden(engine.execute("kl [0, 2, -1] [1, 0.5, 2] mu2=[0, 1, 0] order=both").output + "\n", "kl-vector.txt")
+    try assertGolden(
+      engine.execute("kl [0, 2, -1] [1, 0.5, 2] mu2=[0, 1, 0] order=both").output + "\n", "kl-vector.txt")
   }
 
   @Test func sampleReport() throws {
     var engine = Engine()
-    try assertGolden(engine.execute("sample [0, 3] [1, 0.5] n=2000 seed=7 show=3 bins=8").output + "\n", "sample-vector.txt")
+    try assertGolden(
+      engine.execute("sample [0, 3] [1, 0.5] n=2000 seed=7 show=3 bins=8").output + "\n", "sample-vector.txt")
   }
 }

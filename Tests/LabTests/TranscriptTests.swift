@@ -104,7 +104,10 @@ struct TranscriptTests {
     #expect(transcript.commands.map(\.input) == ["kl 1 1"])
     #expect(transcript.commands[0].expected == ["= 0.4 nats"])
     let updated = TranscriptChecker.check(transcript, file: "c.md").updatedText
-    #expect(updated.hasSuffix("   > kl 1 1\n   KL(q || p) for q = N(1, 1^2), p = N(0, 1^2):\n      0.5 * (sigma^2 + mu^2 - 1 - log sigma^2)\n   = 0.5 * (1.000 + 1.000 - 1 - 0.000)\n   = 0.500 nats\n   ```\n"))
+    #expect(
+      updated.hasSuffix(
+        "   > kl 1 1\n   KL(q || p) for q = N(1, 1^2), p = N(0, 1^2):\n      0.5 * (sigma^2 + mu^2 - 1 - log sigma^2)\n   = 0.5 * (1.000 + 1.000 - 1 - 0.000)\n   = 0.500 nats\n   ```\n"
+      ))
   }
 
   @Test func malformedTranscriptsAreRefusedWithTheLine() {
@@ -131,7 +134,10 @@ struct TranscriptTests {
       _ = engine.execute(line)
     }
     let transcript = try Transcript(parsing: try FileIO.readText(path), name: path)
-    #expect(transcript.commands.map(\.input) == ["seed 4", "sample 1 2 n=500 show=2", "kl 0 0", "kl [0, 1] [1, 2] mc=1000", "help kl"])
+    #expect(
+      transcript.commands.map(\.input) == [
+        "seed 4", "sample 1 2 n=500 show=2", "kl 0 0", "kl [0, 1] [1, 2] mc=1000", "help kl",
+      ])
     #expect(transcript.commands[2].expected == ["error: sigma must be > 0 (from 1e-150 to 1e150), got 0"])
     #expect(TranscriptChecker.check(transcript, file: path).mismatches.isEmpty)
   }

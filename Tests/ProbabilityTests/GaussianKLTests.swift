@@ -82,7 +82,8 @@ struct GaussianKLTests {
     let below = GaussianKL.expMinusOneMinusIdentity(0.1.nextDown)
     let above = GaussianKL.expMinusOneMinusIdentity(0.1)
     #expect(below.isApproximatelyEqual(to: above, relativeTolerance: 1e-13))
-    #expect(GaussianKL.expMinusOneMinusIdentity(2).isApproximatelyEqual(to: Double.exp(2) - 3, relativeTolerance: 1e-15))
+    #expect(
+      GaussianKL.expMinusOneMinusIdentity(2).isApproximatelyEqual(to: Double.exp(2) - 3, relativeTolerance: 1e-15))
   }
 
   @Test func tinySigmaGivesTheLargeFiniteDivergence() {
@@ -96,7 +97,9 @@ struct GaussianKLTests {
     let perDimension = GaussianKL.perDimension(q, from: .standard(dimension: 3))
     #expect(perDimension.count == 3)
     #expect(perDimension[1] == 2)
-    #expect(perDimension.reduce(0, +).isApproximatelyEqual(to: 0.318_147_180_559_945_3 + 2 + 1.306_852_819_440_054_7, relativeTolerance: 1e-14))
+    #expect(
+      perDimension.reduce(0, +).isApproximatelyEqual(
+        to: 0.318_147_180_559_945_3 + 2 + 1.306_852_819_440_054_7, relativeTolerance: 1e-14))
   }
 
   /// The Monte Carlo estimate agrees with the closed form within 4 standard
@@ -118,7 +121,9 @@ struct GaussianKLTests {
   @Test func monteCarloStopsWhenAsked() {
     var generator = Xoshiro256StarStar(seed: 0)
     #expect(throws: Interrupted.self) {
-      try GaussianKL.monteCarlo(.standard(dimension: 1), from: .standard(dimension: 1), count: 1_000_000, using: &generator, shouldStop: { true })
+      try GaussianKL.monteCarlo(
+        .standard(dimension: 1), from: .standard(dimension: 1), count: 1_000_000, using: &generator,
+        shouldStop: { true })
     }
   }
 }

@@ -10,7 +10,9 @@ struct NormalSamplerTests {
   @Test func streamFromSeedZeroIsPinned() {
     var generator = Xoshiro256StarStar(seed: 0)
     let first = (0..<4).map { _ in NormalSampler.next(using: &generator) }
-    let expected = [0.239_602_259_812_841_06, 1.119_759_061_484_754_3, -0.654_629_730_743_253_4, -0.372_899_101_553_216_15]
+    let expected = [
+      0.239_602_259_812_841_06, 1.119_759_061_484_754_3, -0.654_629_730_743_253_4, -0.372_899_101_553_216_15,
+    ]
     for (value, reference) in zip(first, expected) {
       #expect(value == reference)
     }

@@ -37,7 +37,9 @@ struct StatisticsTests {
   }
 
   /// Known values of the standard normal CDF (Abramowitz and Stegun, table 26.1).
-  @Test(arguments: [(0.0, 0.5), (1.96, 0.975_002_104_851_780), (-1.0, 0.158_655_253_931_457), (-8.0, 6.220_960_574_271_78e-16)])
+  @Test(arguments: [
+    (0.0, 0.5), (1.96, 0.975_002_104_851_780), (-1.0, 0.158_655_253_931_457), (-8.0, 6.220_960_574_271_78e-16),
+  ])
   func normalCumulativeProbability(x: Double, expected: Double) {
     let standard = NormalDistribution(mean: 0, standardDeviation: 1)
     #expect(standard.cumulativeProbability(x).isApproximatelyEqual(to: expected, relativeTolerance: 1e-12))
@@ -48,7 +50,8 @@ struct StatisticsTests {
     let edges = stride(from: -10.0, through: 14.0, by: 0.25).map { $0 }
     let total = zip(edges, edges.dropFirst()).reduce(0.0) { $0 + normal.probability(from: $1.0, to: $1.1) }
     #expect(total.isApproximatelyEqual(to: 1, relativeTolerance: 1e-14))
-    #expect(normal.probability(from: 3, to: 3.5).isApproximatelyEqual(to: 0.021_400_233_916_549_1, relativeTolerance: 1e-10))
+    #expect(
+      normal.probability(from: 3, to: 3.5).isApproximatelyEqual(to: 0.021_400_233_916_549_1, relativeTolerance: 1e-10))
   }
 
   /// z = mu + sigma * eps has mean mu and standard deviation sigma, per dimension.

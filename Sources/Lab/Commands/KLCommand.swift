@@ -152,7 +152,9 @@ enum KLCommand {
   /// The point of order=both: the two directions differ, except in special cases
   /// such as equal variances, where both are (m1 - m2)^2 / (2 s^2).
   static func asymmetryNote(_ directions: [Direction], precision: Int) -> String {
-    let (forward, reverse) = (NumberFormat.fixed(directions[0].total, precision), NumberFormat.fixed(directions[1].total, precision))
+    let (forward, reverse) = (
+      NumberFormat.fixed(directions[0].total, precision), NumberFormat.fixed(directions[1].total, precision)
+    )
     return forward == reverse
       ? "Here KL(q || p) = KL(p || q) = \(forward), but only because the variances match; change a sigma and they part."
       : "KL is not symmetric: KL(q || p) = \(forward) but KL(p || q) = \(reverse)."
@@ -175,7 +177,8 @@ enum KLCommand {
       table.append(row)
     }
     table.append(
-      ["total"] + Array(repeating: "", count: columns.count - 1 - directions.count) + directions.map { number($0.total) })
+      ["total"] + Array(repeating: "", count: columns.count - 1 - directions.count)
+        + directions.map { number($0.total) })
     var lines: [String] = []
     lines.append(
       againstPrior
@@ -212,7 +215,13 @@ enum KLCommand {
       var members: [(String, JSON)] = [("kl", .number(direction.total)), ("per_dim", .numbers(direction.perDimension))]
       if let estimate = direction.monteCarlo {
         members.append(
-          ("mc", .object([("estimate", .number(estimate.mean)), ("stderr", .number(estimate.standardError)), ("n", .integer(estimate.count))])))
+          (
+            "mc",
+            .object([
+              ("estimate", .number(estimate.mean)), ("stderr", .number(estimate.standardError)),
+              ("n", .integer(estimate.count)),
+            ])
+          ))
       }
       return members
     }

@@ -30,7 +30,9 @@ enum SampleCommand {
       ArgumentSpec("bins", .integer(1...200), default: "16", help: "histogram bins over mu +- 4 sigma"),
       ArgumentSpec("svg", .path, help: "also write the histogram as an SVG file"),
     ],
-    examples: ["sample 2 1", "sample 0 0.5 n=100000 seed=1 show=3", "sample [0, 3] [1, 0.5] n=5000", "sample 2 1 svg=z.svg"],
+    examples: [
+      "sample 2 1", "sample 0 0.5 n=100000 seed=1 show=3", "sample [0, 3] [1, 0.5] n=5000", "sample 2 1 svg=z.svg",
+    ],
     action: run)
 
   static func run(_ session: inout Session, _ arguments: Arguments) throws(LabError) -> Output {
@@ -39,7 +41,8 @@ enum SampleCommand {
     let dimension = q.gaussian.dimension
     guard count <= maximumDraws / dimension else {
       throw LabError(
-        "n = \(count) draws of \(dimension) dimensions is too much work: n * dimensions must be at most \(maximumDraws)")
+        "n = \(count) draws of \(dimension) dimensions is too much work: n * dimensions must be at most \(maximumDraws)"
+      )
     }
     let shown = try arguments.required("show", arguments.integer)
     let bins = try arguments.required("bins", arguments.integer)
@@ -60,13 +63,15 @@ enum SampleCommand {
       let panels = (0..<dimension).map { d in
         SVGHistogram.Panel(
           histogram: summary.histograms[d], density: densities[d],
-          title: "z\(dimension > 1 ? "[\(d)]" : "") = mu + sigma * eps, n = \(count): histogram and \(label(densities[d], precision: session.precision)) density"
+          title:
+            "z\(dimension > 1 ? "[\(d)]" : "") = mu + sigma * eps, n = \(count): histogram and \(label(densities[d], precision: session.precision)) density"
         )
       }
       try FileIO.writeAtomically(SVGHistogram.render(panels), to: path)
     }
     session.keep(generator, drawnWith: seed)
-    let text = self.text(summary, q: q, densities: densities, count: count, svg: arguments.text("svg"), precision: session.precision)
+    let text = self.text(
+      summary, q: q, densities: densities, count: count, svg: arguments.text("svg"), precision: session.precision)
     return Output(text: text, json: json(summary, q: q, count: count))
   }
 
@@ -75,7 +80,9 @@ enum SampleCommand {
     svg: String?, precision: Int
   ) -> String {
     func number(_ value: Double) -> String { NumberFormat.fixed(value, precision) }
-    func numbers(_ values: [Double]) -> String { q.isVector ? NumberFormat.vector(values, precision) : number(values[0]) }
+    func numbers(_ values: [Double]) -> String {
+      q.isVector ? NumberFormat.vector(values, precision) : number(values[0])
+    }
     let dimension = q.gaussian.dimension
     var lines: [String] = []
     lines.append(
@@ -90,17 +97,20 @@ enum SampleCommand {
       }
       lines.append(draws.rendered)
     }
-    var columns: [(String, TextTable.Alignment)] = [("mu", .right), ("mean", .right), ("sigma", .right), ("std", .right), ("mean - mu", .right)]
+    var columns: [(String, TextTable.Alignment)] = [
+      ("mu", .right), ("mean", .right), ("sigma", .right), ("std", .right), ("mean - mu", .right),
+    ]
     if q.isVector { columns.insert(("dim", .right), at: 0) }
     var moments = TextTable(columns)
     for d in 0..<dimension {
       let sample = summary.moments[d]
       let offset = sample.mean - densities[d].mean
       let inErrors = sample.standardError > 0 ? offset / sample.standardError : 0
-      moments.append((q.isVector ? ["\(d)"] : []) + [
-        number(densities[d].mean), number(sample.mean), number(densities[d].standardDeviation),
-        number(sample.standardDeviation), "\(NumberFormat.fixed(inErrors, 1)) s.e.",
-      ])
+      moments.append(
+        (q.isVector ? ["\(d)"] : []) + [
+          number(densities[d].mean), number(sample.mean), number(densities[d].standardDeviation),
+          number(sample.standardDeviation), "\(NumberFormat.fixed(inErrors, 1)) s.e.",
+        ])
     }
     lines.append("sample mean and standard deviation against mu and sigma:")
     lines.append(moments.rendered)

@@ -39,7 +39,9 @@ enum SessionCommands {
       format, atomically. 'vaelab run PATH' replays it; 'vaelab check PATH'
       verifies that it still prints the same.
       """,
-    arguments: [ArgumentSpec("path", .path, positional: true, required: true, help: "the file to write, e.g. session.md")],
+    arguments: [
+      ArgumentSpec("path", .path, positional: true, required: true, help: "the file to write, e.g. session.md")
+    ],
     examples: ["save session.md"],
     isRecorded: false,
     action: { session, arguments throws(LabError) in
@@ -47,7 +49,8 @@ enum SessionCommands {
       try FileIO.writeAtomically(Transcript.notebook(session.notebook, seed: session.initialSeed), to: path)
       let count = session.notebook.count
       return Output(
-        text: "saved \(count) command\(count == 1 ? "" : "s") to \(path) (replay: vaelab run \(path); verify: vaelab check \(path))",
+        text:
+          "saved \(count) command\(count == 1 ? "" : "s") to \(path) (replay: vaelab run \(path); verify: vaelab check \(path))",
         json: .object([("path", .string(path)), ("commands", .integer(count))]))
     })
 

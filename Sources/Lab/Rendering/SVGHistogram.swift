@@ -47,7 +47,9 @@ public enum SVGHistogram {
     let top = max(Double(histogram.counts.max() ?? 0), curve.map(\.1).max() ?? 0, 1) * 1.05
     let plotWidth = width - margin.left - margin.right
     let plotHeight = height - margin.top - margin.bottom
-    func px(_ x: Double) -> Double { margin.left + (x - histogram.lower) / (histogram.upper - histogram.lower) * plotWidth }
+    func px(_ x: Double) -> Double {
+      margin.left + (x - histogram.lower) / (histogram.upper - histogram.lower) * plotWidth
+    }
     func py(_ y: Double) -> Double { margin.top + plotHeight * (1 - y / top) }
     func f(_ value: Double) -> String { NumberFormat.fixed(value, 2) }
 
@@ -64,9 +66,11 @@ public enum SVGHistogram {
     svg.append("<polyline points=\"\(path)\" fill=\"none\" stroke=\"#de2d26\" stroke-width=\"2\"/>")
     let axisY = margin.top + plotHeight
     svg.append(
-      "<line x1=\"\(f(margin.left))\" y1=\"\(f(axisY))\" x2=\"\(f(width - margin.right))\" y2=\"\(f(axisY))\" stroke=\"black\"/>")
+      "<line x1=\"\(f(margin.left))\" y1=\"\(f(axisY))\" x2=\"\(f(width - margin.right))\" y2=\"\(f(axisY))\" stroke=\"black\"/>"
+    )
     svg.append(
-      "<line x1=\"\(f(margin.left))\" y1=\"\(f(margin.top))\" x2=\"\(f(margin.left))\" y2=\"\(f(axisY))\" stroke=\"black\"/>")
+      "<line x1=\"\(f(margin.left))\" y1=\"\(f(margin.top))\" x2=\"\(f(margin.left))\" y2=\"\(f(axisY))\" stroke=\"black\"/>"
+    )
     for tick in 0...8 {
       let x = histogram.lower + (histogram.upper - histogram.lower) * Double(tick) / 8
       svg.append(
@@ -75,7 +79,8 @@ public enum SVGHistogram {
     for tick in 0...4 {
       let y = top / 1.05 * Double(tick) / 4
       svg.append(
-        "<text x=\"\(f(margin.left - 6))\" y=\"\(f(py(y) + 4))\" text-anchor=\"end\">\(NumberFormat.fixed(y, 0))</text>")
+        "<text x=\"\(f(margin.left - 6))\" y=\"\(f(py(y) + 4))\" text-anchor=\"end\">\(NumberFormat.fixed(y, 0))</text>"
+      )
     }
     svg.append("<text x=\"\(f(width / 2))\" y=\"\(f(height - 10))\" text-anchor=\"middle\">z</text>")
     svg.append(

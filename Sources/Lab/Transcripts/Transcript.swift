@@ -70,7 +70,8 @@ public struct Transcript: Sendable {
       index += 1
       var current: Command? = nil
       while index < lines.count && lines[index].trimmingBlanks != "```" {
-        let line = lines[index].hasPrefix(indentation) ? String(lines[index].dropFirst(indentation.count)) : lines[index]
+        let line =
+          lines[index].hasPrefix(indentation) ? String(lines[index].dropFirst(indentation.count)) : lines[index]
         if line.hasPrefix(Self.prompt) || line == ">" {
           if let finished = current { commands.append(finished) }
           current = Command(

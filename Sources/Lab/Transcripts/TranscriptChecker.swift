@@ -37,7 +37,8 @@ public enum TranscriptChecker {
       outputs.append(actual)
       if !OutputMatcher.matches(expected: command.expected, actual: actual) {
         mismatches.append(
-          Mismatch(file: file, line: command.inputLine + 1, input: command.input, expected: command.expected, actual: actual))
+          Mismatch(
+            file: file, line: command.inputLine + 1, input: command.input, expected: command.expected, actual: actual))
       }
     }
     // Keep a blank line the author left before the closing fence or the next command.
