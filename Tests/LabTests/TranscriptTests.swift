@@ -106,7 +106,7 @@ struct TranscriptTests {
     let updated = TranscriptChecker.check(transcript, file: "c.md").updatedText
     #expect(
       updated.hasSuffix(
-        "   > kl 1 1\n   KL(q || p) for q = N(1, 1^2), p = N(0, 1^2):\n      0.5 * (sigma^2 + mu^2 - 1 - log sigma^2)\n   = 0.5 * (1.000 + 1.000 - 1 - 0.000)\n   = 0.500 nats\n   ```\n"
+        "   > kl 1 1\n   KL(q || p) for q = N(1, 1^2), p = N(0, 1^2):\n     0.5 * (sigma^2 + mu^2 - 1 - log sigma^2)\n   = 0.5 * (1.000 + 1.000 - 1 - 0.000)\n   = 0.500 nats\n   ```\n"
       ))
   }
 
