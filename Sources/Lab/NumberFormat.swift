@@ -2,12 +2,18 @@ import Foundation
 
 /// Fixed-decimal formatting, the only way numbers reach the text output.
 public enum NumberFormat {
-  /// `value` with exactly `decimals` decimals, correctly rounded (C's `%.*f`).
-  /// A result that rounds to zero prints without a minus sign: "-0.000" would
-  /// suggest a negative quantity that is not there.
+  /// Magnitudes from here on print in scientific notation: as fixed decimals they
+  /// would be walls of digits, most of them noise.
+  static let scientificThreshold = 1e15
+
+  /// `value` with exactly `decimals` decimals, correctly rounded (C's `%.*f`), or
+  /// as `1.000e+20` (`%.*e`) from `scientificThreshold` on. A result that rounds to
+  /// zero prints without a minus sign: "-0.000" would suggest a negative quantity
+  /// that is not there.
   public static func fixed(_ value: Double, _ decimals: Int) -> String {
     if value.isNaN { return "nan" }
     if value.isInfinite { return value < 0 ? "-inf" : "inf" }
+    if abs(value) >= scientificThreshold { return String(format: "%.*e", decimals, value) }
     let text = String(format: "%.*f", decimals, value)
     if text.hasPrefix("-") && text.dropFirst().allSatisfy({ $0 == "0" || $0 == "." }) {
       return String(text.dropFirst())

@@ -28,7 +28,7 @@ struct CommandLineTests {
   @Test func aFailingCommandStopsWithItsLocationOnStderr() throws {
     let result = try Binary.run(["-c", "kl 2 1; kl 0 -1; seed 3"])
     #expect(result.status == 1)
-    #expect(result.stderr == "-c:1: error: sigma must be > 0 (from 1e-150 to 1e150), got -1\n")
+    #expect(result.stderr == "-c:1: error: sigma must be > 0 (from 1e-100 to 1e100), got -1\n")
     #expect(result.stdout.hasSuffix("= 2.000 nats\n"))
     #expect(!result.stdout.contains("seed = 3"))
   }

@@ -138,7 +138,7 @@ struct TranscriptTests {
       transcript.commands.map(\.input) == [
         "seed 4", "sample 1 2 n=500 show=2", "kl 0 0", "kl [0, 1] [1, 2] mc=1000", "help kl",
       ])
-    #expect(transcript.commands[2].expected == ["error: sigma must be > 0 (from 1e-150 to 1e150), got 0"])
+    #expect(transcript.commands[2].expected == ["error: sigma must be > 0 (from 1e-100 to 1e100), got 0"])
     #expect(TranscriptChecker.check(transcript, file: path).mismatches.isEmpty)
   }
 }

@@ -11,12 +11,16 @@ struct GaussianArguments {
   /// `N(2, 1^2)` or `N(0, exp(-1.386))` as the user wrote it, for scalar headers.
   var label: String
 
-  /// Standard deviations from 1e-150 to 1e150 keep sigma^2, log sigma^2 and
-  /// 1/sigma^2 finite; log variances from -690 to 690 keep exp(logvar) finite.
+  /// Bounds that keep every derived quantity finite: sigma^2 and 1/sigma^2 (at most
+  /// 1e200), exp(logvar), and sums of squared deviations over 1e9 draws (at most
+  /// 1e209 for |z| up to 1e100).
+  static let meanDomain = RealDomain(
+    lower: -1e100, lowerIsInclusive: true, upper: 1e100, upperIsInclusive: true,
+    explanation: "from -1e100 to 1e100")
   static let standardDeviationDomain = RealDomain(
-    lower: 1e-150, lowerIsInclusive: true, upper: 1e150, upperIsInclusive: true,
-    explanation: "> 0 (from 1e-150 to 1e150)")
-  static let logVarianceDomain = RealDomain.closed(-690, 690)
+    lower: 1e-100, lowerIsInclusive: true, upper: 1e100, upperIsInclusive: true,
+    explanation: "> 0 (from 1e-100 to 1e100)")
+  static let logVarianceDomain = RealDomain.closed(-460, 460)
 
   /// Reads `mean`, `sigma` and `logvar` arguments (one Gaussian's names).
   static func read(

@@ -18,12 +18,12 @@ enum KLCommand {
       the mean of log q(z) - log p(z) over N draws z ~ q, with its standard error.
       """,
     arguments: [
-      ArgumentSpec("mu", .reals(.finite), default: "0", positional: true, help: "mean of q"),
+      ArgumentSpec("mu", .reals(GaussianArguments.meanDomain), default: "0", positional: true, help: "mean of q"),
       ArgumentSpec(
         "sigma", .reals(GaussianArguments.standardDeviationDomain), default: "1", positional: true,
         help: "standard deviation of q"),
       ArgumentSpec("logvar", .reals(GaussianArguments.logVarianceDomain), help: "log variance of q, instead of sigma"),
-      ArgumentSpec("mu2", .reals(.finite), default: "0", help: "mean of p"),
+      ArgumentSpec("mu2", .reals(GaussianArguments.meanDomain), default: "0", help: "mean of p"),
       ArgumentSpec(
         "sigma2", .reals(GaussianArguments.standardDeviationDomain), default: "1",
         help: "standard deviation of p"),

@@ -19,7 +19,7 @@ enum SampleCommand {
       The histogram covers mu +- 4 sigma; svg=PATH writes the same figure.
       """,
     arguments: [
-      ArgumentSpec("mu", .reals(.finite), default: "0", positional: true, help: "mean"),
+      ArgumentSpec("mu", .reals(GaussianArguments.meanDomain), default: "0", positional: true, help: "mean"),
       ArgumentSpec(
         "sigma", .reals(GaussianArguments.standardDeviationDomain), default: "1", positional: true,
         help: "standard deviation"),
@@ -49,6 +49,13 @@ enum SampleCommand {
     let seed = arguments.integer("seed")
     let mean = q.gaussian.mean
     let standardDeviation = q.gaussian.standardDeviation
+    // The histogram spans mu +- 4 sigma in `bins` bins; below this ratio its edges
+    // would round to the same few doubles.
+    for d in 0..<dimension where standardDeviation[d] < 1e-12 * abs(mean[d]) {
+      throw LabError(
+        "sigma\(q.isVector ? "[\(d)]" : "") is too small next to mu\(q.isVector ? "[\(d)]" : ""): sample needs sigma >= 1e-12 * |mu| to draw a histogram in double precision"
+      )
+    }
     var generator = session.generator(commandSeed: seed)
     let summary: Reparameterisation.Summary
     do {
