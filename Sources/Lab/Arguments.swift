@@ -1,6 +1,5 @@
 /// A parsed argument value.
 public enum Value: Equatable, Sendable {
-  case real(Double)
   /// A scalar (`isVector == false`, one element) or a vector typed as `[...]`.
   case reals([Double], isVector: Bool)
   case integer(Int)
@@ -14,11 +13,6 @@ public struct Arguments: Sendable {
   var given: Set<String>
 
   public func isGiven(_ name: String) -> Bool { given.contains(name) }
-
-  public func real(_ name: String) -> Double? {
-    if case .real(let value)? = values[name] { return value }
-    return nil
-  }
 
   public func reals(_ name: String) -> (values: [Double], isVector: Bool)? {
     if case .reals(let values, let isVector)? = values[name] { return (values, isVector) }
@@ -103,8 +97,6 @@ enum ArgumentBinder {
   static func parse(_ text: String, as argument: ArgumentSpec) throws(LabError) -> Value {
     let name = argument.name
     switch argument.kind {
-    case .real(let domain):
-      return .real(try parseReal(text, name: name, domain: domain))
     case .reals(let domain):
       let trimmed = text.trimmingBlanks
       guard trimmed.hasPrefix("[") else {

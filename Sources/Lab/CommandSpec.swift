@@ -79,8 +79,6 @@ public struct ArgumentSpec: Sendable {
 
 /// What an argument accepts; each kind knows how to parse, validate and describe itself.
 public enum ValueKind: Sendable {
-  /// One real number in a domain.
-  case real(RealDomain)
   /// A real number or a vector `[a, b, ...]` of them, each in the domain.
   case reals(RealDomain)
   case integer(ClosedRange<Int>)
@@ -91,7 +89,6 @@ public enum ValueKind: Sendable {
   /// How `usage` shows the value of a named argument.
   var placeholder: String {
     switch self {
-    case .real: "X"
     case .reals: "X|[X,..]"
     case .integer: "N"
     case .choice(let options): options.joined(separator: "|")
@@ -103,7 +100,6 @@ public enum ValueKind: Sendable {
   /// What is allowed, for `help` and error messages.
   var allowed: String {
     switch self {
-    case .real(let domain): "a number \(domain)"
     case .reals(let domain): "a number \(domain) or a vector [a, b, ...] of them"
     case .integer(let range): "an integer from \(range.lowerBound) to \(range.upperBound)"
     case .choice(let options): "one of " + options.joined(separator: ", ")

@@ -33,9 +33,11 @@ struct InteractiveShell {
       var quit = false
       for statement in Tokenizer.statements(line) {
         let reply = engine.execute(statement)
-        if !reply.output.isEmpty { Output.standard.write(reply.output + "\n") }
+        // The terminal echoed ^C without a newline; start the report on a line of its own.
+        if Interrupts.take() { StandardStream.output.write("\n") }
+        if !reply.output.isEmpty { StandardStream.output.write(reply.output + "\n") }
         if let error = reply.error {
-          Output.standardError.write((colour ? "\u{1B}[31merror:\u{1B}[0m " : "error: ") + error + "\n")
+          StandardStream.error.write((colour ? "\u{1B}[31merror:\u{1B}[0m " : "error: ") + error + "\n")
           break
         }
         if reply.shouldQuit {

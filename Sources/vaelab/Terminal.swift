@@ -19,11 +19,11 @@ enum Interrupts {
 
 /// Unbuffered writes to standard output and error, so output and errors interleave
 /// in the order they happened.
-struct Output {
+struct StandardStream {
   let descriptor: Int32
 
-  static let standard = Output(descriptor: STDOUT_FILENO)
-  static let standardError = Output(descriptor: STDERR_FILENO)
+  static let output = StandardStream(descriptor: STDOUT_FILENO)
+  static let error = StandardStream(descriptor: STDERR_FILENO)
 
   func write(_ text: String) {
     var bytes = Array(text.utf8)[...]
@@ -33,5 +33,44 @@ struct Output {
       guard written > 0 else { return }
       bytes = bytes.dropFirst(written)
     }
+  }
+}
+
+/// Lines of standard input for piped mode, read with read(2). (The standard
+/// library's `readLine` retries `getline` on EINTR and spins forever after a
+/// SIGINT without SA_RESTART; here Ctrl-C ends the input instead.)
+struct InputLines {
+  private var buffer: [UInt8] = []
+  private var atEnd = false
+  private var chunk = [UInt8](repeating: 0, count: 65536)
+
+  /// The next line without its newline (and without a trailing carriage return),
+  /// or nil at the end of input or after Ctrl-C.
+  mutating func next() -> String? {
+    while true {
+      if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
+        let line = Self.text(buffer[..<newline])
+        buffer.removeSubrange(...newline)
+        return line
+      }
+      if atEnd {
+        guard !buffer.isEmpty else { return nil }
+        defer { buffer.removeAll() }
+        return Self.text(buffer[...])
+      }
+      let count = read(STDIN_FILENO, &chunk, chunk.count)
+      if count > 0 {
+        buffer += chunk[0..<count]
+      } else if count < 0 && errno == EINTR {
+        if Interrupts.isRequested() { return nil }
+      } else {
+        atEnd = true
+      }
+    }
+  }
+
+  private static func text(_ bytes: ArraySlice<UInt8>) -> String {
+    let line = bytes.last == UInt8(ascii: "\r") ? bytes.dropLast() : bytes
+    return String(decoding: line, as: UTF8.self)
   }
 }

@@ -34,9 +34,16 @@ struct VAELab: ParsableCommand {
     } else {
       var runner = Self.batchRunner(keepGoing: keepGoing)
       var lineNumber = 0
-      while runner.shouldContinue, let line = readLine() {
+      var input = InputLines()
+      while runner.shouldContinue, let line = input.next() {
         lineNumber += 1
         runner.run(line: line, location: "<stdin>:\(lineNumber)")
+      }
+      // Ctrl-C while waiting for input ends the read early: that run did not finish.
+      // (Ctrl-C during a command was reported by the command.)
+      if Interrupts.take() && !runner.failed {
+        StandardStream.error.write("<stdin>:\(lineNumber + 1): error: interrupted (Ctrl-C)\n")
+        throw ExitCode(1)
       }
       try Self.finish(runner)
     }
@@ -45,7 +52,7 @@ struct VAELab: ParsableCommand {
   static func batchRunner(keepGoing: Bool) -> BatchRunner {
     BatchRunner(
       engine: Engine(session: Session(shouldStop: Interrupts.isRequested)), keepGoing: keepGoing,
-      write: { Output.standard.write($0) }, writeError: { Output.standardError.write($0) })
+      write: { StandardStream.output.write($0) }, writeError: { StandardStream.error.write($0) })
   }
 
   static func finish(_ runner: BatchRunner) throws {
@@ -75,7 +82,7 @@ struct Run: ParsableCommand {
           runner.run(script: text, name: file)
         }
       } catch {
-        Output.standardError.write("vaelab: error: \(error.message)\n")
+        StandardStream.error.write("vaelab: error: \(error.message)\n")
         throw ExitCode(1)
       }
     }
@@ -99,7 +106,7 @@ struct Check: ParsableCommand {
     for path in paths {
       var isDirectory: ObjCBool = false
       guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-        Output.standardError.write("vaelab: error: \(path): no such file or directory\n")
+        StandardStream.error.write("vaelab: error: \(path): no such file or directory\n")
         throw ExitCode(1)
       }
       if isDirectory.boolValue {
@@ -119,22 +126,22 @@ struct Check: ParsableCommand {
         commandCount += result.commandCount
         mismatchCount += result.mismatches.count
         if result.mismatches.isEmpty {
-          Output.standard.write("ok    \(file) (\(result.commandCount) commands)\n")
+          StandardStream.output.write("ok    \(file) (\(result.commandCount) commands)\n")
         } else if update {
           try FileIO.writeAtomically(result.updatedText, to: file)
-          Output.standard.write("wrote \(file) (\(result.mismatches.count) outputs updated)\n")
+          StandardStream.output.write("wrote \(file) (\(result.mismatches.count) outputs updated)\n")
         } else {
           failed = true
-          for mismatch in result.mismatches { Output.standardError.write(mismatch.report + "\n") }
-          Output.standard.write(
+          for mismatch in result.mismatches { StandardStream.error.write(mismatch.report + "\n") }
+          StandardStream.output.write(
             "FAIL  \(file) (\(result.mismatches.count) of \(result.commandCount) commands differ)\n")
         }
       } catch {
         failed = true
-        Output.standardError.write("vaelab: error: \(error.message)\n")
+        StandardStream.error.write("vaelab: error: \(error.message)\n")
       }
     }
-    Output.standard.write(
+    StandardStream.output.write(
       "checked \(files.count) file\(files.count == 1 ? "" : "s"), \(commandCount) commands, \(mismatchCount) mismatch\(mismatchCount == 1 ? "" : "es")\(update && mismatchCount > 0 ? " (updated)" : "")\n"
     )
     if failed { throw ExitCode(1) }

@@ -42,6 +42,25 @@ enum Binary {
   }
 }
 
+extension Binary {
+  /// Waits until process `pid` has installed its SIGINT handler (bit 1 of
+  /// SigCgt in /proc/PID/status), so a Ctrl-C sent now is caught, not fatal.
+  static func waitUntilCatchingInterrupts(_ pid: Int32, timeout: Double = 20) throws {
+    let deadline = Date().addingTimeInterval(timeout)
+    while Date() < deadline {
+      let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
+      if let line = status.split(separator: "\n").first(where: { $0.hasPrefix("SigCgt:") }),
+        let mask = UInt64(line.dropFirst("SigCgt:".count).trimmingCharacters(in: .whitespaces), radix: 16),
+        mask & (1 << (SIGINT - 1)) != 0
+      {
+        return
+      }
+      usleep(5_000)
+    }
+    throw PseudoTerminalError("process \(pid) never installed a SIGINT handler")
+  }
+}
+
 /// A fresh directory under the system's temporary directory, removed when released.
 final class TemporaryDirectory {
   let path: String

@@ -62,6 +62,39 @@ struct CommandLineTests {
     #expect(!piped.stdout.contains("vaelab ["))
   }
 
+  /// Ctrl-C (SIGINT) ends a batch run: during a long command, which reports it,
+  /// and while waiting for piped input. Either way the run failed: exit 1.
+  @Test(arguments: [
+    (["-c", "sample n=1000000000; seed 3"], "", "-c:1: error: interrupted (Ctrl-C); nothing was changed\n"),
+    (
+      ["--keep-going"], "sample n=1000000000\nseed 3\n", "<stdin>:1: error: interrupted (Ctrl-C); nothing was changed\n"
+    ),
+    ([], "seed 2\n", "<stdin>:2: error: interrupted (Ctrl-C)\n"),
+  ])
+  func ctrlCEndsABatchRun(arguments: [String], input: String, message: String) throws {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: Binary.path)
+    process.arguments = arguments
+    let (stdin, stdout, stderr) = (Pipe(), Pipe(), Pipe())
+    process.standardInput = stdin
+    process.standardOutput = stdout
+    process.standardError = stderr
+    try process.run()
+    stdin.fileHandleForWriting.write(Data(input.utf8))
+    try Binary.waitUntilCatchingInterrupts(process.processIdentifier)
+    usleep(200_000)
+    process.interrupt()
+    let deadline = Date().addingTimeInterval(20)
+    while process.isRunning && Date() < deadline { usleep(10_000) }
+    #expect(!process.isRunning)
+    if process.isRunning { process.terminate() }
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 1)
+    #expect(String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) == message)
+    let output = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    #expect(!output.contains("seed = 3"))
+  }
+
   @Test func runsScriptsAndReportsFileAndLine() throws {
     let directory = try TemporaryDirectory()
     try directory.write("# anchors\nkl 0 1\nkl 2 1\nsample n=0\nkl 1 2\n", to: "anchors.vae")

@@ -82,11 +82,10 @@ enum KLCommand {
       }
       var monteCarlo: RunningMoments? = nil
       if let draws {
-        do {
-          monteCarlo = try GaussianKL.monteCarlo(
-            first.gaussian, from: second.gaussian, count: draws, using: &generator,
-            shouldStop: session.shouldStop)
-        } catch { throw LabError.interrupted }
+        monteCarlo = try LabError.stoppingOnInterrupt { () throws(Interrupted) in
+          try GaussianKL.monteCarlo(
+            first.gaussian, from: second.gaussian, count: draws, using: &generator, shouldStop: session.shouldStop)
+        }
         guard let estimate = monteCarlo, estimate.mean.isFinite, estimate.standardError.isFinite else {
           throw LabError("the Monte Carlo estimate of \(name) is not finite: the variances are too far apart")
         }

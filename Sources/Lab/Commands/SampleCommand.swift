@@ -57,12 +57,11 @@ enum SampleCommand {
       )
     }
     var generator = session.generator(commandSeed: seed)
-    let summary: Reparameterisation.Summary
-    do {
-      summary = try Reparameterisation.sample(
+    let summary = try LabError.stoppingOnInterrupt { () throws(Interrupted) in
+      try Reparameterisation.sample(
         mean: mean, standardDeviation: standardDeviation, count: count, keep: shown, binCount: bins,
         using: &generator, shouldStop: session.shouldStop)
-    } catch { throw LabError.interrupted }
+    }
     let densities = (0..<dimension).map {
       NormalDistribution(mean: mean[$0], standardDeviation: standardDeviation[$0])
     }

@@ -18,8 +18,9 @@ public struct BatchRunner {
     self.writeError = writeError
   }
 
-  /// Whether more input should be run.
-  public var shouldContinue: Bool { !quit && (keepGoing || !failed) }
+  /// Whether more input should be run: not after `quit`, not after Ctrl-C (even
+  /// with `keepGoing`), and not after a failure unless `keepGoing`.
+  public var shouldContinue: Bool { !quit && !engine.session.shouldStop() && (keepGoing || !failed) }
 
   /// Runs one line of input (`;`-separated statements, `#` comments), located
   /// at `location` (`FILE:LINE`) for error messages.
