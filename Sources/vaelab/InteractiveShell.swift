@@ -14,7 +14,8 @@ struct InteractiveShell {
     Self.prepareHistory(at: historyPath)
     var lastLine = Self.lastHistoryLine()
     var engine = Engine(session: Session(shouldStop: Interrupts.isRequested))
-    let colour = ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+    // Colour only where it is seen: stderr on a terminal, and never with NO_COLOR.
+    let colour = isatty(STDERR_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
     print("vaelab: learn how a VAE works by computing it. 'help' lists commands; Ctrl-D leaves.")
     while true {
       _ = Interrupts.take()
