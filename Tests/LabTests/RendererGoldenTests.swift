@@ -57,6 +57,11 @@ struct RendererGoldenTests {
     try assertGolden(SVGHistogram.render([panel]), "histogram.svg")
   }
 
+  @Test(arguments: [(0.7, 1.0), (3.0, 5.0), (7981.0, 10000.0), (12.0, 20.0), (0.013, 0.02), (1.0, 1.0)])
+  func axisStepsAreRound(rough: Double, step: Double) {
+    #expect(abs(SVGHistogram.niceStep(rough) - step) < 1e-12 * step)
+  }
+
   @Test func kLVectorTable() throws {
     var engine = Engine()
     try assertGolden(

@@ -1,3 +1,4 @@
+import Foundation
 import Probability
 
 /// The same figure as `TerminalHistogram`, as a standalone SVG for slides: bars of
@@ -76,17 +77,28 @@ public enum SVGHistogram {
       svg.append(
         "<text x=\"\(f(px(x)))\" y=\"\(f(axisY + 18))\" text-anchor=\"middle\">\(NumberFormat.fixed(x, 2))</text>")
     }
-    for tick in 0...4 {
-      let y = top / 1.05 * Double(tick) / 4
+    let step = niceStep(top / 4)
+    for y in stride(from: 0.0, through: top, by: step) {
       svg.append(
         "<text x=\"\(f(margin.left - 6))\" y=\"\(f(py(y) + 4))\" text-anchor=\"end\">\(NumberFormat.fixed(y, 0))</text>"
       )
     }
     svg.append("<text x=\"\(f(width / 2))\" y=\"\(f(height - 10))\" text-anchor=\"middle\">z</text>")
     svg.append(
+      "<text x=\"16\" y=\"\(f(margin.top + plotHeight / 2))\" text-anchor=\"middle\" transform=\"rotate(-90 16 \(f(margin.top + plotHeight / 2)))\">count</text>"
+    )
+    svg.append(
       "<text x=\"\(f(width - margin.right))\" y=\"\(f(margin.top + 12))\" text-anchor=\"end\" fill=\"#de2d26\">expected count under the density</text>"
     )
     return svg
+  }
+
+  /// The 1, 2 or 5 times a power of ten nearest above `rough`, so axis ticks fall on round numbers.
+  static func niceStep(_ rough: Double) -> Double {
+    guard rough > 0, rough.isFinite else { return 1 }
+    let magnitude = pow(10, floor(log10(rough)))
+    let mantissa = rough / magnitude
+    return (mantissa <= 1 ? 1 : mantissa <= 2 ? 2 : mantissa <= 5 ? 5 : 10) * magnitude
   }
 
   static func escaped(_ text: String) -> String {
