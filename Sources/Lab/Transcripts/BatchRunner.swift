@@ -45,7 +45,8 @@ public struct BatchRunner {
   }
 
   /// A lesson or notebook: its prose as written, then each command (`> cmd`) and
-  /// what it prints now, in file order.
+  /// what it prints now, in file order, in a fresh session seeded as the file says
+  /// (as `vaelab check` runs it).
   public mutating func run(transcript: Transcript, name: String) {
     engine = Engine(session: Session(seed: transcript.seed, shouldStop: engine.session.shouldStop))
     var commands = transcript.commands[...]

@@ -107,9 +107,8 @@ public struct Transcript: Sendable {
     return result.joined(separator: "\n") + "\n"
   }
 
-  /// A session as a checkable notebook: front matter and one block of every
-  /// recorded command with its output. Expected outputs never end in blank lines
-  /// the reader cannot see, so trailing blank output lines are kept as they are.
+  /// A session as a checkable notebook: front matter with the session's starting
+  /// seed, and one block of every recorded command with what it printed.
   public static func notebook(_ entries: [NotebookEntry], seed: UInt64 = 0) -> String {
     var lines = ["---", "title: vaelab session", "seed: \(seed)", "---", "", fence]
     for entry in entries {
