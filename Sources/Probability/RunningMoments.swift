@@ -11,6 +11,13 @@ public struct RunningMoments: Sendable, Equatable {
 
   public init() {}
 
+  /// Moments known by their sums, e.g. from power sums.
+  public init(count: Int, mean: Double, sumOfSquaredDeviations: Double) {
+    self.count = count
+    self.mean = mean
+    self.sumOfSquaredDeviations = sumOfSquaredDeviations
+  }
+
   /// Moments of a chunk by the two-pass algorithm.
   public init<C: Collection>(_ values: C) where C.Element == Double {
     guard !values.isEmpty else { return }
