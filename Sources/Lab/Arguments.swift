@@ -1,5 +1,6 @@
 /// A parsed argument value.
 public enum Value: Equatable, Sendable {
+  case real(Double)
   /// A scalar (`isVector == false`, one element) or a vector typed as `[...]`.
   case reals([Double], isVector: Bool)
   case integer(Int)
@@ -11,8 +12,15 @@ public struct Arguments: Sendable {
   var values: [String: Value]
   /// Names the user typed, as opposed to defaults.
   var given: Set<String>
+  /// `name=number` arguments outside the spec, for commands that take expression parameters.
+  public internal(set) var expressionParameters: [String: Double] = [:]
 
   public func isGiven(_ name: String) -> Bool { given.contains(name) }
+
+  public func real(_ name: String) -> Double? {
+    if case .real(let value)? = values[name] { return value }
+    return nil
+  }
 
   public func reals(_ name: String) -> (values: [Double], isVector: Bool)? {
     if case .reals(let values, let isVector)? = values[name] { return (values, isVector) }
@@ -42,12 +50,18 @@ enum ArgumentBinder {
   static func bind(_ words: [Token], to spec: CommandSpec, commandPath: String) throws(LabError) -> Arguments {
     var values: [String: Value] = [:]
     var given: Set<String> = []
+    var expressionParameters: [String: Double] = [:]
     let positionals = spec.positionalArguments
     var nextPositional = 0
     for word in words {
       let argument: ArgumentSpec
       let text: String
       if let (name, value) = splitNamed(word.text) {
+        if spec.argument(named: name) == nil && spec.takesExpressionParameters {
+          guard expressionParameters[name] == nil else { throw LabError("\(name) is given twice") }
+          expressionParameters[name] = try parseReal(value, name: name, domain: .finite)
+          continue
+        }
         guard let named = spec.argument(named: name) else {
           let names = spec.arguments.map(\.name)
           var message = "\(commandPath) has no argument '\(name)'"
@@ -81,7 +95,7 @@ enum ArgumentBinder {
         throw LabError("\(commandPath) needs \(argument.name): \(argument.help) (usage: \(spec.usage()))")
       }
     }
-    return Arguments(values: values, given: given)
+    return Arguments(values: values, given: given, expressionParameters: expressionParameters)
   }
 
   /// `name=value` when the text before the first `=` is an identifier.
@@ -97,6 +111,8 @@ enum ArgumentBinder {
   static func parse(_ text: String, as argument: ArgumentSpec) throws(LabError) -> Value {
     let name = argument.name
     switch argument.kind {
+    case .real(let domain):
+      return .real(try parseReal(text, name: name, domain: domain))
     case .reals(let domain):
       let trimmed = text.trimmingBlanks
       guard trimmed.hasPrefix("[") else {
@@ -135,7 +151,7 @@ enum ArgumentBinder {
         throw LabError(message)
       }
       return .text(text)
-    case .path, .commandName:
+    case .path, .commandName, .expression, .word:
       guard !text.isEmpty else { throw LabError("\(name) must be \(argument.kind.allowed), got nothing") }
       return .text(text)
     }

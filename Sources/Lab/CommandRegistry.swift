@@ -4,6 +4,7 @@ public enum CommandRegistry {
     HelpCommand.spec,
     KLCommand.spec,
     SampleCommand.spec,
+    GradCommand.spec,
     SessionCommands.seed,
     SessionCommands.set,
     SessionCommands.save,

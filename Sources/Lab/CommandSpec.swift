@@ -16,12 +16,17 @@ public struct CommandSpec: Sendable {
   public let subcommands: [CommandSpec]
   /// Whether `save` records the command in the notebook (not `save` or `quit` themselves).
   public let isRecorded: Bool
+  /// Whether other `name=number` arguments are accepted, as the parameters of an
+  /// expression (`grad f="(z-k)^2" k=3`).
+  public let takesExpressionParameters: Bool
+  /// Runs the command; a command with subcommands may also run itself when its
+  /// first word is not a subcommand (`grad f=...` beside `grad sweep`).
   public let action: Action?
 
   public init(
     name: String, aliases: [String] = [], summary: String, discussion: String = "",
     arguments: [ArgumentSpec] = [], examples: [String] = [], subcommands: [CommandSpec] = [],
-    isRecorded: Bool = true, action: Action?
+    isRecorded: Bool = true, takesExpressionParameters: Bool = false, action: Action?
   ) {
     self.name = name
     self.aliases = aliases
@@ -31,6 +36,7 @@ public struct CommandSpec: Sendable {
     self.examples = examples
     self.subcommands = subcommands
     self.isRecorded = isRecorded
+    self.takesExpressionParameters = takesExpressionParameters
     self.action = action
   }
 
@@ -79,32 +85,44 @@ public struct ArgumentSpec: Sendable {
 
 /// What an argument accepts; each kind knows how to parse, validate and describe itself.
 public enum ValueKind: Sendable {
+  /// One real number in a domain.
+  case real(RealDomain)
   /// A real number or a vector `[a, b, ...]` of them, each in the domain.
   case reals(RealDomain)
   case integer(ClosedRange<Int>)
   case choice([String])
   case path
   case commandName
+  /// A cost function f(z), quoted when it has blanks: `f="(z - 3)^2"`.
+  case expression
+  /// A free word whose meaning the description states.
+  case word(String)
 
   /// How `usage` shows the value of a named argument.
   var placeholder: String {
     switch self {
+    case .real: "X"
     case .reals: "X|[X,..]"
     case .integer: "N"
     case .choice(let options): options.joined(separator: "|")
     case .path: "PATH"
     case .commandName: "COMMAND"
+    case .expression: "EXPR"
+    case .word: "NAME"
     }
   }
 
   /// What is allowed, for `help` and error messages.
   var allowed: String {
     switch self {
+    case .real(let domain): "a number \(domain)"
     case .reals(let domain): "a number \(domain) or a vector [a, b, ...] of them"
     case .integer(let range): "an integer from \(range.lowerBound) to \(range.upperBound)"
     case .choice(let options): "one of " + options.joined(separator: ", ")
     case .path: "a file path"
     case .commandName: "a command name"
+    case .expression: "an expression in z, e.g. \"(z - 3)^2\"; see help grad"
+    case .word(let description): description
     }
   }
 }

@@ -14,11 +14,24 @@ public enum Completion {
     guard var spec = Engine.find(first, in: commands) else { return [] }
     var rest = words.dropFirst()
     if !spec.subcommands.isEmpty {
-      guard let name = rest.first else { return matching(spec.subcommands.map(\.name), current) }
-      guard let subcommand = spec.subcommand(named: name) else { return [] }
-      spec = subcommand
-      rest = rest.dropFirst()
+      if let name = rest.first, let subcommand = spec.subcommand(named: name) {
+        spec = subcommand
+        rest = rest.dropFirst()
+      } else if rest.isEmpty {
+        let subcommands = matching(spec.subcommands.map(\.name), current)
+        guard spec.action != nil else { return subcommands }
+        return subcommands + ownCandidates(spec, rest: rest, current: current, commands: commands)
+      } else if spec.action == nil {
+        return []
+      }
     }
+    return ownCandidates(spec, rest: rest, current: current, commands: commands)
+  }
+
+  /// Argument names and values of `spec`, given the words already typed.
+  static func ownCandidates(
+    _ spec: CommandSpec, rest: ArraySlice<String>, current: String, commands: [CommandSpec]
+  ) -> [String] {
     var arguments = spec.arguments
     if spec.argument(named: Engine.formatArgument.name) == nil { arguments.append(Engine.formatArgument) }
 
@@ -47,7 +60,7 @@ public enum Completion {
     case .choice(let options): matching(options, prefix)
     case .commandName: matching(commands.map(\.name), prefix)
     case .path: paths(prefix)
-    case .reals, .integer: []
+    case .real, .reals, .integer, .expression, .word: []
     }
   }
 

@@ -57,6 +57,13 @@ public struct Engine: Sendable {
     }
     guard !command.subcommands.isEmpty else { return (command, command.name, words.dropFirst()) }
     let names = command.subcommands.map(\.name)
+    if command.action != nil {
+      // `grad sweep ...` runs the subcommand, anything else `grad` itself.
+      if words.count > 1, let subcommand = command.subcommand(named: words[1].text) {
+        return (subcommand, "\(command.name) \(subcommand.name)", words.dropFirst(2))
+      }
+      return (command, command.name, words.dropFirst())
+    }
     guard words.count > 1 else {
       throw LabError("\(command.name) needs a subcommand: \(names.joined(separator: ", "))")
     }

@@ -21,6 +21,9 @@ public enum NumberFormat {
     return text
   }
 
+  /// `1.2e-13`: two significant digits, for error estimates.
+  public static func scientific(_ value: Double) -> String { String(format: "%.1e", value) }
+
   /// The shortest text that reads back as `value` ("0.5", "700", "1e+09").
   public static func shortest(_ value: Double) -> String {
     if value == value.rounded(), abs(value) < 1e15 { return String(Int(value)) }

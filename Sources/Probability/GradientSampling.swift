@@ -8,7 +8,7 @@ public enum GradientSamplingError: Error, Equatable, Sendable {
 }
 
 extension GradientProblem {
-  /// Per-draw moments of each estimator for mu and sigma (logvar is sigma scaled
+  /// Per-draw moments of each estimator for mu, sigma and logvar (sigma's scaled
   /// by sigma / 2), from `count` draws in one fused pass: each batch of noise is
   /// turned into z, f and f' once, and every estimator reads from it.
   ///
@@ -108,8 +108,15 @@ extension GradientProblem {
       accumulated[baselineSigma] = leaveOneOutSigma.moments
     }
     var moments = [Estimator: [Parameter: RunningMoments]]()
+    let logVarianceScale = scale(for: .logvar)
     for estimator in estimators {
-      moments[estimator] = [.mu: accumulated[slot(estimator, .mu)], .sigma: accumulated[slot(estimator, .sigma)]]
+      let sigmaMoments = accumulated[slot(estimator, .sigma)]
+      moments[estimator] = [
+        .mu: accumulated[slot(estimator, .mu)], .sigma: sigmaMoments,
+        .logvar: RunningMoments(
+          count: sigmaMoments.count, mean: sigmaMoments.mean * logVarianceScale,
+          sumOfSquaredDeviations: sigmaMoments.sumOfSquaredDeviations * logVarianceScale * logVarianceScale),
+      ]
     }
     return moments
   }

@@ -1,0 +1,231 @@
+import Probability
+
+import func Foundation.pow
+
+/// `grad sweep`: the variance of each estimator as one setting varies, from
+/// exact expectations (smooth curves), optionally with sampled variances beside.
+enum GradSweepCommand {
+  static let spec = CommandSpec(
+    name: "sweep",
+    summary: "how each estimator's variance changes as n, mu, sigma or a parameter of f varies",
+    discussion: """
+      Varies one setting over a range and tabulates, for one derivative (wrt), the
+      exact gradient and each estimator's exact per-draw variance, drawn on a log
+      axis. over=n plots the variance of the average of n draws (variance / n) on
+      log-log axes. sampled=yes adds variances estimated from n draws at each
+      point, as lower-case markers, to show that sampling agrees.
+      The cost families of Mohamed et al. 2020 (figures 2 and 3), at mu = sigma = 1:
+        grad sweep "(z-k)^2" over=k from=-3 to=3
+        grad sweep "exp(-k*z^2)" over=k from=0.1 to=3
+        grad sweep "cos(k*z)" over=k from=0.5 to=5
+      \(GradientArguments.expressionHelp)
+      """,
+    arguments: GradientArguments.common + [
+      ArgumentSpec(
+        "over", .word("n, dim, mu, sigma, or the name of a parameter of f"), required: true,
+        help: "the setting to vary"),
+      ArgumentSpec("from", .real(.finite), required: true, help: "first value"),
+      ArgumentSpec("to", .real(.finite), required: true, help: "last value"),
+      ArgumentSpec("count", .integer(2...101), default: "13", help: "number of values (log-spaced for n)"),
+      ArgumentSpec("wrt", .choice(["mu", "sigma", "logvar"]), default: "mu", help: "which derivative"),
+      ArgumentSpec("sampled", .choice(["no", "yes"]), default: "no", help: "also estimate the variances by sampling"),
+      ArgumentSpec("n", .integer(2...10_000_000), default: "10000", help: "draws per point when sampled=yes"),
+      ArgumentSpec("seed", .integer(0...Int.max), help: "seed for sampled=yes (default: the session's random stream)"),
+      ArgumentSpec("svg", .path, help: "also write the plot as an SVG file"),
+    ],
+    examples: [
+      "grad sweep \"(z-k)^2\" 1 1 over=k from=-3 to=3", "grad sweep \"cos(k*z)\" 1 1 over=k from=0.5 to=5 wrt=sigma",
+      "grad sweep z^2 over=n from=10 to=100000 count=5", "grad sweep \"(z-1)^2\" over=dim from=1 to=100",
+    ],
+    takesExpressionParameters: true,
+    action: run)
+
+  /// One point of the sweep.
+  struct Point {
+    var x: Double
+    var gradient: Double
+    var exact: [GradientProblem.Estimator: Double]
+    var sampled: [GradientProblem.Estimator: Double]
+  }
+
+  static func run(_ session: inout Session, _ arguments: Arguments) throws(LabError) -> Output {
+    let setup = try GradientArguments.read(arguments)
+    let over = try arguments.required("over", arguments.text)
+    let (from, to) = (try arguments.required("from", arguments.real), try arguments.required("to", arguments.real))
+    let count = try arguments.required("count", arguments.integer)
+    let parameter = GradientProblem.Parameter(rawValue: try arguments.required("wrt", arguments.text)) ?? .mu
+    let sampledToo = try arguments.required("sampled", arguments.text) == "yes"
+    let draws = try arguments.required("n", arguments.integer)
+    let parameterNames = Set(setup.expression.parameters.map(\.name))
+    guard ["n", "dim", "mu", "sigma"].contains(over) || parameterNames.contains(over) else {
+      throw LabError(
+        "over must be n, dim, mu, sigma or a parameter of f (\(parameterNames.isEmpty ? "f has none" : parameterNames.sorted().joined(separator: ", "))); got '\(over)'"
+      )
+    }
+    try setup.checkParameters(allowing: over)
+    let values = try self.values(over: over, from: from, to: to, count: count)
+    let estimators = GradientProblem.Estimator.allCases.filter { $0 != .scoreWithBaseline || setup.baseline != .none }
+    let seed = arguments.integer("seed")
+    var generator = session.generator(commandSeed: seed)
+    var points: [Point] = []
+    for x in values {
+      if session.shouldStop() { throw LabError.interrupted }
+      var (mu, sigma, parameters, dimension) = (setup.mu, setup.sigma, setup.parameters, setup.dimension)
+      switch over {
+      case "mu": mu = x
+      case "sigma": sigma = x
+      case "dim": dimension = Int(x)
+      case "n": break
+      default: parameters[over] = x
+      }
+      var problem = try setup.problem(mu: mu, sigma: sigma, parameters: parameters)
+      problem.dimension = dimension
+      let exact = try GradientArguments.exact(problem, source: setup.expression.source)
+      // Over n, what shrinks is the variance of the average of n draws.
+      let divisor = over == "n" ? x : 1
+      var point = Point(x: x, gradient: exact.gradient(parameter, sigma: sigma), exact: [:], sampled: [:])
+      for estimator in estimators {
+        point.exact[estimator] =
+          exact.variance(estimator, parameter, baseline: setup.baseline, problem: problem) / divisor
+      }
+      if sampledToo {
+        let sampleCount = over == "n" ? Int(x) : draws
+        guard sampleCount <= GradCommand.maximumDraws / dimension else {
+          throw LabError("n * dim must be at most \(GradCommand.maximumDraws) for sampled=yes")
+        }
+        do {
+          let sampled = try problem.sample(
+            count: sampleCount, baseline: setup.baseline, using: &generator, shouldStop: session.shouldStop)
+          for estimator in estimators {
+            if let moments = sampled[estimator]?[parameter] { point.sampled[estimator] = moments.variance / divisor }
+          }
+        } catch {
+          throw GradientArguments.samplingError(error, source: setup.expression.source, precision: session.precision)
+        }
+      }
+      points.append(point)
+    }
+    if sampledToo { session.keep(generator, drawnWith: seed) }
+    let plot = self.plot(points, estimators: estimators, over: over, parameter: parameter, sampled: sampledToo)
+    let title = "variance of d/d\(parameter.rawValue) estimators, f(z) = \(setup.expression.source)"
+    if let path = arguments.text("svg") { try FileIO.writeAtomically(plot.svg(title: title), to: path) }
+    return Output(
+      text: text(
+        points, estimators: estimators, setup: setup, over: over, parameter: parameter, sampled: sampledToo,
+        plot: plot, svg: arguments.text("svg"), precision: session.precision),
+      json: json(points, estimators: estimators, setup: setup, over: over, parameter: parameter))
+  }
+
+  /// The swept values: evenly spaced, or log-spaced whole numbers for n and dim.
+  static func values(over: String, from: Double, to: Double, count: Int) throws(LabError) -> [Double] {
+    guard from < to else { throw LabError("from must be less than to; got from=\(from) to=\(to)") }
+    if let limits = wholeNumberRanges[over] {
+      guard limits.contains(from), limits.contains(to) else {
+        throw LabError("over=\(over) needs \(Int(limits.lowerBound)) <= from < to <= \(Int(limits.upperBound))")
+      }
+      var values: [Double] = []
+      for index in 0..<count {
+        let value = (from * pow(to / from, Double(index) / Double(count - 1))).rounded()
+        if values.last != value { values.append(value) }
+      }
+      return values
+    }
+    if over == "sigma" {
+      guard from > 0 else { throw LabError("over=sigma needs from > 0; got from=\(from)") }
+    }
+    return (0..<count).map { from + (to - from) * Double($0) / Double(count - 1) }
+  }
+
+  /// Settings swept over whole numbers on a log scale, and their ranges.
+  static let wholeNumberRanges: [String: ClosedRange<Double>] = ["n": 2...10_000_000, "dim": 1...1000]
+
+  static func plot(
+    _ points: [Point], estimators: [GradientProblem.Estimator], over: String, parameter: GradientProblem.Parameter,
+    sampled: Bool
+  ) -> LinePlot {
+    var series = estimators.map { estimator in
+      LinePlot.Series(
+        name: estimator.rawValue, marker: marker(estimator),
+        points: points.compactMap { point in point.exact[estimator].map { (point.x, $0) } }, isCurve: true)
+    }
+    if sampled {
+      series += estimators.map { estimator in
+        LinePlot.Series(
+          name: "\(estimator.rawValue) (sampled)", marker: Character(marker(estimator).lowercased()),
+          points: points.compactMap { point in point.sampled[estimator].map { (point.x, $0) } }, isCurve: false)
+      }
+    }
+    return LinePlot(
+      series: series, xLabel: over, yLabel: over == "n" ? "variance of the mean of n draws" : "variance per draw",
+      logX: wholeNumberRanges[over] != nil, logY: true)
+  }
+
+  static func marker(_ estimator: GradientProblem.Estimator) -> Character {
+    switch estimator {
+    case .pathwise: "P"
+    case .score: "S"
+    case .scoreWithBaseline: "B"
+    case .measureValued: "M"
+    }
+  }
+
+  static func text(
+    _ points: [Point], estimators: [GradientProblem.Estimator], setup: GradientArguments, over: String,
+    parameter: GradientProblem.Parameter, sampled: Bool, plot: LinePlot, svg: String?, precision: Int
+  ) -> String {
+    func number(_ value: Double?) -> String { value.map { NumberFormat.fixed($0, precision) } ?? "-" }
+    let fixed =
+      ["mu": "mu = \(NumberFormat.shortest(setup.mu))", "sigma": "sigma = \(NumberFormat.shortest(setup.sigma))"]
+      .filter { $0.key != over }.sorted { $0.key > $1.key }.map(\.value)
+      + setup.parameters.filter { $0.key != over }.sorted { $0.key < $1.key }.map {
+        "\($0.key) = \(NumberFormat.shortest($0.value))"
+      }
+    var lines = [
+      "variance of the d/d\(parameter.rawValue) estimators of E[f(z)], f(z) = \(setup.expression.source), as \(over) goes from \(NumberFormat.shortest(points.first?.x ?? 0)) to \(NumberFormat.shortest(points.last?.x ?? 0))"
+        + (fixed.isEmpty ? "" : " (\(fixed.joined(separator: ", ")))")
+        + (setup.dimension > 1 && over != "dim" ? "; dim = \(setup.dimension)" : "")
+        + "; baseline = \(setup.baseline.rawValue)",
+      over == "n"
+        ? "exact variance of the average of n draws (variance per draw / n); columns P S B M as in the plot"
+        : "exact variance per draw; columns P S B M as in the plot",
+    ]
+    var columns: [(String, TextTable.Alignment)] = [(over, .right), ("gradient", .right)]
+    columns += estimators.map { ("\(marker($0)) \($0.rawValue)", .right) }
+    if sampled { columns += estimators.map { ("\(Character(marker($0).lowercased())) sampled", .right) } }
+    var table = TextTable(columns)
+    for point in points {
+      var row = [NumberFormat.shortest(point.x), number(point.gradient)]
+      row += estimators.map { number(point.exact[$0]) }
+      if sampled { row += estimators.map { number(point.sampled[$0]) } }
+      table.append(row)
+    }
+    lines.append(table.rendered)
+    lines.append(plot.terminal())
+    if let svg { lines.append("wrote \(svg)") }
+    return lines.joined(separator: "\n")
+  }
+
+  static func json(
+    _ points: [Point], estimators: [GradientProblem.Estimator], setup: GradientArguments, over: String,
+    parameter: GradientProblem.Parameter
+  ) -> JSON {
+    .object([
+      ("f", .string(setup.expression.source)), ("over", .string(over)), ("wrt", .string(parameter.rawValue)),
+      ("baseline", .string(setup.baseline.rawValue)),
+      (
+        "points",
+        .array(
+          points.map { point in
+            .object([
+              ("x", .number(point.x)), ("gradient", .number(point.gradient)),
+              ("exact_variance", .object(estimators.map { ($0.rawValue, point.exact[$0].map(JSON.number) ?? .null) })),
+              (
+                "sampled_variance",
+                .object(estimators.compactMap { e in point.sampled[e].map { (e.rawValue, .number($0)) } })
+              ),
+            ])
+          })
+      ),
+    ])
+  }
+}

@@ -1,0 +1,105 @@
+import func Foundation.exp
+import Probability
+
+/// The problem `grad` and `grad sweep` share: f(z) with its parameters, z ~ N(mu,
+/// sigma^2) in `dim` dimensions, and the baseline of the score estimator.
+struct GradientArguments {
+  var expression: Expression
+  var parameters: [String: Double]
+  var mu: Double
+  var sigma: Double
+  var dimension: Int
+  var baseline: GradientProblem.Baseline
+
+  static let muDomain = RealDomain.closed(-1e6, 1e6)
+  static let sigmaDomain = RealDomain(
+    lower: 1e-6, lowerIsInclusive: true, upper: 1e6, upperIsInclusive: true, explanation: "> 0 (from 1e-6 to 1e6)")
+  static let logVarianceDomain = RealDomain.closed(-27, 27)
+
+  /// The arguments both commands declare.
+  static let common: [ArgumentSpec] = [
+    ArgumentSpec("f", .expression, positional: true, required: true, help: "the cost f(z)"),
+    ArgumentSpec("mu", .real(muDomain), default: "0", positional: true, help: "mean of z"),
+    ArgumentSpec("sigma", .real(sigmaDomain), default: "1", positional: true, help: "standard deviation of z"),
+    ArgumentSpec("logvar", .real(logVarianceDomain), help: "log variance of z, instead of sigma"),
+    ArgumentSpec(
+      "baseline", .choice(GradientProblem.Baseline.allCases.map(\.rawValue)), default: "mean",
+      help: "baseline of score+baseline: none (omit it), mean (leave-one-out mean), optimal (best constant)"),
+    ArgumentSpec("dim", .integer(1...1000), default: "1", help: "dimensions of z; f is applied to each and summed"),
+  ]
+
+  static let expressionHelp = """
+    f is written in z with numbers, + - * / ^, parentheses and the functions exp,
+    log, sqrt, sin, cos, tanh, abs, sigmoid and softplus; other names are
+    parameters, given as name=value (grad f="(z-k)^2" k=3).
+    """
+
+  static func read(_ arguments: Arguments) throws(LabError) -> GradientArguments {
+    let source = try arguments.required("f", arguments.text)
+    let expression: Expression
+    do { expression = try Expression(parsing: source) } catch { throw describe(error, in: source) }
+    if arguments.isGiven("sigma") && arguments.isGiven("logvar") {
+      throw LabError("give sigma or logvar, not both (logvar = log sigma^2)")
+    }
+    let sigma: Double
+    if let logVariance = arguments.real("logvar") {
+      sigma = exp(logVariance / 2)
+    } else {
+      sigma = try arguments.required("sigma", arguments.real)
+    }
+    let baselineName = try arguments.required("baseline", arguments.text)
+    return GradientArguments(
+      expression: expression, parameters: arguments.expressionParameters,
+      mu: try arguments.required("mu", arguments.real),
+      sigma: sigma, dimension: try arguments.required("dim", arguments.integer),
+      baseline: GradientProblem.Baseline(rawValue: baselineName) ?? .mean)
+  }
+
+  /// Every parameter given must be one f uses (a misspelt name is caught here),
+  /// except `allowing`, which a sweep sets itself.
+  func checkParameters(allowing swept: String? = nil) throws(LabError) {
+    let used = Set(expression.parameters.map(\.name))
+    for name in parameters.keys.sorted() where !used.contains(name) && name != swept {
+      let list = used.isEmpty ? "it has none" : "its parameters: \(used.sorted().joined(separator: ", "))"
+      throw LabError("f = \(expression.source) does not use \(name) (\(list))")
+    }
+  }
+
+  /// The problem at these values (a sweep varies one of them).
+  func problem(mu: Double, sigma: Double, parameters: [String: Double]) throws(LabError) -> GradientProblem {
+    let compiled: CompiledExpression
+    do { compiled = try CompiledExpression(expression, parameters: parameters) } catch {
+      throw Self.describe(error, in: expression.source)
+    }
+    return GradientProblem(
+      f: compiled, polynomial: expression.polynomial(parameters: parameters), mu: mu, sigma: sigma,
+      dimension: dimension)
+  }
+
+  /// An expression error with a caret under the column it points at.
+  static func describe(_ error: ExpressionError, in source: String) -> LabError {
+    LabError("f: \(error.message)\n  \(source)\n  \(String(repeating: " ", count: error.column))^")
+  }
+
+  static func samplingError(_ error: GradientSamplingError, source: String, precision: Int) -> LabError {
+    switch error {
+    case .interrupted: return .interrupted
+    case .notFinite(let z):
+      return LabError(
+        "f(z) = \(source) is not finite at z = \(NumberFormat.fixed(z, precision)), a value the draws reached: averaging it would hide the problem; change mu, sigma or f"
+      )
+    }
+  }
+
+  /// The exact values, refused when the expectations do not exist (f grows too
+  /// fast, or is undefined where z has mass).
+  static func exact(_ problem: GradientProblem, source: String) throws(LabError) -> GradientExpectations {
+    let exact = GradientExpectations(problem)
+    guard GradientProblem.Parameter.allCases.allSatisfy({ exact.gradient($0, sigma: problem.sigma).isFinite }) else {
+      throw LabError(
+        "the exact gradient of E[f(z)] is not finite for f = \(source): f is undefined, or grows too fast, where z ~ N(\(NumberFormat.shortest(problem.mu)), \(NumberFormat.shortest(problem.sigma))^2) has mass"
+      )
+    }
+    return exact
+  }
+}

@@ -1,0 +1,211 @@
+import Foundation
+
+/// Curves on linear or logarithmic axes, drawn in the terminal as a grid of
+/// characters (each series its own marker letter, so it reads without colour)
+/// or as SVG. Pure: data in, text out.
+public struct LinePlot: Sendable {
+  public struct Series: Sendable {
+    public var name: String
+    /// Upper case for a curve, lower case for scattered points, by convention.
+    public var marker: Character
+    public var points: [(x: Double, y: Double)]
+    /// Points are joined by a line (exact curves) or stand alone (sampled values).
+    public var isCurve: Bool
+
+    public init(name: String, marker: Character, points: [(x: Double, y: Double)], isCurve: Bool) {
+      self.name = name
+      self.marker = marker
+      self.points = points
+      self.isCurve = isCurve
+    }
+  }
+
+  public var series: [Series]
+  public var xLabel: String
+  public var yLabel: String
+  public var logX: Bool
+  public var logY: Bool
+
+  public init(series: [Series], xLabel: String, yLabel: String, logX: Bool, logY: Bool) {
+    self.series = series
+    self.xLabel = xLabel
+    self.yLabel = yLabel
+    self.logX = logX
+    self.logY = logY
+  }
+
+  /// Points that can be drawn: finite, and positive on a log axis.
+  func drawable(_ point: (x: Double, y: Double)) -> Bool {
+    point.x.isFinite && point.y.isFinite && (!logX || point.x > 0) && (!logY || point.y > 0)
+  }
+
+  /// The plotted ranges, in axis units (log10 on a log axis), padded when flat.
+  func ranges() -> (x: ClosedRange<Double>, y: ClosedRange<Double>)? {
+    let points = series.flatMap(\.points).filter(drawable)
+    guard !points.isEmpty else { return nil }
+    let xs = points.map { logX ? log10($0.x) : $0.x }
+    let ys = points.map { logY ? log10($0.y) : $0.y }
+    func padded(_ values: [Double], minimum: Double) -> ClosedRange<Double> {
+      let (low, high) = (values.min() ?? 0, values.max() ?? 1)
+      return high - low < minimum ? (low - minimum / 2)...(high + minimum / 2) : low...high
+    }
+    return (padded(xs, minimum: 1e-9), padded(ys, minimum: logY ? 1 : 1e-9))
+  }
+
+  // MARK: Terminal
+
+  public func terminal(width: Int = 60, height: Int = 15) -> String {
+    guard let (xRange, yRange) = ranges() else {
+      return "(nothing to plot: no finite\(logY ? " positive" : "") values)"
+    }
+    var grid = [[Character]](repeating: [Character](repeating: " ", count: width), count: height)
+    func column(_ x: Double) -> Int {
+      let u = ((logX ? log10(x) : x) - xRange.lowerBound) / (xRange.upperBound - xRange.lowerBound)
+      return min(width - 1, max(0, Int((u * Double(width - 1)).rounded())))
+    }
+    func row(_ y: Double) -> Int {
+      let u = ((logY ? log10(y) : y) - yRange.lowerBound) / (yRange.upperBound - yRange.lowerBound)
+      return min(height - 1, max(0, height - 1 - Int((u * Double(height - 1)).rounded())))
+    }
+    for line in series where line.isCurve {
+      let points = line.points.filter(drawable)
+      for (a, b) in zip(points, points.dropFirst()) {
+        let (c0, c1) = (column(a.x), column(b.x))
+        guard c1 > c0 + 1 else { continue }
+        for c in (c0 + 1)..<c1 {
+          let t = Double(c - c0) / Double(c1 - c0)
+          let y = logY ? Double.exp(Double.log(a.y) + t * (Double.log(b.y) - Double.log(a.y))) : a.y + t * (b.y - a.y)
+          if grid[row(y)][c] == " " { grid[row(y)][c] = "·" }
+        }
+      }
+    }
+    for line in series {
+      for point in line.points where drawable(point) {
+        let (r, c) = (row(point.y), column(point.x))
+        let here = grid[r][c]
+        // A sampled point on its own curve (same letter, other case) shows agreement, not overlap.
+        let sameSeries = here.lowercased() == line.marker.lowercased()
+        grid[r][c] = here == " " || here == "·" ? line.marker : (sameSeries ? Character(here.uppercased()) : "*")
+      }
+    }
+    // Labels on the rows nearest to round values: decades on a log axis.
+    var labels = [String](repeating: "", count: height)
+    for (value, label) in ticks(yRange, log: logY) {
+      let u = (value - yRange.lowerBound) / (yRange.upperBound - yRange.lowerBound)
+      let r = height - 1 - Int((u * Double(height - 1)).rounded())
+      if (0..<height).contains(r) && labels[r].isEmpty { labels[r] = label }
+    }
+    let labelWidth = labels.map(\.count).max() ?? 0
+    var lines = grid.enumerated().map { r, cells in
+      String(repeating: " ", count: labelWidth - labels[r].count) + labels[r] + " ┤" + String(cells)
+    }
+    lines.append(String(repeating: " ", count: labelWidth) + " └" + String(repeating: "─", count: width))
+    let left = axisLabel(xRange.lowerBound, log: logX)
+    let middle = axisLabel((xRange.lowerBound + xRange.upperBound) / 2, log: logX)
+    let right = axisLabel(xRange.upperBound, log: logX)
+    var axis = [Character](repeating: " ", count: width + 2)
+    func place(_ text: String, at position: Int) {
+      let start = min(max(0, position), axis.count - text.count)
+      for (offset, character) in text.enumerated() where start + offset < axis.count {
+        axis[start + offset] = character
+      }
+    }
+    place(left, at: 1)
+    place(middle, at: 1 + width / 2 - middle.count / 2)
+    place(right, at: width + 2 - right.count)
+    lines.append(String(repeating: " ", count: labelWidth) + String(axis))
+    lines.append(
+      String(repeating: " ", count: labelWidth + 2)
+        + "\(xLabel)\(logX ? " (log scale)" : ""); \(yLabel)\(logY ? " (log scale)" : "")")
+    let curves = series.filter(\.isCurve).map { "\($0.marker) \($0.name)" }
+    let scattered = series.contains { !$0.isCurve } ? ["lower case: sampled"] : []
+    lines.append(
+      String(repeating: " ", count: labelWidth + 2) + (curves + scattered + ["* overlap"]).joined(separator: "   "))
+    return lines.map(\.trailingBlanksRemoved).joined(separator: "\n")
+  }
+
+  /// `1e+03` on a log axis (value is log10), else 3 significant digits.
+  func axisLabel(_ value: Double, log: Bool) -> String {
+    if log { return String(format: "%.0e", pow(10, value)) }
+    return abs(value) >= 1e4 || (abs(value) < 1e-2 && value != 0)
+      ? String(format: "%.1e", value) : String(format: "%.3g", value)
+  }
+
+  // MARK: SVG
+
+  static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
+
+  public func svg(title: String) -> String {
+    let (width, height) = (720.0, 440.0)
+    let (left, right, top, bottom) = (80.0, 180.0, 40.0, 50.0)
+    var out = [
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" font-family=\"sans-serif\" font-size=\"12\">",
+      "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>",
+      "<text x=\"\(f((width - right + left) / 2))\" y=\"24\" text-anchor=\"middle\" font-size=\"14\">\(SVGHistogram.escaped(title))</text>",
+    ]
+    guard let (xRange, yRange) = ranges() else { return (out + ["</svg>"]).joined(separator: "\n") + "\n" }
+    let (plotWidth, plotHeight) = (width - left - right, height - top - bottom)
+    func px(_ x: Double) -> Double {
+      left + ((logX ? log10(x) : x) - xRange.lowerBound) / (xRange.upperBound - xRange.lowerBound) * plotWidth
+    }
+    func py(_ y: Double) -> Double {
+      top + plotHeight * (1 - ((logY ? log10(y) : y) - yRange.lowerBound) / (yRange.upperBound - yRange.lowerBound))
+    }
+    out.append(
+      "<rect x=\"\(f(left))\" y=\"\(f(top))\" width=\"\(f(plotWidth))\" height=\"\(f(plotHeight))\" fill=\"none\" stroke=\"black\"/>"
+    )
+    for (value, label) in ticks(yRange, log: logY) {
+      let y = top + plotHeight * (1 - (value - yRange.lowerBound) / (yRange.upperBound - yRange.lowerBound))
+      out.append(
+        "<line x1=\"\(f(left))\" y1=\"\(f(y))\" x2=\"\(f(left + plotWidth))\" y2=\"\(f(y))\" stroke=\"#ddd\"/>")
+      out.append("<text x=\"\(f(left - 6))\" y=\"\(f(y + 4))\" text-anchor=\"end\">\(label)</text>")
+    }
+    for (value, label) in ticks(xRange, log: logX) {
+      let x = left + (value - xRange.lowerBound) / (xRange.upperBound - xRange.lowerBound) * plotWidth
+      out.append("<text x=\"\(f(x))\" y=\"\(f(top + plotHeight + 18))\" text-anchor=\"middle\">\(label)</text>")
+    }
+    out.append(
+      "<text x=\"\(f(left + plotWidth / 2))\" y=\"\(f(height - 10))\" text-anchor=\"middle\">\(SVGHistogram.escaped(xLabel))</text>"
+    )
+    out.append(
+      "<text x=\"18\" y=\"\(f(top + plotHeight / 2))\" text-anchor=\"middle\" transform=\"rotate(-90 18 \(f(top + plotHeight / 2)))\">\(SVGHistogram.escaped(yLabel))</text>"
+    )
+    for (index, line) in series.enumerated() {
+      let colour = Self.palette[index % Self.palette.count]
+      let points = line.points.filter(drawable)
+      if line.isCurve {
+        let path = points.map { "\(f(px($0.x))),\(f(py($0.y)))" }.joined(separator: " ")
+        out.append("<polyline points=\"\(path)\" fill=\"none\" stroke=\"\(colour)\" stroke-width=\"2\"/>")
+      } else {
+        for point in points {
+          out.append(
+            "<circle cx=\"\(f(px(point.x)))\" cy=\"\(f(py(point.y)))\" r=\"3\" fill=\"none\" stroke=\"\(colour)\"/>")
+        }
+      }
+      let legendY = top + 16 * Double(index) + 8
+      out.append(
+        "<text x=\"\(f(width - right + 12))\" y=\"\(f(legendY + 4))\" fill=\"\(colour)\">\(SVGHistogram.escaped(line.name))</text>"
+      )
+    }
+    out.append("</svg>")
+    return out.joined(separator: "\n") + "\n"
+  }
+
+  /// Tick positions in axis units and their labels: decades on a log axis,
+  /// round 1-2-5 steps on a linear one.
+  func ticks(_ range: ClosedRange<Double>, log: Bool) -> [(Double, String)] {
+    if log {
+      let decades =
+        Int(
+          range.lowerBound.rounded(.up))...max(Int(range.lowerBound.rounded(.up)), Int(range.upperBound.rounded(.down)))
+      return decades.map { (Double($0), String(format: "%.0e", pow(10, Double($0)))) }
+    }
+    let step = SVGHistogram.niceStep((range.upperBound - range.lowerBound) / 4)
+    let first = (range.lowerBound / step).rounded(.up) * step
+    return stride(from: first, through: range.upperBound + step * 1e-9, by: step).map {
+      ($0, axisLabel($0, log: false))
+    }
+  }
+
+  func f(_ value: Double) -> String { NumberFormat.fixed(value, 2) }
+}
