@@ -38,6 +38,14 @@ public enum Benchmarks {
         using: &generator)
       sink += moments?.mean ?? 0
     }
+    let gradient = best(of: repeats) {
+      guard let expression = try? Expression(parsing: "(z - 3)^2"),
+        let f = try? CompiledExpression(expression, parameters: [:])
+      else { return }
+      let problem = GradientProblem(f: f, polynomial: nil, mu: 1, sigma: 1)
+      let moments = try? problem.sample(count: count / 20, baseline: .mean, using: &generator)
+      sink += moments?[.pathwise]?[.mu]?.mean ?? 0
+    }
     withExtendedLifetime(sink) {}
     let normalsDone = Double(max(1, count >> 16) << 16)
     return [
@@ -47,6 +55,9 @@ public enum Benchmarks {
         name: "sample: z = mu + sigma * eps with moments and histogram", value: Double(count) / sampleCommand / 1e6,
         unit: "million/s"),
       Figure(name: "kl mc: Monte Carlo KL draws", value: Double(count) / monteCarlo / 1e6, unit: "million/s"),
+      Figure(
+        name: "grad: draws, all four estimators for mu and sigma", value: Double(count / 20) / gradient / 1e6,
+        unit: "million/s"),
     ]
   }
 

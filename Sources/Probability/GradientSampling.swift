@@ -3,18 +3,23 @@ import RealModule
 /// Why a sampling run stopped early.
 public enum GradientSamplingError: Error, Equatable, Sendable {
   case interrupted
-  /// f or f' was NaN or infinite at this z: averaging it would hide the problem.
+  /// f or f' was NaN, infinite, or so large (beyond `GradientProblem.largestValue`)
+  /// that its square, the variance, would overflow, at this z: averaging it
+  /// would hide the problem.
   case notFinite(z: Double)
 }
 
 extension GradientProblem {
+  /// The largest |f| and |f'| accepted: squares and sums of squares over 1e8 draws stay finite.
+  public static let largestValue = 1e100
+
   /// Per-draw moments of each estimator for mu, sigma and logvar (sigma's scaled
   /// by sigma / 2), from `count` draws in one fused pass: each batch of noise is
   /// turned into z, f and f' once, and every estimator reads from it.
   ///
   /// Draw order per batch (fixed, so a seed reproduces every number): the normal
-  /// noise for all rows, then per row the measure-valued variables: a uniform for
-  /// the Rayleigh W, three normals and a sign bit for the Maxwell M, a uniform U.
+  /// noise for all rows, three normals per row for the Maxwell magnitudes, then per
+  /// row a uniform for the Rayleigh W, a sign bit for M and a uniform U.
   public func sample(
     count: Int, baseline: Baseline, using generator: inout Xoshiro256StarStar,
     shouldStop: () -> Bool = { false }
@@ -22,15 +27,17 @@ extension GradientProblem {
     let estimators = Estimator.allCases.filter { $0 != .scoreWithBaseline || baseline != .none }
     let rowsPerBatch = max(1, NormalBatches.batchElements / dimension)
     let elements = rowsPerBatch * dimension
-    let workspace = CompiledExpression.Workspace(for: f, capacity: elements)
+    let workspace = CompiledExpression.Workspace(for: f, capacity: max(elements, 4 * rowsPerBatch))
     var noise = [Double](repeating: 0, count: elements)
     var z = noise
     var value = noise
     var slope = noise
-    var measureValuedPoints = [[Double]](repeating: [Double](repeating: 0, count: rowsPerBatch), count: 4)
-    var measureValuedValues = measureValuedPoints
-    var sink = [Double](repeating: 0, count: rowsPerBatch)
-    // One column of per-draw values for each (estimator, parameter) slot: mu then sigma.
+    // The measure-valued points, four blocks of rows: mu + sigma W, mu - sigma W, mu + sigma M, mu + sigma M U.
+    var measurePoints = [Double](repeating: 0, count: 4 * rowsPerBatch)
+    var measureValues = measurePoints
+    var measureSlopes = measurePoints
+    var maxwellNoise = [Double](repeating: 0, count: 3 * rowsPerBatch)
+    // One block of per-draw values for each (estimator, parameter) slot: mu then sigma.
     let slots = Estimator.allCases.count * 2
     func slot(_ estimator: Estimator, _ parameter: Parameter) -> Int {
       (Estimator.allCases.firstIndex(of: estimator) ?? 0) * 2 + (parameter == .mu ? 0 : 1)
@@ -39,7 +46,11 @@ extension GradientProblem {
     let (scoreMu, scoreSigma) = (slot(.score, .mu), slot(.score, .sigma))
     let (baselineMu, baselineSigma) = (slot(.scoreWithBaseline, .mu), slot(.scoreWithBaseline, .sigma))
     let (measureMu, measureSigma) = (slot(.measureValued, .mu), slot(.measureValued, .sigma))
-    var columns = [[Double]](repeating: [], count: slots)
+    // The leave-one-out mean baseline is summed separately, below.
+    let filled =
+      [pathwiseMu, pathwiseSigma, scoreMu, scoreSigma, measureMu, measureSigma]
+      + (baseline == .optimal ? [baselineMu, baselineSigma] : [])
+    var columns = [Double](repeating: 0, count: slots * rowsPerBatch)
     var accumulated = [RunningMoments](repeating: RunningMoments(), count: slots)
     let expectations = baseline == .optimal ? GradientExpectations(self) : nil
     let optimalMu = expectations?.optimalBaseline(.mu, problem: self) ?? 0
@@ -48,6 +59,7 @@ extension GradientProblem {
     var leaveOneOutSigma = LeaveOneOutSums()
     let shift = Double(dimension) * f.evaluate(at: mu).value
     let measureValuedScale = 1 / (sigma * (2 * Double.pi).squareRoot())
+    let (mu, sigma, dimension, block) = (self.mu, self.sigma, self.dimension, rowsPerBatch)
 
     var done = 0
     while done < count {
@@ -59,48 +71,49 @@ extension GradientProblem {
       }
       for i in 0..<used { z[i] = mu + sigma * noise[i] }
       try evaluate(z, count: used, value: &value, slope: &slope, workspace: workspace)
-      // Measure-valued variables: W, M and U per row.
+      // Measure-valued variables per row: W ~ Rayleigh, M double-sided Maxwell, U uniform.
+      maxwellNoise.withUnsafeMutableBufferPointer { buffer in
+        NormalSampler.fill(UnsafeMutableBufferPointer(rebasing: buffer[0..<(3 * rows)]), using: &generator)
+      }
       for row in 0..<rows {
         let w = (-2 * Double.log(generator.nextUniformPositive())).squareRoot()
-        let (a, b, c) = (
-          NormalSampler.next(using: &generator), NormalSampler.next(using: &generator),
-          NormalSampler.next(using: &generator)
-        )
+        let (a, b, c) = (maxwellNoise[3 * row], maxwellNoise[3 * row + 1], maxwellNoise[3 * row + 2])
         let m = (generator.next() & 1 == 0 ? 1.0 : -1.0) * (a * a + b * b + c * c).squareRoot()
         let u = generator.nextUniform()
-        measureValuedPoints[0][row] = mu + sigma * w
-        measureValuedPoints[1][row] = mu - sigma * w
-        measureValuedPoints[2][row] = mu + sigma * m
-        measureValuedPoints[3][row] = mu + sigma * m * u
+        measurePoints[row] = mu + sigma * w
+        measurePoints[rows + row] = mu - sigma * w
+        measurePoints[2 * rows + row] = mu + sigma * m
+        measurePoints[3 * rows + row] = mu + sigma * m * u
       }
-      for k in 0..<4 {
-        try evaluate(
-          measureValuedPoints[k], count: rows, value: &measureValuedValues[k], slope: &sink, workspace: workspace)
-      }
-      for index in 0..<slots { columns[index].removeAll(keepingCapacity: true) }
-      for row in 0..<rows {
-        let first = row * dimension
-        let x = noise[first]
-        var total = 0.0
-        for d in 0..<dimension { total += value[first + d] }
-        let (muScore, sigmaScore) = (x / sigma, (x * x - 1) / sigma)
-        columns[pathwiseMu].append(slope[first])
-        columns[pathwiseSigma].append(slope[first] * x)
-        columns[scoreMu].append(total * muScore)
-        columns[scoreSigma].append(total * sigmaScore)
-        switch baseline {
-        case .none: break
-        case .optimal:
-          columns[baselineMu].append((total - optimalMu) * muScore)
-          columns[baselineSigma].append((total - optimalSigma) * sigmaScore)
-        case .mean:
-          leaveOneOutMu.add(shifted: total - shift, score: muScore)
-          leaveOneOutSigma.add(shifted: total - shift, score: sigmaScore)
+      try evaluate(measurePoints, count: 4 * rows, value: &measureValues, slope: &measureSlopes, workspace: workspace)
+      let (noise, value, slope, measureValues) = (noise, value, slope, measureValues)
+      columns.withUnsafeMutableBufferPointer { column in
+        for row in 0..<rows {
+          let first = row * dimension
+          let x = noise[first]
+          var total = 0.0
+          for d in 0..<dimension { total += value[first + d] }
+          let (muScore, sigmaScore) = (x / sigma, (x * x - 1) / sigma)
+          column[pathwiseMu * block + row] = slope[first]
+          column[pathwiseSigma * block + row] = slope[first] * x
+          column[scoreMu * block + row] = total * muScore
+          column[scoreSigma * block + row] = total * sigmaScore
+          switch baseline {
+          case .none: break
+          case .optimal:
+            column[baselineMu * block + row] = (total - optimalMu) * muScore
+            column[baselineSigma * block + row] = (total - optimalSigma) * sigmaScore
+          case .mean:
+            leaveOneOutMu.add(shifted: total - shift, score: muScore)
+            leaveOneOutSigma.add(shifted: total - shift, score: sigmaScore)
+          }
+          column[measureMu * block + row] = measureValuedScale * (measureValues[row] - measureValues[rows + row])
+          column[measureSigma * block + row] = (measureValues[2 * rows + row] - measureValues[3 * rows + row]) / sigma
         }
-        columns[measureMu].append(measureValuedScale * (measureValuedValues[0][row] - measureValuedValues[1][row]))
-        columns[measureSigma].append((measureValuedValues[2][row] - measureValuedValues[3][row]) / sigma)
       }
-      for index in 0..<slots where !columns[index].isEmpty { accumulated[index].merge(RunningMoments(columns[index])) }
+      for index in filled {
+        accumulated[index].merge(RunningMoments(columns[(index * block)..<(index * block + rows)]))
+      }
       done += rows
     }
     if baseline == .mean {
@@ -132,7 +145,7 @@ extension GradientProblem {
         }
       }
     }
-    for i in 0..<count where !value[i].isFinite || !slope[i].isFinite {
+    for i in 0..<count where !(abs(value[i]) <= Self.largestValue) || !(abs(slope[i]) <= Self.largestValue) {
       throw .notFinite(z: points[i])
     }
   }

@@ -118,7 +118,10 @@ enum GradSweepCommand {
 
   /// The swept values: evenly spaced, or log-spaced whole numbers for n and dim.
   static func values(over: String, from: Double, to: Double, count: Int) throws(LabError) -> [Double] {
-    guard from < to else { throw LabError("from must be less than to; got from=\(from) to=\(to)") }
+    guard from < to else {
+      throw LabError(
+        "from must be less than to; got from=\(NumberFormat.shortest(from)) to=\(NumberFormat.shortest(to))")
+    }
     if let limits = wholeNumberRanges[over] {
       guard limits.contains(from), limits.contains(to) else {
         throw LabError("over=\(over) needs \(Int(limits.lowerBound)) <= from < to <= \(Int(limits.upperBound))")

@@ -86,18 +86,26 @@ struct GradientArguments {
     case .interrupted: return .interrupted
     case .notFinite(let z):
       return LabError(
-        "f(z) = \(source) is not finite at z = \(NumberFormat.fixed(z, precision)), a value the draws reached: averaging it would hide the problem; change mu, sigma or f"
+        "f(z) = \(source) is not finite, or beyond 1e100 in size, at z = \(NumberFormat.fixed(z, precision)), a value the draws reached: averaging it would hide the problem; change mu, sigma or f"
       )
     }
   }
 
   /// The exact values, refused when the expectations do not exist (f grows too
-  /// fast, or is undefined where z has mass).
+  /// fast, or is undefined where z has mass) or the variances are not finite.
   static func exact(_ problem: GradientProblem, source: String) throws(LabError) -> GradientExpectations {
     let exact = GradientExpectations(problem)
-    guard GradientProblem.Parameter.allCases.allSatisfy({ exact.gradient($0, sigma: problem.sigma).isFinite }) else {
+    let finite = GradientProblem.Parameter.allCases.allSatisfy { parameter in
+      exact.gradient(parameter, sigma: problem.sigma).isFinite
+        && GradientProblem.Estimator.allCases.allSatisfy { estimator in
+          GradientProblem.Baseline.allCases.allSatisfy {
+            exact.variance(estimator, parameter, baseline: $0, problem: problem).isFinite
+          }
+        }
+    }
+    guard finite else {
       throw LabError(
-        "the exact gradient of E[f(z)] is not finite for f = \(source): f is undefined, or grows too fast, where z ~ N(\(NumberFormat.shortest(problem.mu)), \(NumberFormat.shortest(problem.sigma))^2) has mass"
+        "the exact gradient of E[f(z)] or an estimator's variance is not finite for f = \(source): f is undefined, too large, or grows too fast, where z ~ N(\(NumberFormat.shortest(problem.mu)), \(NumberFormat.shortest(problem.sigma))^2) has mass"
       )
     }
     return exact
