@@ -74,3 +74,26 @@ struct RendererGoldenTests {
       engine.execute("sample [0, 3] [1, 0.5] n=2000 seed=7 show=3 bins=8").output + "\n", "sample-vector.txt")
   }
 }
+
+struct LinePlotGoldenTests {
+  static let plot = LinePlot(
+    series: [
+      LinePlot.Series(name: "pathwise", marker: "P", points: [(1, 4), (10, 4), (100, 4)], isCurve: true),
+      LinePlot.Series(name: "score", marker: "S", points: [(1, 30), (10, 552), (100, 41412)], isCurve: true),
+      LinePlot.Series(
+        name: "score (sampled)", marker: "s", points: [(1, 29), (10, 560), (100, 40000)], isCurve: false),
+    ], xLabel: "dim", yLabel: "variance per draw", logX: true, logY: true)
+
+  @Test func terminal() throws {
+    try RendererGoldenTests().assertGolden(Self.plot.terminal(width: 40, height: 10) + "\n", "lineplot.txt")
+  }
+
+  @Test func svg() throws {
+    try RendererGoldenTests().assertGolden(Self.plot.svg(title: "score & pathwise"), "lineplot.svg")
+  }
+
+  @Test func nothingToPlot() {
+    let empty = LinePlot(series: [], xLabel: "x", yLabel: "y", logX: false, logY: true)
+    #expect(empty.terminal() == "(nothing to plot: no finite positive values)")
+  }
+}

@@ -134,7 +134,7 @@ enum GradSweepCommand {
       return values
     }
     if over == "sigma" {
-      guard from > 0 else { throw LabError("over=sigma needs from > 0; got from=\(from)") }
+      guard from > 0 else { throw LabError("over=sigma needs from > 0; got from=\(NumberFormat.shortest(from))") }
     }
     return (0..<count).map { from + (to - from) * Double($0) / Double(count - 1) }
   }

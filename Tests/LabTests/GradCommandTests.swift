@@ -1,0 +1,96 @@
+import Testing
+
+@testable import Lab
+
+struct GradCommandTests {
+  @Test func printsEveryEstimatorBesideTheExactValue() {
+    var engine = Engine()
+    let output = engine.execute(#"grad f="(z-k)^2" mu=1 sigma=1 k=3 n=20000 seed=1"#).output
+    #expect(output.contains("exact (closed form): d/dmu = -4.000, d/dsigma = 2.000, d/dlogvar = 1.000"))
+    for parameter in ["mu", "sigma", "logvar"] {
+      for estimator in ["pathwise", "score", "score+baseline", "measure-valued"] {
+        #expect(output.contains("\n\(parameter.padding(to: 8))\(estimator)"), "\(parameter) \(estimator)")
+      }
+    }
+    // Exact variances for (z - 3)^2 at mu = sigma = 1: pathwise 4, score 87, measure-valued 128/(2 pi) - 16.
+    #expect(output.contains("4.000  "))
+    #expect(output.contains("87.000"))
+    #expect(output.contains("4.372"))
+  }
+
+  @Test func jsonListsEstimatorsWithStableKeys() throws {
+    var engine = Engine()
+    let output = engine.execute("grad z^2 2 1 wrt=mu n=1000 seed=3 baseline=optimal format=json").output
+    #expect(
+      output.hasPrefix(
+        #"{"f":"z^2","mu":2.0,"sigma":1.0,"dim":1,"n":1000,"baseline":"optimal","exact_method":"closed form","exact":{"mu":4.0},"estimators":[{"name":"pathwise","param":"mu","mean":"#
+      ))
+    for key in [
+      #""stderr":"#, #""variance":"#, #""exact_variance":4.0"#, #""exact_variance":87.0"#, #""name":"measure-valued""#,
+    ] {
+      #expect(output.contains(key), "\(key)")
+    }
+  }
+
+  @Test func nonPolynomialsUseQuadrature() {
+    var engine = Engine()
+    let output = engine.execute(#"grad "cos(k*z)" 1 1 k=1 wrt=mu n=1000 seed=1"#).output
+    // d/dmu E[cos(k z)] = -k exp(-k^2 sigma^2 / 2) sin(k mu) = -0.510 at k = mu = sigma = 1.
+    #expect(output.contains("exact (quadrature, estimated error "))
+    #expect(output.contains("d/dmu = -0.510"))
+  }
+
+  @Test func dimensionGrowsTheScoreVarianceOnly() {
+    var engine = Engine()
+    let output = engine.execute(#"grad sweep "(z-1)^2" over=dim from=1 to=100 count=3"#).output
+    // (z - 1)^2 at mu = 0, sigma = 1: pathwise 4 in every dimension; score 30, 552 (D = 10), 41412 (D = 100).
+    #expect(output.contains("  1    -2.000       4.000     30.000"))
+    #expect(output.contains("100    -2.000       4.000  41412.000"))
+  }
+
+  @Test(arguments: [
+    (#"grad "(z-3""#, "f: expected ')' to close the '(' at column 1\n  (z-3\n      ^"),
+    ("grad 2z", "f: write '*' for a product, as in 2 * z\n  2z\n   ^"),
+    (#"grad "(z-k)^2""#, "f: 'k' has no value: give it as k=NUMBER\n  (z-k)^2\n     ^"),
+    (#"grad "(z-k)^2" k=1 kk=2"#, "f = (z-k)^2 does not use kk (its parameters: k)"),
+    (
+      #"grad "foo(z)""#,
+      "f: unknown function 'foo'; the functions are exp, log, sqrt, sin, cos, tanh, abs, sigmoid, softplus\n  foo(z)\n  ^"
+    ),
+    (
+      #"grad "log(z)" 0.5 1"#,
+      "the exact gradient of E[f(z)] or an estimator's variance is not finite for f = log(z): f is undefined, too large, or grows too fast, where z ~ N(0.5, 1^2) has mass"
+    ),
+    ("grad z^2 0 0", "sigma must be > 0 (from 1e-6 to 1e6), got 0"),
+    ("grad z^2 sigma=1 logvar=0", "give sigma or logvar, not both (logvar = log sigma^2)"),
+    ("grad z^2 n=1", "n must be an integer from 2 to 100000000, got 1"),
+    ("grad z^2 dim=10 n=100000000", "n * dim must be at most 100000000; got n = 100000000 with dim = 10"),
+    ("grad z^2 wrt=nu", "wrt must be one of mu, sigma, logvar, all, got 'nu'; did you mean 'mu'?"),
+    ("grad sweep z^2 over=q from=0 to=1", "over must be n, dim, mu, sigma or a parameter of f (f has none); got 'q'"),
+    ("grad sweep z^2 over=mu from=1 to=0", "from must be less than to; got from=1 to=0"),
+    ("grad sweep z^2 over=sigma from=0 to=1", "over=sigma needs from > 0; got from=0"),
+    ("grad sweep z^2 over=n from=1 to=10", "over=n needs 2 <= from < to <= 10000000"),
+    (
+      "grad sweep z^2 from=0 to=1",
+      "grad sweep needs over: the setting to vary (usage: sweep F [MU] [SIGMA] [logvar=X] [baseline=none|mean|optimal] [dim=N] over=NAME from=X to=X [count=N] [wrt=mu|sigma|logvar] [sampled=no|yes] [n=N] [seed=N] [svg=PATH])"
+    ),
+  ])
+  func badInputGetsASpecificError(line: String, message: String) {
+    var engine = Engine()
+    #expect(engine.execute(line).error == message)
+  }
+
+  @Test func theSamplingOverlayAgreesWithTheExactCurve() {
+    var engine = Engine()
+    let output = engine.execute("grad sweep z^2 over=mu from=0 to=2 count=3 sampled=yes n=200000 seed=4 format=json")
+      .output
+    #expect(output.contains(#""exact_variance":{"pathwise":4.0,"score":15.0"#))
+    #expect(output.contains(#""sampled_variance":{"pathwise":"#))
+  }
+
+  @Test func completesSubcommandsAndArguments() {
+    #expect(Completion.candidates(for: "grad s").prefix(2) == ["sweep", "sigma="])
+    #expect(Completion.candidates(for: "grad sweep z^2 ov") == ["over="])
+    #expect(Completion.candidates(for: "grad z^2 baseline=o") == ["baseline=optimal"])
+  }
+}
