@@ -22,7 +22,12 @@ public enum NumberFormat {
   }
 
   /// `1.2e-13`: two significant digits, for error estimates.
-  public static func scientific(_ value: Double) -> String { String(format: "%.1e", value) }
+  public static func scientific(_ value: Double) -> String { scientific(value, 1) }
+
+  /// `4.000e-04` with `decimals` decimals, for quantities that span decades.
+  public static func scientific(_ value: Double, _ decimals: Int) -> String {
+    value.isFinite ? String(format: "%.*e", decimals, value) : fixed(value, decimals)
+  }
 
   /// The shortest text that reads back as `value` ("0.5", "700", "1e+09").
   public static func shortest(_ value: Double) -> String {

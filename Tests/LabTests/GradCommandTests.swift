@@ -44,8 +44,8 @@ struct GradCommandTests {
     var engine = Engine()
     let output = engine.execute(#"grad sweep "(z-1)^2" over=dim from=1 to=100 count=3"#).output
     // (z - 1)^2 at mu = 0, sigma = 1: pathwise 4 in every dimension; score 30, 552 (D = 10), 41412 (D = 100).
-    #expect(output.contains("  1    -2.000       4.000     30.000"))
-    #expect(output.contains("100    -2.000       4.000  41412.000"))
+    #expect(output.contains("  1    -2.000   4.000e+00  3.000e+01"))
+    #expect(output.contains("100    -2.000   4.000e+00  4.141e+04"))
   }
 
   @Test(arguments: [

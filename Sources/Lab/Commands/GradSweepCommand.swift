@@ -176,7 +176,8 @@ enum GradSweepCommand {
     _ points: [Point], estimators: [GradientProblem.Estimator], setup: GradientArguments, over: String,
     parameter: GradientProblem.Parameter, sampled: Bool, plot: LinePlot, svg: String?, precision: Int
   ) -> String {
-    func number(_ value: Double?) -> String { value.map { NumberFormat.fixed($0, precision) } ?? "-" }
+    // Variances span decades: scientific notation keeps their digits at every size.
+    func variance(_ value: Double?) -> String { value.map { NumberFormat.scientific($0, precision) } ?? "-" }
     let fixed =
       ["mu": "mu = \(NumberFormat.shortest(setup.mu))", "sigma": "sigma = \(NumberFormat.shortest(setup.sigma))"]
       .filter { $0.key != over }.sorted { $0.key > $1.key }.map(\.value)
@@ -197,9 +198,9 @@ enum GradSweepCommand {
     if sampled { columns += estimators.map { ("\(Character(marker($0).lowercased())) sampled", .right) } }
     var table = TextTable(columns)
     for point in points {
-      var row = [NumberFormat.shortest(point.x), number(point.gradient)]
-      row += estimators.map { number(point.exact[$0]) }
-      if sampled { row += estimators.map { number(point.sampled[$0]) } }
+      var row = [NumberFormat.shortest(point.x), NumberFormat.fixed(point.gradient, precision)]
+      row += estimators.map { variance(point.exact[$0]) }
+      if sampled { row += estimators.map { variance(point.sampled[$0]) } }
       table.append(row)
     }
     lines.append(table.rendered)
