@@ -170,8 +170,11 @@ public struct LinePlot: Sendable {
     out.append(
       "<text x=\"18\" y=\"\(f(top + plotHeight / 2))\" text-anchor=\"middle\" transform=\"rotate(-90 18 \(f(top + plotHeight / 2)))\">\(SVGHistogram.escaped(yLabel))</text>"
     )
+    // Sampled points take the colour of the curve with the same letter.
+    let curveLetters = series.filter(\.isCurve).map { $0.marker.uppercased() }
     for (index, line) in series.enumerated() {
-      let colour = Self.palette[index % Self.palette.count]
+      let colourIndex = curveLetters.firstIndex(of: line.marker.uppercased()) ?? index
+      let colour = Self.palette[colourIndex % Self.palette.count]
       let points = line.points.filter(drawable)
       if line.isCurve {
         let path = points.map { "\(f(px($0.x))),\(f(py($0.y)))" }.joined(separator: " ")
