@@ -198,7 +198,8 @@ enum GradSweepCommand {
     if sampled { columns += estimators.map { ("\(Character(marker($0).lowercased())) sampled", .right) } }
     var table = TextTable(columns)
     for point in points {
-      var row = [NumberFormat.shortest(point.x), NumberFormat.fixed(point.gradient, precision)]
+      let x = wholeNumberRanges[over] != nil ? NumberFormat.shortest(point.x) : NumberFormat.fixed(point.x, precision)
+      var row = [x, NumberFormat.fixed(point.gradient, precision)]
       row += estimators.map { variance(point.exact[$0]) }
       if sampled { row += estimators.map { variance(point.sampled[$0]) } }
       table.append(row)
