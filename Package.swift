@@ -14,14 +14,18 @@ let package = Package(
   targets: [
     // GNU readline and history (Debian: libreadline-dev), plus the SIGINT helper the prompt needs.
     .systemLibrary(name: "CReadline", path: "Sources/CReadline"),
+    // OpenBLAS's CBLAS interface (Debian: libopenblas-dev).
+    .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
     // Pure math: seeded RNG, normal sampling, Gaussian KL, summary statistics. No I/O.
     .target(
       name: "Probability",
       dependencies: [.product(name: "RealModule", package: "swift-numerics")]
     ),
+    // Tensors on BLAS, layers, the VAE, optimisers, data sets and loaders, checkpoints. No terminal code.
+    .target(name: "NeuralNet", dependencies: ["CBLAS", "Probability"]),
     // The shell engine: command specs, parsing, session state, rendering, transcripts.
     // Takes a line, returns output; knows nothing of readline.
-    .target(name: "Lab", dependencies: ["Probability"]),
+    .target(name: "Lab", dependencies: ["Probability", "NeuralNet"]),
     // The thin executable: terminal front end and command-line modes.
     .executableTarget(
       name: "vaelab",
@@ -36,6 +40,7 @@ let package = Package(
         "Probability", .product(name: "RealModule", package: "swift-numerics"),
       ]
     ),
+    .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "Probability"]),
     .testTarget(name: "LabTests", dependencies: ["Lab"]),
     // End-to-end tests of the built binary (pipes, -c, run, check, and a pseudo-terminal).
     .testTarget(name: "EndToEndTests", dependencies: ["vaelab"]),

@@ -1,0 +1,143 @@
+import Probability
+import Testing
+
+@testable import NeuralNet
+
+/// A small model and batch for gradient checks, in Double.
+func smallProblem(
+  _ configuration: VAEConfiguration, batch: Int = 3, seed: UInt64 = 1
+) -> (model: VAE<Double>, x: [Double], noise: [Double]) {
+  var generator = Xoshiro256StarStar(seed: seed)
+  let model = VAE<Double>(configuration, generator: &generator)
+  let x = (0..<(batch * configuration.inputs)).map { _ in generator.nextUniform() }
+  let noise = (0..<(batch * configuration.latent)).map { _ in NormalSampler.next(using: &generator) }
+  return (model, x, noise)
+}
+
+func loss(_ model: VAE<Double>, _ x: [Double], _ noise: [Double], batch: Int) -> Double {
+  x.withUnsafeBufferPointer { x in
+    noise.withUnsafeBufferPointer { noise in
+      model.forward(x.baseAddress!, batch: batch, noise: noise.baseAddress!)
+    }
+  }.let { $0.reconstruction + model.configuration.beta * $0.kl }
+}
+
+extension VAE.Losses {
+  func `let`<T>(_ body: (Self) -> T) -> T { body(self) }
+}
+
+struct VAEGradientTests {
+  static let configurations = [
+    VAEConfiguration(inputs: 5, hidden: 4, latent: 2, likelihood: .bernoulli, beta: 1, kind: .vae),
+    VAEConfiguration(inputs: 5, hidden: 4, latent: 2, likelihood: .gaussian, beta: 0.5, kind: .vae, variance: 0.3),
+    VAEConfiguration(inputs: 5, hidden: 4, latent: 3, likelihood: .bernoulli, beta: 1, kind: .autoencoder),
+    VAEConfiguration(inputs: 4, hidden: 6, latent: 2, likelihood: .gaussian, beta: 2, kind: .vae),
+  ]
+
+  /// Every backpropagated gradient against the central difference
+  /// (L(w + h) - L(w - h)) / 2h with h = 1e-6, whose error is about h^2 |L'''| + eps/h.
+  @Test(arguments: configurations)
+  func backpropagationMatchesFiniteDifferences(configuration: VAEConfiguration) {
+    let batch = 3
+    let (model, x, noise) = smallProblem(configuration, batch: batch)
+    _ = x.withUnsafeBufferPointer { xs in
+      noise.withUnsafeBufferPointer { ns in
+        model.lossAndGradients(xs.baseAddress!, batch: batch, noise: ns.baseAddress!)
+      }
+    }
+    let h = 1e-6
+    for (name, layer) in model.layers {
+      let analytic = layer.weightGradient + layer.biasGradient
+      for index in 0..<(layer.weight.count + layer.bias.count) {
+        func perturb(_ delta: Double) {
+          if index < layer.weight.count {
+            layer.weight[index] += delta
+          } else {
+            layer.bias[index - layer.weight.count] += delta
+          }
+        }
+        perturb(h)
+        let plus = loss(model, x, noise, batch: batch)
+        perturb(-2 * h)
+        let minus = loss(model, x, noise, batch: batch)
+        perturb(h)
+        let numeric = (plus - minus) / (2 * h)
+        #expect(
+          abs(numeric - analytic[index]) <= 1e-6 * max(1, abs(numeric)),
+          "\(name)[\(index)]: \(analytic[index]) vs \(numeric)")
+      }
+    }
+  }
+
+  /// OpenBLAS and the plain-Swift loop compute the same step, to rounding.
+  @Test func blasEqualsTheReferencePath() {
+    let configuration = VAEConfiguration(inputs: 7, hidden: 5, latent: 3)
+    let (blas, x, noise) = smallProblem(configuration, batch: 4)
+    let (reference, _, _) = smallProblem(configuration, batch: 4)
+    reference.backend = .reference
+    for model in [blas, reference] {
+      _ = x.withUnsafeBufferPointer { xs in
+        noise.withUnsafeBufferPointer { ns in model.lossAndGradients(xs.baseAddress!, batch: 4, noise: ns.baseAddress!)
+        }
+      }
+    }
+    for ((_, a), (_, b)) in zip(blas.layers, reference.layers) {
+      for (u, v) in zip(a.weightGradient + a.biasGradient, b.weightGradient + b.biasGradient) {
+        #expect(abs(u - v) <= 1e-12 * max(1, abs(u)))
+      }
+    }
+  }
+
+  /// The KL term of the loss is the closed form of Probability.GaussianKL.
+  @Test func klTermIsTheClosedForm() {
+    let configuration = VAEConfiguration(inputs: 4, hidden: 3, latent: 2)
+    let (model, x, noise) = smallProblem(configuration, batch: 2)
+    let losses = x.withUnsafeBufferPointer { xs in
+      noise.withUnsafeBufferPointer { ns in model.forward(xs.baseAddress!, batch: 2, noise: ns.baseAddress!) }
+    }
+    let (mu, logvar) = x.withUnsafeBufferPointer { model.encode($0.baseAddress!, batch: 2) }
+    let expected = zip(mu, logvar).reduce(0.0) { $0 + GaussianKL.divergence(mean: $1.0, logVariance: $1.1) } / 2
+    #expect(abs(losses.kl - expected) < 1e-12)
+  }
+}
+
+struct OptimizerTests {
+  /// Two Adam steps by hand: with g constant, m_t = (1 - b1^t) g and v_t = (1 - b2^t) g^2,
+  /// so each step moves w by lr * g / (|g| + eps * ...) : exactly lr * m_hat / (sqrt(v_hat) + eps).
+  @Test func adamMatchesAHandComputedStep() {
+    var generator = Xoshiro256StarStar(seed: 3)
+    let layer = Linear<Double>(inputs: 1, outputs: 1, generator: &generator)
+    layer.weight = [1.0]
+    layer.bias = [0.5]
+    layer.weightGradient = [0.2]
+    layer.biasGradient = [-3.0]
+    let adam = Optimizer<Double>(.adam, learningRate: 0.1)
+    adam.update([layer])
+    // Step 1: m = 0.1 g, v = 0.001 g^2; m_hat = g, v_hat = g^2: w -= 0.1 * g / (|g| + 1e-8).
+    #expect(abs(layer.weight[0] - (1.0 - 0.1 * 0.2 / (0.2 + 1e-8))) < 1e-15)
+    #expect(abs(layer.bias[0] - (0.5 + 0.1 * 3.0 / (3.0 + 1e-8))) < 1e-15)
+    adam.update([layer])
+    // Step 2 with the same gradient: m_hat = g and v_hat = g^2 again.
+    #expect(abs(layer.weight[0] - (1.0 - 2 * 0.1 * 0.2 / (0.2 + 1e-8))) < 1e-14)
+  }
+
+  @Test func sgdStepsAgainstTheGradient() {
+    var generator = Xoshiro256StarStar(seed: 3)
+    let layer = Linear<Double>(inputs: 2, outputs: 1, generator: &generator)
+    layer.weight = [1, 2]
+    layer.weightGradient = [0.5, -1]
+    Optimizer<Double>(.sgd, learningRate: 0.1).update([layer])
+    #expect(layer.weight == [0.95, 2.1])
+  }
+
+  /// PyTorch's default initialisation: uniform on +-1/sqrt(fan_in).
+  @Test func initialisationIsPyTorchsDefault() {
+    var generator = Xoshiro256StarStar(seed: 9)
+    let layer = Linear<Float>(inputs: 400, outputs: 300, generator: &generator)
+    let bound: Float = 1 / 20
+    #expect(layer.weight.allSatisfy { abs($0) <= bound })
+    #expect(layer.weight.max()! > 0.99 * bound && layer.weight.min()! < -0.99 * bound)
+    let mean = layer.weight.reduce(0, +) / Float(layer.weight.count)
+    #expect(abs(mean) < 0.001)
+  }
+}
