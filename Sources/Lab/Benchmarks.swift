@@ -1,3 +1,4 @@
+import NeuralNet
 import Probability
 
 /// `vaelab bench`: throughput figures, measured here and now. Timing lives in
@@ -9,9 +10,30 @@ public enum Benchmarks {
     public var unit: String
   }
 
+  /// Groups of figures `vaelab bench --only` can pick.
+  public enum Group: String, CaseIterable, Sendable {
+    case sampling, grad, vae
+  }
+
   /// Each figure is the best of `repeats` timed runs of `count` draws, to
   /// discount a busy machine.
-  public static func run(count: Int = 20_000_000, repeats: Int = 5) -> [Figure] {
+  public static func run(count: Int = 20_000_000, repeats: Int = 5, groups: Set<Group> = Set(Group.allCases))
+    -> [Figure]
+  {
+    var figures: [Figure] = []
+    if groups.contains(.sampling) { figures += sampling(count: count, repeats: repeats) }
+    if groups.contains(.grad) { figures.append(gradient(count: count / 20, repeats: repeats)) }
+    if groups.contains(.vae) {
+      figures.append(
+        vaeStep(inputs: 784, hidden: 400, latent: 20, batch: 128, steps: max(5, count / 400_000), repeats: repeats))
+      figures.append(
+        vaeStep(inputs: 64, hidden: 128, latent: 8, batch: 64, steps: max(20, count / 20_000), repeats: repeats))
+    }
+    return figures
+  }
+
+  /// Draws per second of the generator, the normal sampler, `sample` and `kl mc=`.
+  static func sampling(count: Int, repeats: Int) -> [Figure] {
     let buffer = UnsafeMutableBufferPointer<Double>.allocate(capacity: 1 << 16)
     defer { buffer.deallocate() }
     var generator = Xoshiro256StarStar(seed: 0)
@@ -38,14 +60,6 @@ public enum Benchmarks {
         using: &generator)
       sink += moments?.mean ?? 0
     }
-    let gradient = best(of: repeats) {
-      guard let expression = try? Expression(parsing: "(z - 3)^2"),
-        let f = try? CompiledExpression(expression, parameters: [:])
-      else { return }
-      let problem = GradientProblem(f: f, polynomial: nil, mu: 1, sigma: 1)
-      let moments = try? problem.sample(count: count / 20, baseline: .mean, using: &generator)
-      sink += moments?[.pathwise]?[.mu]?.mean ?? 0
-    }
     withExtendedLifetime(sink) {}
     let normalsDone = Double(max(1, count >> 16) << 16)
     return [
@@ -55,10 +69,51 @@ public enum Benchmarks {
         name: "sample: z = mu + sigma * eps with moments and histogram", value: Double(count) / sampleCommand / 1e6,
         unit: "million/s"),
       Figure(name: "kl mc: Monte Carlo KL draws", value: Double(count) / monteCarlo / 1e6, unit: "million/s"),
-      Figure(
-        name: "grad: draws, all four estimators for mu and sigma", value: Double(count / 20) / gradient / 1e6,
-        unit: "million/s"),
     ]
+  }
+
+  /// Draws per second of `grad`: all four estimators for mu and sigma in one pass.
+  static func gradient(count: Int, repeats: Int) -> Figure {
+    var generator = Xoshiro256StarStar(seed: 0)
+    var sink = 0.0
+    let seconds = best(of: repeats) {
+      guard let expression = try? Expression(parsing: "(z - 3)^2"),
+        let f = try? CompiledExpression(expression, parameters: [:])
+      else { return }
+      let problem = GradientProblem(f: f, polynomial: nil, mu: 1, sigma: 1)
+      let moments = try? problem.sample(count: count, baseline: .mean, using: &generator)
+      sink += moments?[.pathwise]?[.mu]?.mean ?? 0
+    }
+    withExtendedLifetime(sink) {}
+    return Figure(
+      name: "grad: draws, all four estimators for mu and sigma", value: Double(count) / seconds / 1e6, unit: "million/s"
+    )
+  }
+
+  /// Milliseconds per training step (forward, backward, Adam) of the VAE with
+  /// these sizes on random data in [0, 1], float32, with the fastest OpenBLAS
+  /// thread count of 1 and 2 (the chosen count is part of the figure's name).
+  public static func vaeStep(inputs: Int, hidden: Int, latent: Int, batch: Int, steps: Int, repeats: Int = 5)
+    -> Figure
+  {
+    var best = (milliseconds: Double.infinity, threads: 1)
+    for threads in [1, 2] {
+      MatrixBackend.setThreadCount(threads)
+      var generator = Xoshiro256StarStar(seed: 0)
+      let model = VAE<Float>(VAEConfiguration(inputs: inputs, hidden: hidden, latent: latent), generator: &generator)
+      let examples = (0..<(4 * batch * inputs)).map { _ in Float(generator.nextUniform()) }
+      let trainer = Trainer(
+        model: model, optimizer: Optimizer(.adam, learningRate: 1e-3), examples: examples, batchSize: batch,
+        generator: generator)
+      for _ in 0..<10 { _ = try? trainer.step() }
+      let seconds = Self.best(of: repeats) { for _ in 0..<steps { _ = try? trainer.step() } }
+      if seconds * 1000 / Double(steps) < best.milliseconds { best = (seconds * 1000 / Double(steps), threads) }
+    }
+    MatrixBackend.setThreadCount(1)
+    return Figure(
+      name:
+        "vae step \(inputs)-\(hidden)-\(latent), batch \(batch), float32, \(best.threads) thread\(best.threads == 1 ? "" : "s")",
+      value: best.milliseconds, unit: "ms")
   }
 
   static func best(of repeats: Int, _ body: () -> Void) -> Double {
@@ -73,8 +128,10 @@ public enum Benchmarks {
   }
 
   public static func output(_ figures: [Figure]) -> Output {
-    var table = TextTable([("benchmark", .left), ("throughput", .right), ("", .left)])
-    for figure in figures { table.append([figure.name, NumberFormat.fixed(figure.value, 1), figure.unit]) }
+    var table = TextTable([("benchmark", .left), ("figure", .right), ("", .left)])
+    for figure in figures {
+      table.append([figure.name, NumberFormat.fixed(figure.value, figure.unit == "ms" ? 3 : 1), figure.unit])
+    }
     let json = JSON.object(
       figures.map { ($0.name, .object([("value", .number($0.value)), ("unit", .string($0.unit))])) })
     return Output(text: table.rendered, json: json)

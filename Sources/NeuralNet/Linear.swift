@@ -12,6 +12,8 @@ public final class Linear<S: BLASScalar> {
   public var weightGradient: [S]
   public var biasGradient: [S]
 
+  @_specialize(exported:true,where S == Float)
+  @_specialize(exported:true,where S == Double)
   public init(inputs: Int, outputs: Int, generator: inout Xoshiro256StarStar) {
     self.inputs = inputs
     self.outputs = outputs
@@ -23,9 +25,12 @@ public final class Linear<S: BLASScalar> {
   }
 
   /// Forward: y = x W^T + b for `batch` rows of x.
+  @_specialize(exported:true,where S == Float)
+  @_specialize(exported:true,where S == Double)
   public func forward(_ x: UnsafePointer<S>, batch: Int, into y: UnsafeMutablePointer<S>, backend: MatrixBackend) {
-    for row in 0..<batch {
-      for j in 0..<outputs { y[row * outputs + j] = bias[j] }
+    bias.withUnsafeBufferPointer { b in
+      guard let b = b.baseAddress else { return }
+      for row in 0..<batch { (y + row * outputs).update(from: b, count: outputs) }
     }
     weight.withUnsafeBufferPointer { w in
       guard let w = w.baseAddress else { return }
@@ -36,6 +41,8 @@ public final class Linear<S: BLASScalar> {
   }
 
   /// Backward: dW = dy^T x, db = sum over rows of dy, and, when asked, dx = dy W.
+  @_specialize(exported:true,where S == Float)
+  @_specialize(exported:true,where S == Double)
   public func backward(
     input x: UnsafePointer<S>, outputGradient dy: UnsafePointer<S>, batch: Int,
     inputGradient dx: UnsafeMutablePointer<S>?, backend: MatrixBackend
@@ -45,9 +52,12 @@ public final class Linear<S: BLASScalar> {
       backend.gemm(
         transposeA: true, m: outputs, n: inputs, k: batch, a: dy, lda: outputs, b: x, ldb: inputs, c: dw, ldc: inputs)
     }
-    for j in 0..<outputs { biasGradient[j] = 0 }
-    for row in 0..<batch {
-      for j in 0..<outputs { biasGradient[j] += dy[row * outputs + j] }
+    biasGradient.withUnsafeMutableBufferPointer { [outputs] db in
+      for j in 0..<outputs { db[j] = 0 }
+      for row in 0..<batch {
+        let dyRow = dy + row * outputs
+        for j in 0..<outputs { db[j] += dyRow[j] }
+      }
     }
     guard let dx else { return }
     weight.withUnsafeBufferPointer { w in

@@ -21,11 +21,48 @@ public final class Optimizer<S: BLASScalar> {
     self.learningRate = learningRate
   }
 
+  /// Adam's update of one tensor, eight lanes at a time (the compiler cannot
+  /// prove the four buffers distinct, so it would not vectorise the plain loop).
+  @inline(__always)
+  static func adam(
+    values: UnsafeMutableBufferPointer<S>, gradient: UnsafeBufferPointer<S>, first: UnsafeMutableBufferPointer<S>,
+    second: UnsafeMutableBufferPointer<S>, constants: (b1: S, b2: S, eps: S, stepSize: S, correction: S)
+  ) {
+    guard let w = values.baseAddress, let g = gradient.baseAddress, let m = first.baseAddress,
+      let v = second.baseAddress
+    else { return }
+    let (b1, b2, eps, stepSize, correction) = constants
+    let count = values.count
+    var i = 0
+    typealias Lanes = SIMD8<S>
+    let width = Lanes.scalarCount
+    while i + width <= count {
+      let gi = UnsafeRawPointer(g + i).loadUnaligned(as: Lanes.self)
+      let mi = b1 * UnsafeRawPointer(m + i).loadUnaligned(as: Lanes.self) + (1 - b1) * gi
+      let vi = b2 * UnsafeRawPointer(v + i).loadUnaligned(as: Lanes.self) + (1 - b2) * gi * gi
+      let wi =
+        UnsafeRawPointer(w + i).loadUnaligned(as: Lanes.self) - stepSize * mi / (vi.squareRoot() * correction + eps)
+      UnsafeMutableRawPointer(m + i).storeBytes(of: mi, as: Lanes.self)
+      UnsafeMutableRawPointer(v + i).storeBytes(of: vi, as: Lanes.self)
+      UnsafeMutableRawPointer(w + i).storeBytes(of: wi, as: Lanes.self)
+      i += width
+    }
+    while i < count {
+      let gi = g[i]
+      m[i] = b1 * m[i] + (1 - b1) * gi
+      v[i] = b2 * v[i] + (1 - b2) * gi * gi
+      w[i] -= stepSize * m[i] / (v[i].squareRoot() * correction + eps)
+      i += 1
+    }
+  }
+
   /// One update of every weight and bias from its gradient.
   ///
   /// SGD: w -= lr g. Adam (Kingma and Ba, ICLR 2015), exactly as torch.optim.Adam:
   /// m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
   /// w -= (lr / (1 - b1^t)) m / (sqrt(v) / sqrt(1 - b2^t) + eps).
+  @_specialize(exported:true,where S == Float)
+  @_specialize(exported:true,where S == Double)
   public func update(_ layers: [Linear<S>]) {
     step += 1
     if first.isEmpty {
@@ -40,27 +77,30 @@ public final class Optimizer<S: BLASScalar> {
     let correction = S(1 / (1 - Double.pow(beta2, Double(step))).squareRoot())
     let (b1, b2, eps, lr) = (S(beta1), S(beta2), S(epsilon), S(learningRate))
     for (index, layer) in layers.enumerated() {
-      for (offset, isWeight) in [(0, true), (1, false)] {
-        let slot = 2 * index + offset
-        let gradient = isWeight ? layer.weightGradient : layer.biasGradient
-        func apply(_ values: inout [S]) {
-          switch kind {
-          case .sgd:
-            for i in values.indices { values[i] -= lr * gradient[i] }
-          case .adam:
-            first[slot].withUnsafeMutableBufferPointer { m in
-              second[slot].withUnsafeMutableBufferPointer { v in
-                for i in values.indices {
-                  let g = gradient[i]
-                  m[i] = b1 * m[i] + (1 - b1) * g
-                  v[i] = b2 * v[i] + (1 - b2) * g * g
-                  values[i] -= stepSize * m[i] / (v[i].squareRoot() * correction + eps)
+      for isWeight in [true, false] {
+        let slot = 2 * index + (isWeight ? 0 : 1)
+        let gradientArray = isWeight ? layer.weightGradient : layer.biasGradient
+        func apply(_ values: UnsafeMutableBufferPointer<S>) {
+          gradientArray.withUnsafeBufferPointer { g in
+            switch kind {
+            case .sgd:
+              for i in values.indices { values[i] -= lr * g[i] }
+            case .adam:
+              first[slot].withUnsafeMutableBufferPointer { m in
+                second[slot].withUnsafeMutableBufferPointer { v in
+                  Self.adam(
+                    values: values, gradient: g, first: m, second: v,
+                    constants: (b1, b2, eps, stepSize, correction))
                 }
               }
             }
           }
         }
-        if isWeight { apply(&layer.weight) } else { apply(&layer.bias) }
+        if isWeight {
+          layer.weight.withUnsafeMutableBufferPointer { apply($0) }
+        } else {
+          layer.bias.withUnsafeMutableBufferPointer { apply($0) }
+        }
       }
     }
   }

@@ -19,6 +19,8 @@ public final class VAE<S: BLASScalar> {
   /// Activations and gradients for one batch size, reused from step to step.
   private var buffers: Buffers
 
+  @_specialize(exported:true,where S == Float)
+  @_specialize(exported:true,where S == Double)
   public init(_ configuration: VAEConfiguration, generator: inout Xoshiro256StarStar) {
     self.configuration = configuration
     let (d, h, l) = (configuration.inputs, configuration.hidden, configuration.latent)
@@ -48,6 +50,8 @@ public final class VAE<S: BLASScalar> {
   /// Forward and backward for a batch: the losses, with every layer's gradient
   /// of the batch-mean loss left in the layers. `x` holds `batch` rows of D
   /// values; `noise` holds batch x L standard normals (unused by an autoencoder).
+  @_specialize(exported:true,where S == Float)
+  @_specialize(exported:true,where S == Double)
   public func lossAndGradients(_ x: UnsafePointer<S>, batch: Int, noise: UnsafePointer<S>) -> Losses {
     let losses = forward(x, batch: batch, noise: noise)
     backward(x, batch: batch, noise: noise)
@@ -55,6 +59,8 @@ public final class VAE<S: BLASScalar> {
   }
 
   /// The forward pass alone, leaving activations for `backward`.
+  @_specialize(exported:true,where S == Float)
+  @_specialize(exported:true,where S == Double)
   @discardableResult
   public func forward(_ x: UnsafePointer<S>, batch: Int, noise: UnsafePointer<S>) -> Losses {
     if buffers.batch != batch { buffers = Buffers(configuration, batch: batch) }
@@ -84,21 +90,22 @@ public final class VAE<S: BLASScalar> {
     fc3.forward(b.z, batch: batch, into: b.h3, backend: backend)
     relu(b.h3, count: batch * h)
     fc4.forward(b.h3, batch: batch, into: b.output, backend: backend)
+    // The loss, and its gradient for the backward pass from the same exponentials.
     let reconstruction = configuration.likelihood.negativeLogLikelihood(
-      output: b.output, target: x, count: batch * d, variance: S(configuration.variance))
+      output: b.output, target: x, count: batch * d, variance: S(configuration.variance), scale: 1 / S(batch),
+      gradient: b.outputGradient)
     return Losses(reconstruction: reconstruction / Double(batch), kl: kl / Double(batch))
   }
 
   /// The backward pass of the batch-mean loss, after `forward` on the same batch.
+  @_specialize(exported:true,where S == Float)
+  @_specialize(exported:true,where S == Double)
   public func backward(_ x: UnsafePointer<S>, batch: Int, noise: UnsafePointer<S>) {
-    let (d, h, l) = (configuration.inputs, configuration.hidden, configuration.latent)
+    let (h, l) = (configuration.hidden, configuration.latent)
     let b = buffers
     let scale = 1 / S(batch)
     let beta = S(configuration.beta)
-    // d loss / d output, per element, divided by the batch size.
-    configuration.likelihood.outputGradient(
-      output: b.output, target: x, count: batch * d, variance: S(configuration.variance), scale: scale,
-      into: b.outputGradient)
+    // b.outputGradient holds d loss / d output, from `forward`.
     fc4.backward(
       input: b.h3, outputGradient: b.outputGradient, batch: batch, inputGradient: b.h3Gradient, backend: backend)
     reluBackward(b.h3Gradient, activation: b.h3, count: batch * h)
@@ -124,6 +131,8 @@ public final class VAE<S: BLASScalar> {
   }
 
   /// The encoder's mean and log-variance for `batch` rows of x (logvar is 0 for an autoencoder).
+  @_specialize(exported:true,where S == Float)
+  @_specialize(exported:true,where S == Double)
   public func encode(_ x: UnsafePointer<S>, batch: Int) -> (mu: [S], logvar: [S]) {
     if buffers.batch != batch { buffers = Buffers(configuration, batch: batch) }
     let (h, l) = (configuration.hidden, configuration.latent)
@@ -137,6 +146,8 @@ public final class VAE<S: BLASScalar> {
   }
 
   /// The decoder's mean output for `batch` rows of z: sigmoid(logits) for Bernoulli.
+  @_specialize(exported:true,where S == Float)
+  @_specialize(exported:true,where S == Double)
   public func decode(_ z: UnsafePointer<S>, batch: Int) -> [S] {
     if buffers.batch != batch { buffers = Buffers(configuration, batch: batch) }
     let (d, h) = (configuration.inputs, configuration.hidden)
@@ -228,36 +239,31 @@ public enum Likelihood: String, Codable, Sendable, CaseIterable {
   /// ((x - m)^2 / s^2 + log(2 pi s^2)) / 2.
   case gaussian
 
+  /// The summed negative log-likelihood, and its derivative with respect to each
+  /// output times `scale`, written to `gradient`: sigmoid(l) - x, or (m - x) / s^2.
   func negativeLogLikelihood<S: BLASScalar>(
-    output: UnsafePointer<S>, target: UnsafePointer<S>, count: Int, variance: S
+    output: UnsafePointer<S>, target: UnsafePointer<S>, count: Int, variance: S, scale: S,
+    gradient: UnsafeMutablePointer<S>
   ) -> Double {
     var total = 0.0
     switch self {
     case .bernoulli:
       for i in 0..<count {
         let (l, x) = (output[i], target[i])
-        total += Double(max(l, 0) - l * x + S.logOnePlus(S.exp(-abs(l))))
+        // e = exp(-|l|) gives both log(1 + e^-|l|) and sigmoid(l) without overflow.
+        let e = S.exp(-abs(l))
+        total += Double(max(l, 0) - l * x + S.logOnePlus(e))
+        let sigmoid = l >= 0 ? 1 / (1 + e) : e / (1 + e)
+        gradient[i] = scale * (sigmoid - x)
       }
     case .gaussian:
       let constant = Double.log(2 * Double.pi * Double(variance))
       for i in 0..<count {
-        let difference = Double(target[i] - output[i])
-        total += 0.5 * (difference * difference / Double(variance) + constant)
+        let difference = output[i] - target[i]
+        total += 0.5 * (Double(difference * difference) / Double(variance) + constant)
+        gradient[i] = scale * difference / variance
       }
     }
     return total
-  }
-
-  /// d(negative log-likelihood)/d(output) times `scale`: sigmoid(l) - x, or (m - x) / s^2.
-  func outputGradient<S: BLASScalar>(
-    output: UnsafePointer<S>, target: UnsafePointer<S>, count: Int, variance: S, scale: S,
-    into gradient: UnsafeMutablePointer<S>
-  ) {
-    switch self {
-    case .bernoulli:
-      for i in 0..<count { gradient[i] = scale * (1 / (1 + S.exp(-output[i])) - target[i]) }
-    case .gaussian:
-      for i in 0..<count { gradient[i] = scale * (output[i] - target[i]) / variance }
-    }
   }
 }

@@ -157,15 +157,22 @@ struct Bench: ParsableCommand {
   @Option(help: "Draws per timed run (each figure is the best of five runs).")
   var draws: Int = 20_000_000
 
+  @Option(help: "Only these groups: sampling, grad, vae (repeatable).")
+  var only: [String] = []
+
   func validate() throws {
     guard format == "text" || format == "json" else { throw ValidationError("--format must be text or json") }
     guard (1_000...1_000_000_000).contains(draws) else {
       throw ValidationError("--draws must be from 1000 to 1000000000")
+      for group in only where Benchmarks.Group(rawValue: group) == nil {
+        throw ValidationError("--only must be one of sampling, grad, vae; got '\(group)'")
+      }
     }
   }
 
   func run() throws {
-    let output = Benchmarks.output(Benchmarks.run(count: draws))
+    let groups = only.isEmpty ? Set(Benchmarks.Group.allCases) : Set(only.compactMap(Benchmarks.Group.init(rawValue:)))
+    let output = Benchmarks.output(Benchmarks.run(count: draws, groups: groups))
     print(format == "json" ? output.json.serialized : output.text)
   }
 }

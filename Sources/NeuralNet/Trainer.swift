@@ -1,0 +1,96 @@
+import Probability
+
+/// Minibatch training of a VAE: each step takes the next `batchSize` examples of
+/// a seeded shuffle, draws the reparameterisation noise, computes the loss and
+/// gradients, and updates the weights. Buffers are allocated once; a step
+/// allocates nothing.
+public final class Trainer<S: BLASScalar> {
+  public let model: VAE<S>
+  public let optimizer: Optimizer<S>
+  public let batchSize: Int
+  /// Training examples, row-major, `inputs` values each.
+  public let examples: [S]
+  public let exampleCount: Int
+  /// Drives the shuffle and the noise; with the same seed, data and
+  /// configuration, training is bit-identical.
+  public private(set) var generator: Xoshiro256StarStar
+  public private(set) var steps = 0
+  private var order: [Int]
+  private var cursor = 0
+  /// The current batch and its noise: single allocations, freed with the trainer.
+  private let batch: UnsafeMutablePointer<S>
+  private let noise: UnsafeMutablePointer<S>
+  private let normals: UnsafeMutableBufferPointer<Double>
+
+  public init(
+    model: VAE<S>, optimizer: Optimizer<S>, examples: [S], batchSize: Int, generator: Xoshiro256StarStar
+  ) {
+    let inputs = model.configuration.inputs
+    self.model = model
+    self.optimizer = optimizer
+    self.examples = examples
+    exampleCount = examples.count / inputs
+    self.batchSize = min(batchSize, max(1, exampleCount))
+    self.generator = generator
+    order = Array(0..<exampleCount)
+    let noiseCount = self.batchSize * model.configuration.latent
+    batch = .allocate(capacity: self.batchSize * inputs)
+    batch.initialize(repeating: 0, count: self.batchSize * inputs)
+    noise = .allocate(capacity: noiseCount)
+    noise.initialize(repeating: 0, count: noiseCount)
+    normals = .allocate(capacity: noiseCount)
+    normals.initialize(repeating: 0)
+    cursor = exampleCount  // shuffle before the first batch
+  }
+
+  deinit {
+    batch.deallocate()
+    noise.deallocate()
+    normals.deallocate()
+  }
+
+  /// Why a step was not taken.
+  public enum StepError: Error, Equatable, Sendable {
+    /// The loss or a gradient was NaN or infinite; the weights were left as they were.
+    case notFinite(step: Int, losses: VAE<S>.Losses)
+  }
+
+  /// One step; the weights are updated only when loss and gradients are finite.
+  @_specialize(exported:true,where S == Float)
+  @_specialize(exported:true,where S == Double)
+  @discardableResult
+  public func step() throws(StepError) -> VAE<S>.Losses {
+    let inputs = model.configuration.inputs
+    nextBatch(inputs: inputs)
+    NormalSampler.fill(normals, using: &generator)
+    for i in normals.indices { noise[i] = S(normals[i]) }
+    let losses = model.lossAndGradients(batch, batch: batchSize, noise: noise)
+    let layers = model.layers.map(\.layer)
+    let finite =
+      losses.total.isFinite
+      && layers.allSatisfy { layer in
+        layer.weightGradient.allSatisfy(\.isFinite) && layer.biasGradient.allSatisfy(\.isFinite)
+      }
+    guard finite else { throw .notFinite(step: steps + 1, losses: losses) }
+    optimizer.update(layers)
+    steps += 1
+    return losses
+  }
+
+  /// Copies the next batch of the shuffled order into `batch`, reshuffling
+  /// (Fisher-Yates, with the trainer's generator) at the end of each epoch.
+  private func nextBatch(inputs: Int) {
+    for row in 0..<batchSize {
+      if cursor == exampleCount {
+        for i in stride(from: exampleCount - 1, to: 0, by: -1) {
+          let j = Int(generator.next() % UInt64(i + 1))
+          order.swapAt(i, j)
+        }
+        cursor = 0
+      }
+      let source = order[cursor] * inputs
+      for k in 0..<inputs { batch[row * inputs + k] = examples[source + k] }
+      cursor += 1
+    }
+  }
+}
