@@ -5,6 +5,7 @@ public enum CommandRegistry {
     KLCommand.spec,
     SampleCommand.spec,
     GradCommand.spec,
+    VAECommand.spec,
     SessionCommands.seed,
     SessionCommands.set,
     SessionCommands.save,

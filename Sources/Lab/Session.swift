@@ -26,6 +26,12 @@ public struct Session: Sendable {
   public internal(set) var notebook: [NotebookEntry] = []
   /// Asked by long computations at safe points; true after Ctrl-C.
   public let shouldStop: @Sendable () -> Bool
+  /// Shows a transient progress line (a terminal sets this; pipes and lessons do not).
+  public var progress: (@Sendable (String) -> Void)?
+  /// Whether output may use colour (a terminal without NO_COLOR).
+  public var colour = false
+  /// The VAE being built and trained, once `vae new` has run.
+  public internal(set) var workbench: VAEWorkbench?
 
   public init(seed: UInt64 = 0, shouldStop: @escaping @Sendable () -> Bool = { false }) {
     self.seed = seed

@@ -15,15 +15,8 @@ func smallProblem(
 }
 
 func loss(_ model: VAE<Double>, _ x: [Double], _ noise: [Double], batch: Int) -> Double {
-  x.withUnsafeBufferPointer { x in
-    noise.withUnsafeBufferPointer { noise in
-      model.forward(x.baseAddress!, batch: batch, noise: noise.baseAddress!)
-    }
-  }.let { $0.reconstruction + model.configuration.beta * $0.kl }
-}
-
-extension VAE.Losses {
-  func `let`<T>(_ body: (Self) -> T) -> T { body(self) }
+  let losses = model.forward(x, noise: noise)
+  return losses.reconstruction + model.configuration.beta * losses.kl
 }
 
 struct VAEGradientTests {
@@ -92,10 +85,8 @@ struct VAEGradientTests {
   @Test func klTermIsTheClosedForm() {
     let configuration = VAEConfiguration(inputs: 4, hidden: 3, latent: 2)
     let (model, x, noise) = smallProblem(configuration, batch: 2)
-    let losses = x.withUnsafeBufferPointer { xs in
-      noise.withUnsafeBufferPointer { ns in model.forward(xs.baseAddress!, batch: 2, noise: ns.baseAddress!) }
-    }
-    let (mu, logvar) = x.withUnsafeBufferPointer { model.encode($0.baseAddress!, batch: 2) }
+    let losses = model.forward(x, noise: noise)
+    let (mu, logvar) = model.encode(x)
     let expected = zip(mu, logvar).reduce(0.0) { $0 + GaussianKL.divergence(mean: $1.0, logVariance: $1.1) } / 2
     #expect(abs(losses.kl - expected) < 1e-12)
   }

@@ -1,0 +1,113 @@
+import Probability
+
+/// Examples as rows of `dimension` values, split into training and held-out
+/// parts, with the shape of an image when the rows are images.
+public struct Dataset: Sendable {
+  public var name: String
+  public var dimension: Int
+  /// Row-major training examples.
+  public var training: [Float]
+  /// Row-major held-out examples, never trained on.
+  public var heldOut: [Float]
+  /// Width and height when each row is a grayscale image, row by row.
+  public var imageSize: (width: Int, height: Int)?
+  /// Whether every value lies in [0, 1], as the Bernoulli likelihood needs.
+  public var isUnitInterval: Bool { (training + heldOut).allSatisfy { $0 >= 0 && $0 <= 1 } }
+
+  public var trainingCount: Int { training.count / dimension }
+  public var heldOutCount: Int { heldOut.count / dimension }
+
+  public init(name: String, dimension: Int, training: [Float], heldOut: [Float], imageSize: (width: Int, height: Int)?)
+  {
+    self.name = name
+    self.dimension = dimension
+    self.training = training
+    self.heldOut = heldOut
+    self.imageSize = imageSize
+  }
+
+  /// Splits `rows` (row-major) into training and held-out parts, holding out
+  /// `heldOutFraction` of them, chosen by a seeded shuffle.
+  public init(
+    name: String, dimension: Int, rows: [Float], heldOutFraction: Double, seed: UInt64,
+    imageSize: (width: Int, height: Int)? = nil
+  ) {
+    let count = rows.count / dimension
+    var order = Array(0..<count)
+    var generator = Xoshiro256StarStar(seed: seed)
+    for i in stride(from: count - 1, to: 0, by: -1) { order.swapAt(i, Int(generator.next() % UInt64(i + 1))) }
+    let heldOutCount = count > 1 ? max(1, Int((Double(count) * heldOutFraction).rounded())) : 0
+    func gather(_ indexes: ArraySlice<Int>) -> [Float] {
+      indexes.flatMap { rows[($0 * dimension)..<(($0 + 1) * dimension)] }
+    }
+    self.init(
+      name: name, dimension: dimension, training: gather(order[heldOutCount...]),
+      heldOut: gather(order[..<heldOutCount]),
+      imageSize: imageSize)
+  }
+}
+
+/// Data sets generated on the spot from a seed: nothing to download.
+public enum BuiltInData {
+  /// 16 x 16 grayscale images of one shape (square, disc or triangle) at a
+  /// random scale and position, in the spirit of dSprites (Matthey et al. 2017):
+  /// four generating factors a good latent space should find. Edges are
+  /// anti-aliased by 4 x 4 supersampling, so pixels lie in [0, 1].
+  public static func shapes(count: Int = 4096, seed: UInt64 = 0) -> Dataset {
+    let side = 16
+    var generator = Xoshiro256StarStar(seed: seed)
+    var rows: [Float] = []
+    rows.reserveCapacity(count * side * side)
+    for _ in 0..<count {
+      let shape = Int(generator.next() % 3)
+      let radius = 2.5 + 3.0 * generator.nextUniform()  // half-size in pixels, 2.5 to 5.5
+      let cx = radius + (Double(side) - 2 * radius) * generator.nextUniform()
+      let cy = radius + (Double(side) - 2 * radius) * generator.nextUniform()
+      for py in 0..<side {
+        for px in 0..<side {
+          var covered = 0
+          for sy in 0..<4 {
+            for sx in 0..<4 {
+              let x = (Double(px) + (Double(sx) + 0.5) / 4 - cx) / radius
+              let y = (Double(py) + (Double(sy) + 0.5) / 4 - cy) / radius
+              if inside(shape: shape, x: x, y: y) { covered += 1 }
+            }
+          }
+          rows.append(Float(covered) / 16)
+        }
+      }
+    }
+    return Dataset(
+      name: "shapes", dimension: side * side, rows: rows, heldOutFraction: 0.1, seed: seed &+ 1,
+      imageSize: (side, side))
+  }
+
+  /// Whether (x, y), in units of the shape's half-size around its centre, is inside it.
+  static func inside(shape: Int, x: Double, y: Double) -> Bool {
+    switch shape {
+    case 0: return abs(x) <= 0.85 && abs(y) <= 0.85  // square
+    case 1: return x * x + y * y <= 1  // disc
+    default: return y <= 0.8 && y >= -0.9 + 1.7 * abs(x)  // triangle, apex up (y grows downwards)
+    }
+  }
+
+  /// The pinwheel: five curved arms in the plane (Johnson et al., "Composing
+  /// graphical models with neural networks", NeurIPS 2016), for the Gaussian
+  /// likelihood. Each point: radius ~ N(1, 0.3^2), tangent ~ N(0, 0.05^2),
+  /// rotated by its arm's angle plus 0.25 * exp(radius).
+  public static func pinwheel(count: Int = 4096, seed: UInt64 = 0) -> Dataset {
+    let arms = 5
+    var generator = Xoshiro256StarStar(seed: seed)
+    var rows: [Float] = []
+    for _ in 0..<count {
+      let arm = Int(generator.next() % UInt64(arms))
+      let radius = 1 + 0.3 * NormalSampler.next(using: &generator)
+      let tangent = 0.05 * NormalSampler.next(using: &generator)
+      let angle = 2 * Double.pi * Double(arm) / Double(arms) + 0.25 * Double.exp(radius)
+      let (c, s) = (Double.cos(angle), Double.sin(angle))
+      rows.append(Float(2 * (c * radius - s * tangent)))
+      rows.append(Float(2 * (s * radius + c * tangent)))
+    }
+    return Dataset(name: "pinwheel", dimension: 2, rows: rows, heldOutFraction: 0.1, seed: seed &+ 1)
+  }
+}

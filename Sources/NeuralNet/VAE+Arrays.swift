@@ -1,0 +1,45 @@
+/// The model's entry points for callers holding arrays rather than pointers.
+extension VAE {
+  /// The losses of `x` (batch rows) with the given noise (batch x latent values).
+  @_specialize(exported:true,where S == Float)
+  @_specialize(exported:true,where S == Double)
+  public func forward(_ x: [S], noise: [S]) -> Losses {
+    let batch = x.count / configuration.inputs
+    return x.withUnsafeBufferPointer { xs in
+      noise.withUnsafeBufferPointer { ns in
+        guard let xs = xs.baseAddress, let ns = ns.baseAddress, batch > 0 else {
+          return Losses(reconstruction: 0, kl: 0)
+        }
+        return forward(xs, batch: batch, noise: ns)
+      }
+    }
+  }
+
+  /// Forward and backward: the losses, with the gradients left in the layers.
+  public func lossAndGradients(_ x: [S], noise: [S]) -> Losses {
+    let losses = forward(x, noise: noise)
+    x.withUnsafeBufferPointer { xs in
+      noise.withUnsafeBufferPointer { ns in
+        guard let xs = xs.baseAddress, let ns = ns.baseAddress else { return }
+        backward(xs, batch: x.count / configuration.inputs, noise: ns)
+      }
+    }
+    return losses
+  }
+
+  /// Encoder means and log-variances of `x`, batch x latent each.
+  public func encode(_ x: [S]) -> (mu: [S], logvar: [S]) {
+    x.withUnsafeBufferPointer { xs in
+      guard let xs = xs.baseAddress, !x.isEmpty else { return ([], []) }
+      return encode(xs, batch: x.count / configuration.inputs)
+    }
+  }
+
+  /// Decoder means for `z`, batch x inputs.
+  public func decode(_ z: [S]) -> [S] {
+    z.withUnsafeBufferPointer { zs in
+      guard let zs = zs.baseAddress, !z.isEmpty else { return [] }
+      return decode(zs, batch: z.count / configuration.latent)
+    }
+  }
+}
