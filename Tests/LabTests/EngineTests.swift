@@ -166,7 +166,7 @@ struct EngineTests {
 
 struct CompletionTests {
   @Test(arguments: [
-    ("", ["help", "kl", "sample", "grad", "seed", "set", "save", "quit"]),
+    ("", ["help", "kl", "sample", "grad", "vae", "seed", "set", "save", "quit"]),
     ("s", ["sample", "seed", "set", "save"]),
     ("kl 2 1 or", ["order="]),
     ("kl 2 1 order=", ["order=qp", "order=pq", "order=both"]),
