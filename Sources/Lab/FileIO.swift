@@ -3,6 +3,13 @@ import Foundation
 /// Reading text files and writing them atomically, with errors that name the file.
 public enum FileIO {
   public static func readText(_ path: String) throws(LabError) -> String {
+    guard let text = String(validating: try readBytes(path), as: UTF8.self) else {
+      throw LabError("\(path) is not UTF-8 text")
+    }
+    return text
+  }
+
+  public static func readBytes(_ path: String) throws(LabError) -> [UInt8] {
     guard let handle = fopen(path, "rb") else {
       throw LabError("cannot read \(path): \(String(cString: strerror(errno)))")
     }
@@ -17,22 +24,23 @@ public enum FileIO {
         break
       }
     }
-    guard let text = String(validating: bytes, as: UTF8.self) else {
-      throw LabError("\(path) is not UTF-8 text")
-    }
-    return text
+    return bytes
   }
 
   /// Writes `text` to a temporary file beside `path`, flushes it to disk and
   /// renames it over `path`: a crash or Ctrl-C leaves either the old file or the
   /// new one, never a half-written file.
   public static func writeAtomically(_ text: String, to path: String) throws(LabError) {
+    try writeAtomically(bytes: Array(text.utf8), to: path)
+  }
+
+  /// `writeAtomically` for bytes.
+  public static func writeAtomically(bytes: [UInt8], to path: String) throws(LabError) {
     let directory = (path as NSString).deletingLastPathComponent
     let temporary =
       (directory.isEmpty ? "" : directory + "/") + ".\((path as NSString).lastPathComponent).\(getpid()).tmp"
     let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
     guard descriptor >= 0 else { throw LabError("cannot write \(path): \(String(cString: strerror(errno)))") }
-    let bytes = Array(text.utf8)
     var written = 0
     while written < bytes.count {
       let result = bytes.withUnsafeBytes { buffer in

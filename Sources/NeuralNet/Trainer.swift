@@ -22,9 +22,11 @@ public final class Trainer<S: BLASScalar> {
   private let noise: UnsafeMutablePointer<S>
   private let normals: UnsafeMutableBufferPointer<Double>
 
+  /// `steps` counts steps already taken, for a model loaded from a checkpoint.
   public init(
-    model: VAE<S>, optimizer: Optimizer<S>, examples: [S], batchSize: Int, generator: Xoshiro256StarStar
+    model: VAE<S>, optimizer: Optimizer<S>, examples: [S], batchSize: Int, generator: Xoshiro256StarStar, steps: Int = 0
   ) {
+    self.steps = steps
     let inputs = model.configuration.inputs
     self.model = model
     self.optimizer = optimizer

@@ -12,7 +12,7 @@ enum VAECommand {
       one reparameterised sample z = mu + exp(logvar / 2) * eps per example. Start
       with 'vae new', train with 'vae step', and look with 'vae show'.
       """,
-    subcommands: [new, step, show, encode, recon, sample, gradcheck],
+    subcommands: [new, step, show, encode, recon, sample, gradcheck, save, load],
     action: nil)
 
   /// The workbench, or an error telling the user to make one.
@@ -381,6 +381,79 @@ enum VAECommand {
       return Output(
         text: table.rendered + "\n\(verdict) (double precision, h = 1e-6, relative error |a - n| / (|a| + |n|))",
         json: .object(results.map { ($0.0, .number($0.1)) }))
+    })
+
+  // MARK: vae save, load
+
+  static let save = CommandSpec(
+    name: "save",
+    summary: "write the model as a safetensors checkpoint (loads in PyTorch as pytorch/examples' VAE)",
+    discussion: """
+      Tensors fc1, fc21, fc22, fc3 and fc4 (weight and bias, float32) with the
+      configuration, data set, optimiser settings and step count in __metadata__.
+      Written atomically: the previous file survives a crash or Ctrl-C. Adam's
+      moments are not saved; training after 'vae load' starts them afresh.
+      """,
+    arguments: [ArgumentSpec("path", .path, positional: true, required: true, help: "the file, e.g. vae.safetensors")],
+    examples: ["vae save vae.safetensors"],
+    isRecorded: false,
+    action: { session, arguments throws(LabError) in
+      let workbench = try workbench(session)
+      let path = try arguments.required("path", arguments.text)
+      let optimizer = workbench.trainer.optimizer
+      let metadata = [
+        "vaelab_data": workbench.data.name, "vaelab_step": String(workbench.trainer.steps),
+        "vaelab_optimizer": optimizer.kind.rawValue, "vaelab_lr": String(optimizer.learningRate),
+        "vaelab_batch": String(workbench.trainer.batchSize), "vaelab_seed": String(workbench.seed),
+      ]
+      let bytes = Safetensors.encode(workbench.model, metadata: metadata)
+      try FileIO.writeAtomically(bytes: bytes, to: path)
+      return Output(
+        text: "saved the model at step \(workbench.trainer.steps) to \(path) (\(bytes.count) bytes)",
+        json: .object([
+          ("path", .string(path)), ("bytes", .integer(bytes.count)), ("step", .integer(workbench.trainer.steps)),
+        ]))
+    })
+
+  static let load = CommandSpec(
+    name: "load",
+    summary: "replace the model with one from a vaelab safetensors checkpoint",
+    arguments: [ArgumentSpec("path", .path, positional: true, required: true, help: "the checkpoint")],
+    examples: ["vae load vae.safetensors"],
+    isRecorded: false,
+    action: { session, arguments throws(LabError) in
+      let path = try arguments.required("path", arguments.text)
+      let bytes = try FileIO.readBytes(path)
+      let checkpoint: Safetensors.Checkpoint
+      do throws(CheckpointError) { checkpoint = try Safetensors.decode(bytes) } catch {
+        throw LabError("\(path) was not loaded: \(error.reason); the current model is kept")
+      }
+      let metadata = checkpoint.metadata
+      let data: Dataset
+      switch metadata["vaelab_data"] {
+      case "shapes": data = BuiltInData.shapes()
+      case "pinwheel": data = BuiltInData.pinwheel()
+      default:
+        throw LabError(
+          "\(path) was not loaded: its data set '\(metadata["vaelab_data"] ?? "")' is not one vaelab knows; the current model is kept"
+        )
+      }
+      guard data.dimension == checkpoint.model.configuration.inputs else {
+        throw LabError(
+          "\(path) was not loaded: its model takes \(checkpoint.model.configuration.inputs) inputs but \(data.name) has \(data.dimension); the current model is kept"
+        )
+      }
+      let seed = metadata["vaelab_seed"].flatMap(UInt64.init) ?? 0
+      let optimizer = Optimizer<Float>(
+        metadata["vaelab_optimizer"].flatMap(OptimizerKind.init(rawValue:)) ?? .adam,
+        learningRate: metadata["vaelab_lr"].flatMap(Double.init) ?? 1e-3)
+      let trainer = Trainer(
+        model: checkpoint.model, optimizer: optimizer, examples: data.training,
+        batchSize: metadata["vaelab_batch"].flatMap(Int.init) ?? 64, generator: Xoshiro256StarStar(seed: seed &+ 1),
+        steps: metadata["vaelab_step"].flatMap(Int.init) ?? 0)
+      let workbench = VAEWorkbench(data: data, trainer: trainer, seed: seed)
+      session.workbench = workbench
+      return Output(text: "loaded \(path) at step \(trainer.steps)\n" + describe(workbench), json: json(workbench))
     })
 
   static func heldOutRows(_ workbench: VAEWorkbench, _ indexes: [Int]) throws(LabError) -> [Float] {

@@ -1,0 +1,113 @@
+import Foundation
+import Probability
+
+/// Checkpoints in the safetensors format (huggingface/safetensors): an 8-byte
+/// little-endian header length, a JSON header naming each tensor's dtype, shape
+/// and byte range, then the tensors' raw little-endian bytes. Tensor names are
+/// pytorch/examples' (`fc1.weight`, ...), so
+/// `model.load_state_dict(safetensors.torch.load_file(path))` loads a vaelab VAE
+/// into that example's model. The configuration and anything else the shell
+/// needs travel as strings in `__metadata__`.
+public enum Safetensors {
+  public struct Checkpoint {
+    public var model: VAE<Float>
+    /// Everything in `__metadata__` besides the configuration.
+    public var metadata: [String: String]
+  }
+
+  static let configurationKey = "vaelab_config"
+  /// Headers larger than this are refused rather than read into memory.
+  static let largestHeader = 16 << 20
+
+  /// The file's bytes for `model`, with `metadata` added to `__metadata__`.
+  public static func encode(_ model: VAE<Float>, metadata: [String: String] = [:]) -> [UInt8] {
+    var header: [String: Any] = [:]
+    var meta = metadata
+    meta["format"] = "pt"
+    if let configuration = try? JSONEncoder().encode(model.configuration) {
+      meta[configurationKey] = String(decoding: configuration, as: UTF8.self)
+    }
+    header["__metadata__"] = meta
+    var data: [UInt8] = []
+    for (name, layer) in model.layers {
+      for (suffix, values, shape) in [
+        ("weight", layer.weight, [layer.outputs, layer.inputs]), ("bias", layer.bias, [layer.outputs]),
+      ] {
+        let start = data.count
+        for value in values { withUnsafeBytes(of: value.bitPattern.littleEndian) { data.append(contentsOf: $0) } }
+        header["\(name).\(suffix)"] = ["dtype": "F32", "shape": shape, "data_offsets": [start, data.count]]
+      }
+    }
+    var json = (try? JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])).map(Array.init) ?? []
+    while json.count % 8 != 0 { json.append(UInt8(ascii: " ")) }  // align the data to 8 bytes
+    var bytes: [UInt8] = []
+    withUnsafeBytes(of: UInt64(json.count).littleEndian) { bytes.append(contentsOf: $0) }
+    return bytes + json + data
+  }
+
+  /// A model from a file's bytes, or an error that says what is wrong with it.
+  public static func decode(_ bytes: [UInt8]) throws(CheckpointError) -> Checkpoint {
+    guard bytes.count >= 8 else {
+      throw .malformed("it is \(bytes.count) bytes long, shorter than a safetensors header")
+    }
+    let headerLength = bytes[0..<8].enumerated().reduce(UInt64(0)) {
+      $0 | UInt64($1.element) << (8 * UInt64($1.offset))
+    }
+    guard headerLength <= UInt64(min(largestHeader, bytes.count - 8)) else {
+      throw .malformed("its header claims \(headerLength) bytes but the file has \(bytes.count - 8) after the length")
+    }
+    let dataStart = 8 + Int(headerLength)
+    guard let header = try? JSONSerialization.jsonObject(with: Data(bytes[8..<dataStart])) as? [String: Any] else {
+      throw .malformed("its header is not a JSON object")
+    }
+    guard let metadata = header["__metadata__"] as? [String: String],
+      let configurationText = metadata[configurationKey]
+    else { throw .notVaelab("it has no \(configurationKey) in __metadata__, so it was not written by vaelab") }
+    guard let configuration = try? JSONDecoder().decode(VAEConfiguration.self, from: Data(configurationText.utf8)),
+      (1...100_000).contains(configuration.inputs), (1...100_000).contains(configuration.hidden),
+      (1...10_000).contains(configuration.latent)
+    else { throw .notVaelab("its \(configurationKey) is not a valid VAE configuration") }
+    var generator = Xoshiro256StarStar(seed: 0)  // the weights are replaced below
+    let model = VAE<Float>(configuration, generator: &generator)
+    for (name, layer) in model.layers {
+      layer.weight = try tensor(
+        "\(name).weight", shape: [layer.outputs, layer.inputs], header: header, bytes: bytes, dataStart: dataStart)
+      layer.bias = try tensor(
+        "\(name).bias", shape: [layer.outputs], header: header, bytes: bytes, dataStart: dataStart)
+    }
+    return Checkpoint(model: model, metadata: metadata.filter { $0.key != configurationKey && $0.key != "format" })
+  }
+
+  static func tensor(
+    _ name: String, shape: [Int], header: [String: Any], bytes: [UInt8], dataStart: Int
+  ) throws(CheckpointError) -> [Float] {
+    guard let entry = header[name] as? [String: Any] else { throw .malformed("tensor \(name) is missing") }
+    guard entry["dtype"] as? String == "F32" else {
+      throw .malformed("tensor \(name) has dtype \(entry["dtype"] ?? "none"); vaelab reads F32")
+    }
+    guard let actualShape = entry["shape"] as? [Int], actualShape == shape else {
+      throw .malformed("tensor \(name) has shape \(entry["shape"] ?? "none"), not \(shape) as its configuration says")
+    }
+    guard let offsets = entry["data_offsets"] as? [Int], offsets.count == 2, offsets[0] >= 0,
+      offsets[1] - offsets[0] == 4 * shape.reduce(1, *), dataStart + offsets[1] <= bytes.count
+    else { throw .malformed("tensor \(name)'s data_offsets do not fit the file (is it truncated?)") }
+    let start = dataStart + offsets[0]
+    return (0..<shape.reduce(1, *)).map { index in
+      let base = start + 4 * index
+      let bits = (0..<4).reduce(UInt32(0)) { $0 | UInt32(bytes[base + $1]) << (8 * UInt32($1)) }
+      return Float(bitPattern: bits)
+    }
+  }
+}
+
+/// Why a checkpoint was refused.
+public enum CheckpointError: Error, Equatable, Sendable {
+  case malformed(String)
+  case notVaelab(String)
+
+  public var reason: String {
+    switch self {
+    case .malformed(let reason), .notVaelab(let reason): reason
+    }
+  }
+}
