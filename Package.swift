@@ -16,13 +16,15 @@ let package = Package(
     .systemLibrary(name: "CReadline", path: "Sources/CReadline"),
     // OpenBLAS's CBLAS interface (Debian: libopenblas-dev).
     .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
+    // zlib for gzipped data files (Debian: zlib1g-dev).
+    .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
     // Pure math: seeded RNG, normal sampling, Gaussian KL, summary statistics. No I/O.
     .target(
       name: "Probability",
       dependencies: [.product(name: "RealModule", package: "swift-numerics")]
     ),
     // Tensors on BLAS, layers, the VAE, optimisers, data sets and loaders, checkpoints. No terminal code.
-    .target(name: "NeuralNet", dependencies: ["CBLAS", "Probability"]),
+    .target(name: "NeuralNet", dependencies: ["CBLAS", "CZlib", "Probability"]),
     // The shell engine: command specs, parsing, session state, rendering, transcripts.
     // Takes a line, returns output; knows nothing of readline.
     .target(name: "Lab", dependencies: ["Probability", "NeuralNet"]),

@@ -31,10 +31,16 @@ enum VAECommand {
     discussion: """
       Built-in data: shapes (16 x 16 images of a square, disc or triangle at a
       random position and scale; Bernoulli likelihood) and pinwheel (points in
-      the plane; Gaussian likelihood). 10% of the examples are held out.
+      the plane; Gaussian likelihood). Or a file: NPY, CSV or IDX (MNIST's
+      format, also gzipped); uint8 values are scaled to [0, 1]. 10% of the
+      examples are held out.
       """,
     arguments: [
-      ArgumentSpec("data", .choice(["shapes", "pinwheel"]), default: "shapes", positional: true, help: "the data set"),
+      ArgumentSpec(
+        "data", .path, default: "shapes", positional: true,
+        help: "shapes, pinwheel, or a file: .npy (float32, float64, uint8), .csv, IDX (MNIST; also .gz)"),
+      ArgumentSpec(
+        "label", .word("a CSV column name or 0-based index"), help: "a CSV column to leave out of the values"),
       ArgumentSpec("latent", .integer(1...256), default: "8", help: "latent dimensions L"),
       ArgumentSpec("hidden", .integer(1...4096), default: "128", help: "hidden units H"),
       ArgumentSpec(
@@ -55,8 +61,7 @@ enum VAECommand {
     ],
     examples: ["vae new", "vae new shapes latent=2 hidden=256 beta=4", "vae new pinwheel latent=2", "vae new kind=ae"],
     action: { session, arguments throws(LabError) in
-      let dataName = try arguments.required("data", arguments.text)
-      let data = dataName == "pinwheel" ? BuiltInData.pinwheel() : BuiltInData.shapes()
+      let data = try openData(try arguments.required("data", arguments.text), label: arguments.text("label"))
       let likelihood =
         arguments.text("likelihood").flatMap(Likelihood.init(rawValue:))
         ?? (data.imageSize == nil ? .gaussian : .bernoulli)
@@ -80,7 +85,7 @@ enum VAECommand {
       let trainer = Trainer(
         model: model, optimizer: optimizer, examples: data.training,
         batchSize: try arguments.required("batch", arguments.integer), generator: generator)
-      let workbench = VAEWorkbench(data: data, trainer: trainer, seed: seed)
+      let workbench = VAEWorkbench(data: data, trainer: trainer, seed: seed, label: arguments.text("label"))
       session.workbench = workbench
       return Output(text: describe(workbench), json: json(workbench))
     })
@@ -401,11 +406,12 @@ enum VAECommand {
       let workbench = try workbench(session)
       let path = try arguments.required("path", arguments.text)
       let optimizer = workbench.trainer.optimizer
-      let metadata = [
+      var metadata = [
         "vaelab_data": workbench.data.name, "vaelab_step": String(workbench.trainer.steps),
         "vaelab_optimizer": optimizer.kind.rawValue, "vaelab_lr": String(optimizer.learningRate),
         "vaelab_batch": String(workbench.trainer.batchSize), "vaelab_seed": String(workbench.seed),
       ]
+      if let label = workbench.label { metadata["vaelab_label"] = label }
       let bytes = Safetensors.encode(workbench.model, metadata: metadata)
       try FileIO.writeAtomically(bytes: bytes, to: path)
       return Output(
@@ -430,13 +436,9 @@ enum VAECommand {
       }
       let metadata = checkpoint.metadata
       let data: Dataset
-      switch metadata["vaelab_data"] {
-      case "shapes": data = BuiltInData.shapes()
-      case "pinwheel": data = BuiltInData.pinwheel()
-      default:
-        throw LabError(
-          "\(path) was not loaded: its data set '\(metadata["vaelab_data"] ?? "")' is not one vaelab knows; the current model is kept"
-        )
+      do throws(LabError) { data = try openData(metadata["vaelab_data"] ?? "", label: metadata["vaelab_label"]) } catch
+      {
+        throw LabError("\(path) was not loaded: its data (\(error.message)); the current model is kept")
       }
       guard data.dimension == checkpoint.model.configuration.inputs else {
         throw LabError(
@@ -451,10 +453,31 @@ enum VAECommand {
         model: checkpoint.model, optimizer: optimizer, examples: data.training,
         batchSize: metadata["vaelab_batch"].flatMap(Int.init) ?? 64, generator: Xoshiro256StarStar(seed: seed &+ 1),
         steps: metadata["vaelab_step"].flatMap(Int.init) ?? 0)
-      let workbench = VAEWorkbench(data: data, trainer: trainer, seed: seed)
+      let workbench = VAEWorkbench(data: data, trainer: trainer, seed: seed, label: metadata["vaelab_label"])
       session.workbench = workbench
       return Output(text: "loaded \(path) at step \(trainer.steps)\n" + describe(workbench), json: json(workbench))
     })
+
+  /// A built-in data set by name, or a data file by path (its name is the path).
+  static func openData(_ name: String, label: String?) throws(LabError) -> Dataset {
+    switch name {
+    case "shapes": return BuiltInData.shapes()
+    case "pinwheel": return BuiltInData.pinwheel()
+    default:
+      let bytes = try FileIO.readBytes(name)
+      let table: DataLoader.Table
+      do throws(DataFileError) { table = try DataLoader.load(name, bytes: bytes, labelColumn: label) } catch {
+        throw LabError(error.description)
+      }
+      let count = table.rows.count / table.dimension
+      guard count >= 2 else {
+        throw LabError("\(name): it holds \(count) example; a training and a held-out set need at least 2")
+      }
+      return Dataset(
+        name: name, dimension: table.dimension, rows: table.rows, heldOutFraction: 0.1, seed: 1,
+        imageSize: table.imageSize)
+    }
+  }
 
   static func heldOutRows(_ workbench: VAEWorkbench, _ indexes: [Int]) throws(LabError) -> [Float] {
     let (d, count) = (workbench.data.dimension, workbench.data.heldOutCount)
