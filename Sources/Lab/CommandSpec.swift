@@ -156,8 +156,10 @@ public struct RealDomain: Sendable, CustomStringConvertible {
     case (nil, nil): "(any finite value)"
     case (let lower?, nil): "\(lowerIsInclusive ? ">=" : ">") \(NumberFormat.shortest(lower))"
     case (nil, let upper?): "\(upperIsInclusive ? "<=" : "<") \(NumberFormat.shortest(upper))"
-    case (let lower?, let upper?):
+    case (let lower?, let upper?) where lowerIsInclusive && upperIsInclusive:
       "from \(NumberFormat.shortest(lower)) to \(NumberFormat.shortest(upper))"
+    case (let lower?, let upper?):
+      "\(lowerIsInclusive ? ">=" : ">") \(NumberFormat.shortest(lower)) and \(upperIsInclusive ? "<=" : "<") \(NumberFormat.shortest(upper))"
     }
   }
 }

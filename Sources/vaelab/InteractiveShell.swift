@@ -13,9 +13,12 @@ struct InteractiveShell {
     Self.configureReadline()
     Self.prepareHistory(at: historyPath)
     var lastLine = Self.lastHistoryLine()
-    var engine = Engine(session: Session(shouldStop: Interrupts.isRequested))
-    // Colour only where it is seen: stderr on a terminal, and never with NO_COLOR.
+    // Colour only where it is seen: on terminals, and never with NO_COLOR.
     let colour = isatty(STDERR_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+    var session = Session(shouldStop: Interrupts.isRequested)
+    session.colour = colour
+    session.progress = ProgressLine.show
+    var engine = Engine(session: session)
     print("vaelab: learn how a VAE works by computing it. 'help' lists commands; Ctrl-D leaves.")
     while true {
       _ = Interrupts.take()
@@ -34,6 +37,7 @@ struct InteractiveShell {
       var quit = false
       for statement in Tokenizer.statements(line) {
         let reply = engine.execute(statement)
+        ProgressLine.clear()
         // The terminal echoed ^C without a newline; start the report on a line of its own.
         if Interrupts.take() { StandardStream.output.write("\n") }
         if !reply.output.isEmpty { StandardStream.output.write(reply.output + "\n") }

@@ -74,3 +74,18 @@ struct InputLines {
     return String(decoding: line, as: UTF8.self)
   }
 }
+
+/// The transient status line of long work in the terminal: rewritten in place
+/// with a carriage return, erased before the result is printed.
+enum ProgressLine {
+  static let shown = Atomic<Bool>(false)
+
+  static let show: @Sendable (String) -> Void = { text in
+    StandardStream.output.write("\r\u{1B}[2K" + text)
+    shown.store(true, ordering: .relaxed)
+  }
+
+  static func clear() {
+    if shown.exchange(false, ordering: .relaxed) { StandardStream.output.write("\r\u{1B}[2K") }
+  }
+}

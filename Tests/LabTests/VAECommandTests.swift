@@ -1,0 +1,96 @@
+import Foundation
+import Testing
+
+@testable import Lab
+
+struct VAECommandTests {
+  @Test func buildTrainAndInspect() {
+    var engine = Engine()
+    let created = engine.execute("vae new shapes latent=3 hidden=64 seed=4")
+    #expect(created.error == nil)
+    #expect(created.output.hasPrefix("VAE: 256-64-(3, 3) encoder, 3-64-256 decoder, 33734 parameters"))
+    let stepped = engine.execute("vae step 200")
+    #expect(stepped.output.hasPrefix("steps 1-200: loss per example "))
+    let show = engine.execute("vae show format=json").output
+    for key in [#""step":200"#, #""elbo":"#, #""recon":"#, #""kl":"#, #""kl_per_dim":["#, #""active_units":"#] {
+      #expect(show.contains(key), "\(key)")
+    }
+    #expect(engine.execute("vae show").output.contains("active units: "))
+    #expect(engine.execute("vae encode 2").output.hasPrefix("q(z|x) for held-out example 2:\ndim"))
+    #expect(engine.execute("vae recon [0, 1]").output.hasPrefix("#0 input"))
+    #expect(engine.execute("vae sample 2 seed=1").output.hasPrefix("z1"))
+    #expect(
+      engine.execute("vae gradcheck").output.hasSuffix(
+        "gradients agree (double precision, h = 1e-6, relative error |a - n| / (|a| + |n|))"))
+  }
+
+  /// The same seed gives the same model and the same losses, step for step.
+  @Test func trainingReplaysFromTheSeed() {
+    var a = Engine()
+    var b = Engine()
+    let lines = ["vae new pinwheel latent=2 hidden=32", "vae step 50", "vae show format=json"]
+    #expect(lines.map { a.execute($0).output } == lines.map { b.execute($0).output })
+  }
+
+  @Test func checkpointsRoundTripAndBadFilesKeepTheModel() throws {
+    let directory = NSTemporaryDirectory() + "vaelab-vae-" + UUID().uuidString
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    var engine = Engine()
+    _ = engine.execute("vae new shapes latent=2 hidden=32 seed=1")
+    _ = engine.execute("vae step 30")
+    // Everything but the loss curve, which is the session's history, not the model's.
+    func model() -> Substring {
+      let shown = engine.execute("vae show format=json").output
+      return shown[..<(shown.range(of: #","loss_curve""#)?.lowerBound ?? shown.endIndex)]
+    }
+    let before = model()
+    #expect(engine.execute("vae save \(directory)/m.safetensors").output.hasPrefix("saved the model at step 30"))
+    _ = engine.execute("vae new pinwheel")
+    #expect(engine.execute("vae load \(directory)/m.safetensors").error == nil)
+    #expect(model() == before)
+    try Data([1, 2, 3]).write(to: URL(fileURLWithPath: "\(directory)/bad.safetensors"))
+    #expect(
+      engine.execute("vae load \(directory)/bad.safetensors").error
+        == "\(directory)/bad.safetensors was not loaded: it is 3 bytes long, shorter than a safetensors header; the current model is kept"
+    )
+    #expect(model() == before)
+  }
+
+  @Test(arguments: [
+    ("vae show", "no VAE yet: make one with 'vae new' (see help vae)"),
+    ("vae step", "no VAE yet: make one with 'vae new' (see help vae)"),
+    ("vae new shapes latent=0", "latent must be an integer from 1 to 256, got 0"),
+    ("vae new shapes lr=0", "lr must be > 0 and <= 10, got 0"),
+    ("vae new nothing.npy", "cannot read nothing.npy: No such file or directory"),
+    (
+      "vae new pinwheel likelihood=bernoulli",
+      "the bernoulli likelihood needs data in [0, 1], and pinwheel is not; use likelihood=gaussian"
+    ),
+    (
+      "vae stpe",
+      "vae has no subcommand 'stpe'; did you mean 'step'? (subcommands: new, step, show, encode, recon, sample, gradcheck, save, load)"
+    ),
+  ])
+  func badInputGetsASpecificError(line: String, message: String) {
+    var engine = Engine()
+    #expect(engine.execute(line).error == message)
+  }
+
+  @Test func examplesOutOfRangeAreNamed() {
+    var engine = Engine()
+    _ = engine.execute("vae new shapes latent=2 hidden=16 seed=1")
+    #expect(
+      engine.execute("vae recon 5000").error == "example 5000 does not exist: the held-out set has examples 0 to 409")
+  }
+
+  @Test func ctrlCStopsTrainingAtAStepBoundary() {
+    let stop = StopSwitch()
+    var engine = Engine(session: Session(shouldStop: { stop.flag.load(ordering: .relaxed) }))
+    _ = engine.execute("vae new shapes latent=2 hidden=16 seed=1")
+    stop.flag.store(true, ordering: .relaxed)
+    #expect(engine.execute("vae step 100").output == "no step taken (Ctrl-C); the model is unchanged at step 0")
+    stop.flag.store(false, ordering: .relaxed)
+    #expect(engine.execute("vae step 10").output.hasPrefix("steps 1-10:"))
+  }
+}
