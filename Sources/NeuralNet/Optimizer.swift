@@ -1,3 +1,5 @@
+import Dispatch
+
 /// Gradient-descent optimisers over a model's layers, each update one fused
 /// loop per tensor.
 public enum OptimizerKind: String, Codable, Sendable, CaseIterable {
@@ -19,6 +21,15 @@ public final class Optimizer<S: BLASScalar> {
   public init(_ kind: OptimizerKind, learningRate: Double) {
     self.kind = kind
     self.learningRate = learningRate
+  }
+
+  /// One tensor's buffers, handed to the threads of a split update; each thread
+  /// writes only its own range, so sharing them is safe.
+  struct Tensor: @unchecked Sendable {
+    let values: UnsafeMutableBufferPointer<S>
+    let gradient: UnsafeBufferPointer<S>
+    let first: UnsafeMutableBufferPointer<S>
+    let second: UnsafeMutableBufferPointer<S>
   }
 
   /// Adam's update of one tensor, eight lanes at a time (the compiler cannot
@@ -88,9 +99,20 @@ public final class Optimizer<S: BLASScalar> {
             case .adam:
               first[slot].withUnsafeMutableBufferPointer { m in
                 second[slot].withUnsafeMutableBufferPointer { v in
-                  Self.adam(
-                    values: values, gradient: g, first: m, second: v,
-                    constants: (b1, b2, eps, stepSize, correction))
+                  // Large tensors are split between two threads: the update is bound
+                  // by memory traffic (seven values per weight), which two cores share better.
+                  let parts = values.count >= 1 << 16 ? 2 : 1
+                  let chunk = (values.count / parts + 7) & ~7
+                  let tensor = Tensor(values: values, gradient: g, first: m, second: v)
+                  DispatchQueue.concurrentPerform(iterations: parts) { part in
+                    let range = (part * chunk)..<min(tensor.values.count, (part + 1) * chunk)
+                    Self.adam(
+                      values: UnsafeMutableBufferPointer(rebasing: tensor.values[range]),
+                      gradient: UnsafeBufferPointer(rebasing: tensor.gradient[range]),
+                      first: UnsafeMutableBufferPointer(rebasing: tensor.first[range]),
+                      second: UnsafeMutableBufferPointer(rebasing: tensor.second[range]),
+                      constants: (b1, b2, eps, stepSize, correction))
+                  }
                 }
               }
             }

@@ -71,12 +71,32 @@ public final class Trainer<S: BLASScalar> {
     let finite =
       losses.total.isFinite
       && layers.allSatisfy { layer in
-        layer.weightGradient.allSatisfy(\.isFinite) && layer.biasGradient.allSatisfy(\.isFinite)
+        Self.allFinite(layer.weightGradient) && Self.allFinite(layer.biasGradient)
       }
     guard finite else { throw .notFinite(step: steps + 1, losses: losses) }
     optimizer.update(layers)
     steps += 1
     return losses
+  }
+
+  /// Whether every value is finite: the sum of value * 0 is 0 exactly when none
+  /// is NaN or infinite, and it vectorises where a per-element test does not.
+  static func allFinite(_ values: [S]) -> Bool {
+    values.withUnsafeBufferPointer { buffer in
+      guard let base = buffer.baseAddress else { return true }
+      var accumulator = SIMD8<S>()
+      var i = 0
+      while i + 8 <= buffer.count {
+        accumulator += UnsafeRawPointer(base + i).loadUnaligned(as: SIMD8<S>.self) * 0
+        i += 8
+      }
+      var rest: S = 0
+      while i < buffer.count {
+        rest += buffer[i] * 0
+        i += 1
+      }
+      return (accumulator.sum() + rest) == 0
+    }
   }
 
   /// Copies the next batch of the shuffled order into `batch`, reshuffling
@@ -91,7 +111,10 @@ public final class Trainer<S: BLASScalar> {
         cursor = 0
       }
       let source = order[cursor] * inputs
-      for k in 0..<inputs { batch[row * inputs + k] = examples[source + k] }
+      examples.withUnsafeBufferPointer { all in
+        guard let base = all.baseAddress else { return }
+        (batch + row * inputs).update(from: base + source, count: inputs)
+      }
       cursor += 1
     }
   }
