@@ -170,6 +170,34 @@ struct CommandLineTests {
     #expect(result.stdout.hasSuffix(" 0 mismatches\n"))
   }
 
+  /// A user's own data file (NPY, written here byte by byte), trained on, saved,
+  /// loaded back in a new process, and a broken checkpoint refused.
+  @Test func vaeOnAUserFileWithCheckpoints() throws {
+    let directory = try TemporaryDirectory()
+    // 60 examples of 4 uint8 values: NPY version 1.0, header padded to 64 bytes.
+    var header = Array("{'descr': '|u1', 'fortran_order': False, 'shape': (60, 4), }".utf8)
+    while (10 + header.count + 1) % 64 != 0 { header.append(UInt8(ascii: " ")) }
+    header.append(UInt8(ascii: "\n"))
+    let values = (0..<240).map { UInt8(($0 * 37) % 256) }
+    let npy = [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.count), 0] + header + values
+    try Data(npy).write(to: URL(fileURLWithPath: directory.path + "/mine.npy"))
+    let train = try Binary.run(
+      ["-c", "vae new mine.npy latent=2 hidden=8 seed=3; vae step 20; vae save m.safetensors; vae show format=json"],
+      directory: directory.path)
+    #expect(train.status == 0, "\(train.stderr)")
+    #expect(train.stdout.contains("data mine.npy: 54 training and 6 held-out examples of 4 values"))
+    let shown = try #require(train.stdout.split(separator: "\n").last)
+    let reload = try Binary.run(["-c", "vae load m.safetensors; vae show format=json"], directory: directory.path)
+    #expect(reload.status == 0, "\(reload.stderr)")
+    let reshown = try #require(reload.stdout.split(separator: "\n").last)
+    // The same model evaluates the same; only the loss history stays behind.
+    #expect(shown.prefix(while: { $0 != "[" }) == reshown.prefix(while: { $0 != "[" }))
+    try Data([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]).write(to: URL(fileURLWithPath: directory.path + "/bad.safetensors"))
+    let refused = try Binary.run(["-c", "vae load bad.safetensors"], directory: directory.path)
+    #expect(refused.status == 1)
+    #expect(refused.stderr.hasPrefix("-c:1: error: bad.safetensors was not loaded: its header claims"))
+  }
+
   @Test func benchPrintsFiguresAsJSON() throws {
     let result = try Binary.run(["bench", "--format", "json", "--draws", "100000"])
     #expect(result.status == 0)

@@ -59,6 +59,24 @@ struct InteractiveShellTests {
     #expect(history == ["kl 2 1", "kl 1 2 order=both", "seed", "sample n=1000000000", "seed 5"])
   }
 
+  /// Training shows a live progress line; Ctrl-C stops it at a step boundary and the model stays usable.
+  @Test func ctrlCStopsTraining() throws {
+    let home = try TemporaryDirectory()
+    let terminal = try PseudoTerminal(environment: environment(home: home.path))
+    try terminal.waitFor("vaelab [1]> ")
+    terminal.type("vae new shapes latent=2 hidden=32 seed=1\r")
+    var seen = try terminal.waitFor("vaelab [2]> ")
+    terminal.type("vae step 1000000\r")
+    seen = try terminal.waitFor("steps/s", after: seen)
+    terminal.type("\u{03}")
+    seen = try terminal.waitFor("stopped by Ctrl-C after ", after: seen)
+    seen = try terminal.waitFor("vaelab [3]> ", after: seen)
+    terminal.type("vae show\r")
+    seen = try terminal.waitFor("held-out", after: seen)
+    terminal.type("quit\r")
+    #expect(try terminal.waitForExit() == 0)
+  }
+
   @Test func historyIsRecalledInTheNextSessionAndQuitLeaves() throws {
     let home = try TemporaryDirectory()
     try FileManager.default.createDirectory(atPath: home.path + "/state", withIntermediateDirectories: true)
