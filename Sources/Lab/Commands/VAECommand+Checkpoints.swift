@@ -1,0 +1,74 @@
+import NeuralNet
+import Probability
+
+extension VAECommand {
+  // MARK: vae save, load
+
+  static let save = CommandSpec(
+    name: "save",
+    summary: "write the model as a safetensors checkpoint (loads in PyTorch as pytorch/examples' VAE)",
+    discussion: """
+      Tensors fc1, fc21, fc22, fc3 and fc4 (weight and bias, float32) with the
+      configuration, data set, optimiser settings and step count in __metadata__.
+      Written atomically: the previous file survives a crash or Ctrl-C. Adam's
+      moments are not saved; training after 'vae load' starts them afresh.
+      """,
+    arguments: [ArgumentSpec("path", .path, positional: true, required: true, help: "the file, e.g. vae.safetensors")],
+    examples: ["vae save vae.safetensors"],
+    isRecorded: false,
+    action: { session, arguments throws(LabError) in
+      let workbench = try workbench(session)
+      let path = try arguments.required("path", arguments.text)
+      let optimizer = workbench.trainer.optimizer
+      var metadata = [
+        "vaelab_data": workbench.data.name, "vaelab_step": String(workbench.trainer.steps),
+        "vaelab_optimizer": optimizer.kind.rawValue, "vaelab_lr": String(optimizer.learningRate),
+        "vaelab_batch": String(workbench.trainer.batchSize), "vaelab_seed": String(workbench.seed),
+      ]
+      if let label = workbench.label { metadata["vaelab_label"] = label }
+      let bytes = Safetensors.encode(workbench.model, metadata: metadata)
+      try FileIO.writeAtomically(bytes: bytes, to: path)
+      return Output(
+        text: "saved the model at step \(workbench.trainer.steps) to \(path) (\(bytes.count) bytes)",
+        json: .object([
+          ("path", .string(path)), ("bytes", .integer(bytes.count)), ("step", .integer(workbench.trainer.steps)),
+        ]))
+    })
+
+  static let load = CommandSpec(
+    name: "load",
+    summary: "replace the model with one from a vaelab safetensors checkpoint",
+    arguments: [ArgumentSpec("path", .path, positional: true, required: true, help: "the checkpoint")],
+    examples: ["vae load vae.safetensors"],
+    isRecorded: false,
+    action: { session, arguments throws(LabError) in
+      let path = try arguments.required("path", arguments.text)
+      let bytes = try FileIO.readBytes(path)
+      let checkpoint: Safetensors.Checkpoint
+      do throws(CheckpointError) { checkpoint = try Safetensors.decode(bytes) } catch {
+        throw LabError("\(path) was not loaded: \(error.reason); the current model is kept")
+      }
+      let metadata = checkpoint.metadata
+      let data: Dataset
+      do throws(LabError) { data = try openData(metadata["vaelab_data"] ?? "", label: metadata["vaelab_label"]) } catch
+      {
+        throw LabError("\(path) was not loaded: its data (\(error.message)); the current model is kept")
+      }
+      guard data.dimension == checkpoint.model.configuration.inputs else {
+        throw LabError(
+          "\(path) was not loaded: its model takes \(checkpoint.model.configuration.inputs) inputs but \(data.name) has \(data.dimension); the current model is kept"
+        )
+      }
+      let seed = metadata["vaelab_seed"].flatMap(UInt64.init) ?? 0
+      let optimizer = Optimizer<Float>(
+        metadata["vaelab_optimizer"].flatMap(OptimizerKind.init(rawValue:)) ?? .adam,
+        learningRate: metadata["vaelab_lr"].flatMap(Double.init) ?? 1e-3)
+      let trainer = Trainer(
+        model: checkpoint.model, optimizer: optimizer, examples: data.training,
+        batchSize: metadata["vaelab_batch"].flatMap(Int.init) ?? 64, generator: Xoshiro256StarStar(seed: seed &+ 1),
+        steps: metadata["vaelab_step"].flatMap(Int.init) ?? 0)
+      let workbench = VAEWorkbench(data: data, trainer: trainer, seed: seed, label: metadata["vaelab_label"])
+      session.workbench = workbench
+      return Output(text: "loaded \(path) at step \(trainer.steps)\n" + describe(workbench), json: json(workbench))
+    })
+}

@@ -1,0 +1,148 @@
+import NeuralNet
+import Probability
+
+extension VAECommand {
+  // MARK: vae show
+
+  static let show = CommandSpec(
+    name: "show",
+    summary: "configuration, losses on training and held-out data, KL per latent dimension, active units, loss curve",
+    discussion: """
+      Losses are per example in nats, averaged over up to 2048 examples with one
+      reparameterised sample each from a fixed seed; ELBO = -(reconstruction + KL).
+      Active units follow Burda et al. 2016: latent dimensions whose encoder mean
+      varies across held-out examples with variance above 0.01.
+      """,
+    examples: ["vae show"],
+    action: { session, _ throws(LabError) in
+      let workbench = try workbench(session)
+      let train = workbench.evaluate(workbench.data.training, count: workbench.data.trainingCount)
+      let heldOut = workbench.evaluate(workbench.data.heldOut, count: workbench.data.heldOutCount)
+      let p = session.precision
+      func n(_ value: Double) -> String { NumberFormat.fixed(value, p) }
+      var lines = [describe(workbench), "step \(workbench.trainer.steps)"]
+      var table = TextTable([
+        ("", .left), ("loss", .right), ("ELBO", .right), ("reconstruction", .right), ("KL", .right),
+      ])
+      table.append(["training", n(train.loss), n(train.elbo), n(train.reconstruction), n(train.kl)])
+      table.append(["held-out", n(heldOut.loss), n(heldOut.elbo), n(heldOut.reconstruction), n(heldOut.kl)])
+      lines.append(table.rendered)
+      if workbench.configuration.kind == .vae {
+        lines.append(
+          "KL per latent dimension (held-out): "
+            + heldOut.klPerDimension.map { NumberFormat.fixed($0, 2) }.joined(separator: " "))
+      }
+      lines.append(
+        "active units: \(heldOut.activeUnits) of \(workbench.configuration.latent) (variance of the encoder mean across held-out examples above 0.01)"
+      )
+      let history = workbench.history
+      if history.count >= 2 {
+        let buckets = min(60, history.count)
+        let points = (0..<buckets).map { bucket -> (x: Double, y: Double) in
+          let range = (bucket * history.count / buckets)..<((bucket + 1) * history.count / buckets)
+          let mean = history[range].reduce(0) { $0 + $1.total } / Double(range.count)
+          return (Double(range.upperBound), mean)
+        }
+        let plot = LinePlot(
+          series: [LinePlot.Series(name: "training loss per example", marker: "L", points: points, isCurve: true)],
+          xLabel: "step", yLabel: "loss (nats)", logX: false, logY: false)
+        lines.append(plot.terminal(width: 60, height: 10))
+      }
+      return Output(
+        text: lines.joined(separator: "\n"),
+        json: .object([
+          ("step", .integer(workbench.trainer.steps)), ("elbo", .number(heldOut.elbo)),
+          ("recon", .number(heldOut.reconstruction)), ("kl", .number(heldOut.kl)),
+          ("kl_per_dim", .numbers(heldOut.klPerDimension)), ("active_units", .integer(heldOut.activeUnits)),
+          (
+            "train",
+            .object([
+              ("elbo", .number(train.elbo)), ("recon", .number(train.reconstruction)), ("kl", .number(train.kl)),
+            ])
+          ),
+          ("config", json(workbench)),
+          ("loss_curve", .numbers(history.map(\.total))),
+        ]))
+    })
+
+  // MARK: vae encode, recon, sample
+
+  static let encode = CommandSpec(
+    name: "encode",
+    summary: "the encoder's mu and sigma for one held-out example",
+    arguments: [
+      ArgumentSpec("i", .integer(0...Int.max), default: "0", positional: true, help: "held-out example index")
+    ],
+    examples: ["vae encode 3"],
+    action: { session, arguments throws(LabError) in
+      let workbench = try workbench(session)
+      let row = try heldOutRows(workbench, [try arguments.required("i", arguments.integer)])
+      let (mu, logvar) = workbench.model.encode(row)
+      var table = TextTable([("dim", .right), ("mu", .right), ("sigma", .right), ("KL", .right)])
+      var kls: [Double] = []
+      for d in mu.indices {
+        let kl = GaussianKL.divergence(mean: Double(mu[d]), logVariance: Double(logvar[d]))
+        kls.append(kl)
+        table.append([
+          "\(d)", NumberFormat.fixed(Double(mu[d]), session.precision),
+          NumberFormat.fixed(Double.exp(Double(logvar[d]) / 2), session.precision),
+          NumberFormat.fixed(kl, session.precision),
+        ])
+      }
+      return Output(
+        text: "q(z|x) for held-out example \(arguments.integer("i") ?? 0):\n" + table.rendered,
+        json: .object([
+          ("mu", .numbers(mu.map(Double.init))), ("sigma", .numbers(logvar.map { Double.exp(Double($0) / 2) })),
+          ("kl_per_dim", .numbers(kls)),
+        ]))
+    })
+
+  static let recon = CommandSpec(
+    name: "recon",
+    summary: "held-out inputs beside their reconstructions (decoder mean at z = mu)",
+    arguments: [
+      ArgumentSpec(
+        "i", .reals(RealDomain.closed(0, 1e9)), default: "[0, 1, 2, 3]", positional: true,
+        help: "held-out example indexes"),
+      ArgumentSpec("svg", .path, help: "also write the images as an SVG file"),
+    ],
+    examples: ["vae recon", "vae recon [5, 9]", "vae recon 0 svg=recon.svg"],
+    action: { session, arguments throws(LabError) in
+      let workbench = try workbench(session)
+      let indexes = try (arguments.required("i", arguments.reals)).values.map { Int($0) }
+      let rows = try heldOutRows(workbench, indexes)
+      let (mu, _) = workbench.model.encode(rows)
+      let reconstructions = workbench.model.decode(mu)
+      let d = workbench.data.dimension
+      var pairs: [(String, [Float])] = []
+      for (k, index) in indexes.enumerated() {
+        pairs.append(("#\(index) input", Array(rows[(k * d)..<((k + 1) * d)])))
+        pairs.append(("#\(index) recon", Array(reconstructions[(k * d)..<((k + 1) * d)])))
+      }
+      return try pictures(pairs, workbench: workbench, session: session, svg: arguments.text("svg"))
+    })
+
+  static let sample = CommandSpec(
+    name: "sample",
+    summary: "decode K draws z ~ N(0, I): what the model generates",
+    arguments: [
+      ArgumentSpec("k", .integer(1...64), default: "6", positional: true, help: "how many"),
+      ArgumentSpec("seed", .integer(0...Int.max), help: "seed for z (default: the session's random stream)"),
+      ArgumentSpec("svg", .path, help: "also write the images as an SVG file"),
+    ],
+    examples: ["vae sample", "vae sample 12 seed=3"],
+    action: { session, arguments throws(LabError) in
+      let workbench = try workbench(session)
+      let count = try arguments.required("k", arguments.integer)
+      let seed = arguments.integer("seed")
+      var generator = session.generator(commandSeed: seed)
+      let z = (0..<(count * workbench.configuration.latent)).map { _ in Float(NormalSampler.next(using: &generator)) }
+      let decoded = workbench.model.decode(z)
+      let d = workbench.data.dimension
+      let output = try pictures(
+        (0..<count).map { ("z\($0 + 1)", Array(decoded[($0 * d)..<(($0 + 1) * d)])) }, workbench: workbench,
+        session: session, svg: arguments.text("svg"))
+      session.keep(generator, drawnWith: seed)
+      return output
+    })
+}
