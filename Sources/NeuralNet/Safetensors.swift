@@ -64,9 +64,17 @@ public enum Safetensors {
       let configurationText = metadata[configurationKey]
     else { throw .notVaelab("it has no \(configurationKey) in __metadata__, so it was not written by vaelab") }
     guard let configuration = try? JSONDecoder().decode(VAEConfiguration.self, from: Data(configurationText.utf8)),
-      (1...100_000).contains(configuration.inputs), (1...100_000).contains(configuration.hidden),
+      (1...100_000).contains(configuration.inputs), (1...16).contains(configuration.hidden.count),
+      configuration.hidden.allSatisfy({ (1...100_000).contains($0) }),
       (1...10_000).contains(configuration.latent)
     else { throw .notVaelab("its \(configurationKey) is not a valid VAE configuration") }
+    // Every weight is stored in the file: a configuration larger than the file is refused
+    // before anything is allocated for it.
+    guard 4 * configuration.parameterCount <= bytes.count - dataStart else {
+      throw .malformed(
+        "its configuration needs \(configuration.parameterCount) float32 values but the file holds \((bytes.count - dataStart) / 4) (is it truncated?)"
+      )
+    }
     var generator = Xoshiro256StarStar(seed: 0)  // the weights are replaced below
     let model = VAE<Float>(configuration, generator: &generator)
     for (name, layer) in model.layers {

@@ -2,19 +2,26 @@ import Dispatch
 import Probability
 
 /// The variational autoencoder of pytorch/examples (vae/main.py), generalised,
-/// in one file: encoder D-H-(mu, logvar) with ReLU, decoder L-H-D, and per example
+/// in one file: encoder D-H1-...-Hk-(mu, logvar) with ReLU, decoder
+/// L-Hk-...-H1-D mirroring it, and per example
 ///
 ///     loss = reconstruction + beta * KL(q(z|x) || N(0, I)),
 ///
 /// both summed over dimensions, with one reparameterised sample
 /// z = mu + exp(logvar / 2) * eps (Kingma and Welling, ICLR 2014). The training
-/// step minimises the batch mean of the per-example loss. Layer names follow
-/// pytorch/examples: fc1 (D-H), fc21 (mu), fc22 (logvar), fc3 (L-H), fc4 (H-D).
+/// step minimises the batch mean of the per-example loss. With one hidden layer
+/// the layer names are pytorch/examples': fc1 (D-H), fc21 (mu), fc22 (logvar),
+/// fc3 (L-H), fc4 (H-D); with more, encoder.i and decoder.i replace fc1 and fc3.
 /// `kind: .autoencoder` is the plain deterministic autoencoder with the same
 /// layers: z = mu, no fc22, no KL.
 public final class VAE<S: BLASScalar> {
   public let configuration: VAEConfiguration
-  public let fc1: Linear<S>, fc21: Linear<S>, fc22: Linear<S>, fc3: Linear<S>, fc4: Linear<S>
+  /// The encoder's hidden layers, D-H1, H1-H2, ...
+  public let encoder: [Linear<S>]
+  public let fc21: Linear<S>, fc22: Linear<S>
+  /// The decoder's hidden layers, L-Hk, Hk-H(k-1), ...
+  public let decoder: [Linear<S>]
+  public let fc4: Linear<S>
   public var backend: MatrixBackend = .blas
 
   /// Activations and gradients for one batch size, reused from step to step.
@@ -24,19 +31,36 @@ public final class VAE<S: BLASScalar> {
   @_specialize(exported:true,where S == Double)
   public init(_ configuration: VAEConfiguration, generator: inout Xoshiro256StarStar) {
     self.configuration = configuration
-    let (d, h, l) = (configuration.inputs, configuration.hidden, configuration.latent)
-    fc1 = Linear(inputs: d, outputs: h, generator: &generator)
-    fc21 = Linear(inputs: h, outputs: l, generator: &generator)
-    fc22 = Linear(inputs: h, outputs: l, generator: &generator)
-    fc3 = Linear(inputs: l, outputs: h, generator: &generator)
-    fc4 = Linear(inputs: h, outputs: d, generator: &generator)
+    let (d, hidden, l) = (configuration.inputs, configuration.hidden, configuration.latent)
+    var encoder: [Linear<S>] = []
+    for (index, size) in hidden.enumerated() {
+      encoder.append(Linear(inputs: index == 0 ? d : hidden[index - 1], outputs: size, generator: &generator))
+    }
+    self.encoder = encoder
+    let top = hidden.last ?? d
+    fc21 = Linear(inputs: top, outputs: l, generator: &generator)
+    fc22 = Linear(inputs: top, outputs: l, generator: &generator)
+    let mirrored = Array(hidden.reversed())
+    var decoder: [Linear<S>] = []
+    for (index, size) in mirrored.enumerated() {
+      decoder.append(Linear(inputs: index == 0 ? l : mirrored[index - 1], outputs: size, generator: &generator))
+    }
+    self.decoder = decoder
+    fc4 = Linear(inputs: mirrored.last ?? l, outputs: d, generator: &generator)
     buffers = Buffers(configuration, batch: 0)
   }
 
-  /// The trainable layers with their pytorch/examples names (no fc22 in an autoencoder).
+  /// The first encoder and decoder layers, pytorch/examples' fc1 and fc3.
+  public var fc1: Linear<S> { encoder[0] }
+  public var fc3: Linear<S> { decoder[0] }
+
+  /// The trainable layers with their names (no fc22 in an autoencoder), in a fixed order.
   public var layers: [(name: String, layer: Linear<S>)] {
-    let all = [("fc1", fc1), ("fc21", fc21), ("fc22", fc22), ("fc3", fc3), ("fc4", fc4)]
-    return configuration.kind == .vae ? all : all.filter { $0.0 != "fc22" }
+    let single = encoder.count == 1
+    var all = encoder.enumerated().map { (single ? "fc1" : "encoder.\($0.offset)", $0.element) }
+    all += [("fc21", fc21)] + (configuration.kind == .vae ? [("fc22", fc22)] : [])
+    all += decoder.enumerated().map { (single ? "fc3" : "decoder.\($0.offset)", $0.element) }
+    return all + [("fc4", fc4)]
   }
 
   public var parameterCount: Int { layers.reduce(0) { $0 + $1.layer.weight.count + $1.layer.bias.count } }
@@ -64,17 +88,14 @@ public final class VAE<S: BLASScalar> {
   @_specialize(exported:true,where S == Double)
   @discardableResult
   public func forward(_ x: UnsafePointer<S>, batch: Int, noise: UnsafePointer<S>) -> Losses {
-    if buffers.batch != batch { buffers = Buffers(configuration, batch: batch) }
-    let (d, h, l) = (configuration.inputs, configuration.hidden, configuration.latent)
-    let isVAE = configuration.kind == .vae
-    let b = buffers
-    // Encoder: h1 = relu(fc1(x)); mu = fc21(h1); logvar = fc22(h1).
-    fc1.forward(x, batch: batch, into: b.h1, backend: backend)
-    relu(b.h1, count: batch * h)
-    fc21.forward(b.h1, batch: batch, into: b.mu, backend: backend)
+    let b = prepare(batch)
+    let (d, l) = (configuration.inputs, configuration.latent)
+    // Encoder: h = relu(layer(h)) through the hidden layers; mu = fc21(h); logvar = fc22(h).
+    let top = run(encoder, from: x, activations: b.encoder, batch: batch)
+    fc21.forward(top, batch: batch, into: b.mu, backend: backend)
     var kl = 0.0
-    if isVAE {
-      fc22.forward(b.h1, batch: batch, into: b.logvar, backend: backend)
+    if configuration.kind == .vae {
+      fc22.forward(top, batch: batch, into: b.logvar, backend: backend)
       // z = mu + exp(logvar / 2) * eps; KL = 0.5 * sum(exp(logvar) + mu^2 - 1 - logvar).
       for i in 0..<(batch * l) {
         let (mu, logvar) = (b.mu[i], b.logvar[i])
@@ -87,10 +108,9 @@ public final class VAE<S: BLASScalar> {
     } else {
       b.z.update(from: b.mu, count: batch * l)
     }
-    // Decoder: h3 = relu(fc3(z)); output = fc4(h3) (logits for Bernoulli, the mean for Gaussian).
-    fc3.forward(b.z, batch: batch, into: b.h3, backend: backend)
-    relu(b.h3, count: batch * h)
-    fc4.forward(b.h3, batch: batch, into: b.output, backend: backend)
+    // Decoder: the mirrored hidden layers, then output = fc4(h) (logits for Bernoulli, the mean for Gaussian).
+    let last = run(decoder, from: b.z, activations: b.decoder, batch: batch)
+    fc4.forward(last, batch: batch, into: b.output, backend: backend)
     // The loss, and its gradient for the backward pass from the same exponentials.
     let reconstruction = configuration.likelihood.negativeLogLikelihood(
       output: b.output, target: x, count: batch * d, variance: S(configuration.variance), scale: 1 / S(batch),
@@ -102,15 +122,18 @@ public final class VAE<S: BLASScalar> {
   @_specialize(exported:true,where S == Float)
   @_specialize(exported:true,where S == Double)
   public func backward(_ x: UnsafePointer<S>, batch: Int, noise: UnsafePointer<S>) {
-    let (h, l) = (configuration.hidden, configuration.latent)
+    let l = configuration.latent
     let b = buffers
     let scale = 1 / S(batch)
     let beta = S(configuration.beta)
     // b.outputGradient holds d loss / d output, from `forward`.
+    let decoderTop = UnsafePointer(b.decoder.last?.activation ?? b.z)
     fc4.backward(
-      input: b.h3, outputGradient: b.outputGradient, batch: batch, inputGradient: b.h3Gradient, backend: backend)
-    reluBackward(b.h3Gradient, activation: b.h3, count: batch * h)
-    fc3.backward(input: b.z, outputGradient: b.h3Gradient, batch: batch, inputGradient: b.zGradient, backend: backend)
+      input: decoderTop, outputGradient: b.outputGradient, batch: batch,
+      inputGradient: b.decoder.last?.gradient ?? b.zGradient, backend: backend)
+    runBackward(decoder, from: b.z, activations: b.decoder, inputGradient: b.zGradient, batch: batch)
+    let encoderTop = UnsafePointer(b.encoder.last?.activation ?? UnsafeMutablePointer(mutating: x))
+    let topGradient = b.encoder.last?.gradient
     if configuration.kind == .vae {
       // dz/dmu = 1, dz/dlogvar = eps * std / 2; the KL adds beta * mu and beta * (exp(logvar) - 1) / 2.
       for i in 0..<(batch * l) {
@@ -119,48 +142,79 @@ public final class VAE<S: BLASScalar> {
         b.logvarGradient[i] = dz * noise[i] * b.std[i] / 2 + beta * scale * (b.std[i] * b.std[i] - 1) / 2
       }
       fc21.backward(
-        input: b.h1, outputGradient: b.muGradient, batch: batch, inputGradient: b.h1Gradient, backend: backend)
+        input: encoderTop, outputGradient: b.muGradient, batch: batch, inputGradient: topGradient, backend: backend)
       fc22.backward(
-        input: b.h1, outputGradient: b.logvarGradient, batch: batch, inputGradient: b.h1GradientPart, backend: backend)
-      for i in 0..<(batch * h) { b.h1Gradient[i] += b.h1GradientPart[i] }
+        input: encoderTop, outputGradient: b.logvarGradient, batch: batch, inputGradient: b.topGradientPart,
+        backend: backend)
+      if let topGradient, let width = configuration.hidden.last {
+        for i in 0..<(batch * width) { topGradient[i] += b.topGradientPart[i] }
+      }
     } else {
       fc21.backward(
-        input: b.h1, outputGradient: b.zGradient, batch: batch, inputGradient: b.h1Gradient, backend: backend)
+        input: encoderTop, outputGradient: b.zGradient, batch: batch, inputGradient: topGradient, backend: backend)
     }
-    reluBackward(b.h1Gradient, activation: b.h1, count: batch * h)
-    fc1.backward(input: x, outputGradient: b.h1Gradient, batch: batch, inputGradient: nil, backend: backend)
+    runBackward(encoder, from: x, activations: b.encoder, inputGradient: nil, batch: batch)
+  }
+
+  /// Runs `layers` with ReLU after each, from `input`; returns the last activation.
+  private func run(
+    _ layers: [Linear<S>], from input: UnsafePointer<S>, activations: [Buffers.Layer], batch: Int
+  ) -> UnsafePointer<S> {
+    var current = input
+    for (layer, buffer) in zip(layers, activations) {
+      layer.forward(current, batch: batch, into: buffer.activation, backend: backend)
+      relu(buffer.activation, count: batch * layer.outputs)
+      current = UnsafePointer(buffer.activation)
+    }
+    return current
+  }
+
+  /// Backward through `layers` (each followed by ReLU), whose top gradient is
+  /// already in the last buffer; leaves the input's gradient in `inputGradient`.
+  private func runBackward(
+    _ layers: [Linear<S>], from input: UnsafePointer<S>, activations: [Buffers.Layer],
+    inputGradient: UnsafeMutablePointer<S>?, batch: Int
+  ) {
+    for index in layers.indices.reversed() {
+      let buffer = activations[index]
+      reluBackward(buffer.gradient, activation: buffer.activation, count: batch * layers[index].outputs)
+      layers[index].backward(
+        input: index == 0 ? input : UnsafePointer(activations[index - 1].activation), outputGradient: buffer.gradient,
+        batch: batch, inputGradient: index == 0 ? inputGradient : activations[index - 1].gradient, backend: backend)
+    }
+  }
+
+  private func prepare(_ batch: Int) -> Buffers {
+    if buffers.batch != batch { buffers = Buffers(configuration, batch: batch) }
+    return buffers
   }
 
   /// The encoder's mean and log-variance for `batch` rows of x (logvar is 0 for an autoencoder).
   @_specialize(exported:true,where S == Float)
   @_specialize(exported:true,where S == Double)
   public func encode(_ x: UnsafePointer<S>, batch: Int) -> (mu: [S], logvar: [S]) {
-    if buffers.batch != batch { buffers = Buffers(configuration, batch: batch) }
-    let (h, l) = (configuration.hidden, configuration.latent)
-    fc1.forward(x, batch: batch, into: buffers.h1, backend: backend)
-    relu(buffers.h1, count: batch * h)
-    fc21.forward(buffers.h1, batch: batch, into: buffers.mu, backend: backend)
-    let mu = Array(UnsafeBufferPointer(start: buffers.mu, count: batch * l))
+    let b = prepare(batch)
+    let l = configuration.latent
+    let top = run(encoder, from: x, activations: b.encoder, batch: batch)
+    fc21.forward(top, batch: batch, into: b.mu, backend: backend)
+    let mu = Array(UnsafeBufferPointer(start: b.mu, count: batch * l))
     guard configuration.kind == .vae else { return (mu, Array(repeating: 0, count: batch * l)) }
-    fc22.forward(buffers.h1, batch: batch, into: buffers.logvar, backend: backend)
-    return (mu, Array(UnsafeBufferPointer(start: buffers.logvar, count: batch * l)))
+    fc22.forward(top, batch: batch, into: b.logvar, backend: backend)
+    return (mu, Array(UnsafeBufferPointer(start: b.logvar, count: batch * l)))
   }
 
   /// The decoder's mean output for `batch` rows of z: sigmoid(logits) for Bernoulli.
   @_specialize(exported:true,where S == Float)
   @_specialize(exported:true,where S == Double)
   public func decode(_ z: UnsafePointer<S>, batch: Int) -> [S] {
-    if buffers.batch != batch { buffers = Buffers(configuration, batch: batch) }
-    let (d, h) = (configuration.inputs, configuration.hidden)
-    fc3.forward(z, batch: batch, into: buffers.h3, backend: backend)
-    relu(buffers.h3, count: batch * h)
-    fc4.forward(buffers.h3, batch: batch, into: buffers.output, backend: backend)
-    let output = UnsafeBufferPointer(start: buffers.output, count: batch * d)
+    let b = prepare(batch)
+    let last = run(decoder, from: z, activations: b.decoder, batch: batch)
+    fc4.forward(last, batch: batch, into: b.output, backend: backend)
+    let output = UnsafeBufferPointer(start: b.output, count: batch * configuration.inputs)
     return configuration.likelihood == .bernoulli ? output.map { 1 / (1 + S.exp(-$0)) } : Array(output)
   }
 
-  // ReLU, forward and backward side by side.
-  // Branch-free, so the loops vectorise.
+  // ReLU, forward and backward side by side; branch-free, so the loops vectorise.
   private func relu(_ x: UnsafeMutablePointer<S>, count: Int) {
     for i in 0..<count { x[i] = max(x[i], 0) }
   }
@@ -171,30 +225,38 @@ public final class VAE<S: BLASScalar> {
 
   /// One allocation per batch size; freed when the batch size changes or the model goes.
   final class Buffers {
+    /// A hidden layer's activation and the gradient with respect to it.
+    struct Layer {
+      let activation: UnsafeMutablePointer<S>
+      let gradient: UnsafeMutablePointer<S>
+    }
+
     let batch: Int
     let storage: UnsafeMutablePointer<S>
-    let h1, mu, logvar, std, z, h3, output: UnsafeMutablePointer<S>
-    let outputGradient, h3Gradient, zGradient, muGradient, logvarGradient, h1Gradient,
-      h1GradientPart: UnsafeMutablePointer<S>
+    let encoder: [Layer]
+    let decoder: [Layer]
+    let mu, logvar, std, z, output: UnsafeMutablePointer<S>
+    let outputGradient, zGradient, muGradient, logvarGradient, topGradientPart: UnsafeMutablePointer<S>
 
     init(_ c: VAEConfiguration, batch: Int) {
       self.batch = batch
-      let (d, h, l) = (c.inputs * batch, c.hidden * batch, c.latent * batch)
-      let sizes = [h, l, l, l, l, h, d, d, h, l, l, l, h, h]
-      let total = max(1, sizes.reduce(0, +))
-      storage = .allocate(capacity: total)
-      storage.initialize(repeating: 0, count: total)
+      let (d, l) = (c.inputs * batch, c.latent * batch)
+      let widths = c.hidden.map { $0 * batch }
+      let fixed = [l, l, l, l, d, d, l, l, l, (widths.last ?? 0)]
+      let total = max(1, fixed.reduce(0, +) + 4 * widths.reduce(0, +))
+      let base = UnsafeMutablePointer<S>.allocate(capacity: total)
+      base.initialize(repeating: 0, count: total)
+      storage = base
       var offset = 0
-      var pointers: [UnsafeMutablePointer<S>] = []
-      for size in sizes {
-        pointers.append(storage + offset)
-        offset += size
+      func take(_ size: Int) -> UnsafeMutablePointer<S> {
+        defer { offset += size }
+        return base + offset
       }
-      (h1, mu, logvar, std, z, h3, output) = (
-        pointers[0], pointers[1], pointers[2], pointers[3], pointers[4], pointers[5], pointers[6]
-      )
-      (outputGradient, h3Gradient, zGradient, muGradient, logvarGradient, h1Gradient, h1GradientPart) =
-        (pointers[7], pointers[8], pointers[9], pointers[10], pointers[11], pointers[12], pointers[13])
+      (mu, logvar, std, z, output) = (take(l), take(l), take(l), take(l), take(d))
+      (outputGradient, zGradient, muGradient, logvarGradient) = (take(d), take(l), take(l), take(l))
+      topGradientPart = take(widths.last ?? 0)
+      encoder = widths.map { Layer(activation: take($0), gradient: take($0)) }
+      decoder = widths.reversed().map { Layer(activation: take($0), gradient: take($0)) }
     }
 
     deinit { storage.deallocate() }
@@ -209,7 +271,8 @@ public struct VAEConfiguration: Codable, Sendable, Equatable {
   }
 
   public var inputs: Int
-  public var hidden: Int
+  /// The encoder's hidden layer widths, first to last; the decoder mirrors them.
+  public var hidden: [Int]
   public var latent: Int
   public var likelihood: Likelihood
   public var beta: Double
@@ -218,9 +281,10 @@ public struct VAEConfiguration: Codable, Sendable, Equatable {
   public var variance: Double
 
   public init(
-    inputs: Int, hidden: Int, latent: Int, likelihood: Likelihood = .bernoulli, beta: Double = 1, kind: Kind = .vae,
+    inputs: Int, hidden: [Int], latent: Int, likelihood: Likelihood = .bernoulli, beta: Double = 1, kind: Kind = .vae,
     variance: Double = 1
   ) {
+    precondition(!hidden.isEmpty, "a VAE needs at least one hidden layer")
     self.inputs = inputs
     self.hidden = hidden
     self.latent = latent
@@ -228,6 +292,29 @@ public struct VAEConfiguration: Codable, Sendable, Equatable {
     self.beta = beta
     self.kind = kind
     self.variance = variance
+  }
+}
+
+extension VAEConfiguration {
+  /// Weights and biases of the model this describes (fc22 only for a VAE).
+  public var parameterCount: Int {
+    let widths = [inputs] + hidden
+    let encoder = zip(widths, widths.dropFirst()).reduce(0) { $0 + ($1.0 + 1) * $1.1 }
+    let top = hidden.last ?? inputs
+    let heads = (kind == .vae ? 2 : 1) * (top + 1) * latent
+    let mirrored = [latent] + hidden.reversed() + [inputs]
+    let decoder = zip(mirrored, mirrored.dropFirst()).reduce(0) { $0 + ($1.0 + 1) * $1.1 }
+    return encoder + heads + decoder
+  }
+
+  /// One hidden layer of `hidden` units, as in pytorch/examples.
+  public init(
+    inputs: Int, hidden: Int, latent: Int, likelihood: Likelihood = .bernoulli, beta: Double = 1, kind: Kind = .vae,
+    variance: Double = 1
+  ) {
+    self.init(
+      inputs: inputs, hidden: [hidden], latent: latent, likelihood: likelihood, beta: beta, kind: kind,
+      variance: variance)
   }
 }
 

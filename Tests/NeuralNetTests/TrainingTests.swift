@@ -104,16 +104,29 @@ struct SafetensorsTests {
     }
   }
 
-  @Test func badFilesAreRefusedWithAReason() {
+  @Test func badFilesAreRefusedWithAReason() throws {
     var generator = Xoshiro256StarStar(seed: 7)
     let model = VAE<Float>(VAEConfiguration(inputs: 6, hidden: 5, latent: 2), generator: &generator)
     let good = Safetensors.encode(model)
     #expect(throws: CheckpointError.malformed("it is 3 bytes long, shorter than a safetensors header")) {
       try Safetensors.decode([1, 2, 3])
     }
-    #expect(throws: CheckpointError.malformed("tensor fc4.bias's data_offsets do not fit the file (is it truncated?)"))
-    {
+    #expect(
+      throws: CheckpointError.malformed(
+        "its configuration needs 110 float32 values but the file holds 109 (is it truncated?)")
+    ) {
       try Safetensors.decode(Array(good.dropLast(4)))
+    }
+    // Offsets that disagree with the shape: fc1.weight's range moved by 4 bytes.
+    let pattern = Array(#""data_offsets":[0,"#.utf8)
+    var corrupted = good
+    let start = try #require(
+      (0...(good.count - pattern.count)).first { Array(good[$0..<($0 + pattern.count)]) == pattern })
+    corrupted[start + pattern.count - 2] = UInt8(ascii: "4")
+    #expect(
+      throws: CheckpointError.malformed("tensor fc1.weight's data_offsets do not fit the file (is it truncated?)")
+    ) {
+      try Safetensors.decode(corrupted)
     }
     // A safetensors file without vaelab's configuration.
     let foreign = Array("{\"__metadata__\":{\"format\":\"pt\"}}".utf8)

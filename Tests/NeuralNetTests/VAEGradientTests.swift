@@ -25,7 +25,15 @@ struct VAEGradientTests {
     VAEConfiguration(inputs: 5, hidden: 4, latent: 2, likelihood: .gaussian, beta: 0.5, kind: .vae, variance: 0.3),
     VAEConfiguration(inputs: 5, hidden: 4, latent: 3, likelihood: .bernoulli, beta: 1, kind: .autoencoder),
     VAEConfiguration(inputs: 4, hidden: 6, latent: 2, likelihood: .gaussian, beta: 2, kind: .vae),
+    VAEConfiguration(inputs: 5, hidden: [6, 4, 3], latent: 2, likelihood: .bernoulli, beta: 1, kind: .vae),
+    VAEConfiguration(inputs: 4, hidden: [5, 3], latent: 2, likelihood: .gaussian, beta: 1, kind: .autoencoder),
   ]
+
+  @Test(arguments: configurations)
+  func parameterCountMatchesTheLayers(configuration: VAEConfiguration) {
+    let (model, _, _) = smallProblem(configuration)
+    #expect(model.parameterCount == configuration.parameterCount)
+  }
 
   /// Every backpropagated gradient against the central difference
   /// (L(w + h) - L(w - h)) / 2h with h = 1e-6, whose error is about h^2 |L'''| + eps/h.

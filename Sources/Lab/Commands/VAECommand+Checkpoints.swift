@@ -8,8 +8,10 @@ extension VAECommand {
     name: "save",
     summary: "write the model as a safetensors checkpoint (loads in PyTorch as pytorch/examples' VAE)",
     discussion: """
-      Tensors fc1, fc21, fc22, fc3 and fc4 (weight and bias, float32) with the
-      configuration, data set, optimiser settings and step count in __metadata__.
+      Tensors fc1, fc21, fc22, fc3 and fc4 (weight and bias, float32), the names
+      of pytorch/examples' VAE; a deeper stack has encoder.i and decoder.i in
+      place of fc1 and fc3. The configuration, data set, optimiser settings and
+      step count travel in __metadata__.
       Written atomically: the previous file survives a crash or Ctrl-C. Adam's
       moments are not saved; training after 'vae load' starts them afresh.
       """,

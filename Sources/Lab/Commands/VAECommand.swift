@@ -42,7 +42,9 @@ enum VAECommand {
       ArgumentSpec(
         "label", .word("a CSV column name or 0-based index"), help: "a CSV column to leave out of the values"),
       ArgumentSpec("latent", .integer(1...256), default: "8", help: "latent dimensions L"),
-      ArgumentSpec("hidden", .integer(1...4096), default: "128", help: "hidden units H"),
+      ArgumentSpec(
+        "hidden", .reals(RealDomain.closed(1, 4096)), default: "128",
+        help: "hidden units: one layer H, or a stack [H1, H2, ...] the decoder mirrors"),
       ArgumentSpec(
         "likelihood", .choice(Likelihood.allCases.map(\.rawValue)),
         help: "p(x|z): bernoulli for data in [0, 1], gaussian (variance 1) for real values (default: the data's)"),
@@ -59,7 +61,10 @@ enum VAECommand {
         "seed", .integer(0...Int.max),
         help: "seed for the weights, batches and noise (default: from the session's stream)"),
     ],
-    examples: ["vae new", "vae new shapes latent=2 hidden=256 beta=4", "vae new pinwheel latent=2", "vae new kind=ae"],
+    examples: [
+      "vae new", "vae new shapes latent=2 hidden=256 beta=4", "vae new shapes hidden=[256, 64]",
+      "vae new pinwheel latent=2", "vae new kind=ae",
+    ],
     action: { session, arguments throws(LabError) in
       let data = try openData(try arguments.required("data", arguments.text), label: arguments.text("label"))
       let likelihood =
@@ -70,7 +75,7 @@ enum VAECommand {
           "the bernoulli likelihood needs data in [0, 1], and \(data.name) is not; use likelihood=gaussian")
       }
       let configuration = VAEConfiguration(
-        inputs: data.dimension, hidden: try arguments.required("hidden", arguments.integer),
+        inputs: data.dimension, hidden: try hiddenSizes(try arguments.required("hidden", arguments.reals).values),
         latent: try arguments.required("latent", arguments.integer), likelihood: likelihood,
         beta: try arguments.required("beta", arguments.real),
         kind: VAEConfiguration.Kind(rawValue: try arguments.required("kind", arguments.text)) ?? .vae)
@@ -90,10 +95,21 @@ enum VAECommand {
       return Output(text: describe(workbench), json: json(workbench))
     })
 
+  static func layers(_ sizes: [Int]) -> String { sizes.map(String.init).joined(separator: "-") }
+
+  /// Hidden widths from `hidden=`: whole numbers, at most eight layers.
+  static func hiddenSizes(_ values: [Double]) throws(LabError) -> [Int] {
+    guard values.count <= 8 else { throw LabError("hidden has \(values.count) layers; vaelab builds at most 8") }
+    for value in values where value != value.rounded() {
+      throw LabError("hidden sizes must be whole numbers, got \(NumberFormat.shortest(value))")
+    }
+    return values.map { Int($0) }
+  }
+
   static func architecture(_ c: VAEConfiguration) -> String {
     c.kind == .vae
-      ? "\(c.inputs)-\(c.hidden)-(\(c.latent), \(c.latent)) encoder, \(c.latent)-\(c.hidden)-\(c.inputs) decoder"
-      : "\(c.inputs)-\(c.hidden)-\(c.latent) encoder, \(c.latent)-\(c.hidden)-\(c.inputs) decoder (plain autoencoder)"
+      ? "\(c.inputs)-\(layers(c.hidden))-(\(c.latent), \(c.latent)) encoder, \(c.latent)-\(layers(c.hidden.reversed()))-\(c.inputs) decoder"
+      : "\(c.inputs)-\(layers(c.hidden))-\(c.latent) encoder, \(c.latent)-\(layers(c.hidden.reversed()))-\(c.inputs) decoder (plain autoencoder)"
   }
 
   static func describe(_ workbench: VAEWorkbench) -> String {
@@ -110,7 +126,8 @@ enum VAECommand {
   static func json(_ workbench: VAEWorkbench) -> JSON {
     let c = workbench.configuration
     return .object([
-      ("kind", .string(c.kind.rawValue)), ("inputs", .integer(c.inputs)), ("hidden", .integer(c.hidden)),
+      ("kind", .string(c.kind.rawValue)), ("inputs", .integer(c.inputs)),
+      ("hidden", .array(c.hidden.map(JSON.integer))),
       ("latent", .integer(c.latent)), ("likelihood", .string(c.likelihood.rawValue)), ("beta", .number(c.beta)),
       ("optimizer", .string(workbench.trainer.optimizer.kind.rawValue)),
       ("lr", .number(workbench.trainer.optimizer.learningRate)), ("batch", .integer(workbench.trainer.batchSize)),
