@@ -13,8 +13,16 @@ enum Binary {
     var status: Int32
   }
 
-  /// Runs vaelab with `arguments`, feeding `input` on a pipe, in `directory`.
-  static func run(_ arguments: [String], input: String = "", directory: String? = nil) throws -> Result {
+  /// A started vaelab process with pipes on its standard input, output and error.
+  struct Running {
+    var process: Process
+    var stdin: Pipe
+    var stdout: Pipe
+    var stderr: Pipe
+  }
+
+  /// Starts vaelab with `arguments` in `directory`, without colour.
+  static func start(_ arguments: [String], directory: String? = nil) throws -> Running {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments
@@ -22,11 +30,18 @@ enum Binary {
     var environment = ProcessInfo.processInfo.environment
     environment["NO_COLOR"] = "1"
     process.environment = environment
-    let (stdin, stdout, stderr) = (Pipe(), Pipe(), Pipe())
-    process.standardInput = stdin
-    process.standardOutput = stdout
-    process.standardError = stderr
+    let running = Running(process: process, stdin: Pipe(), stdout: Pipe(), stderr: Pipe())
+    process.standardInput = running.stdin
+    process.standardOutput = running.stdout
+    process.standardError = running.stderr
     try process.run()
+    return running
+  }
+
+  /// Runs vaelab with `arguments`, feeding `input` on a pipe, in `directory`.
+  static func run(_ arguments: [String], input: String = "", directory: String? = nil) throws -> Result {
+    let running = try start(arguments, directory: directory)
+    let (process, stdin, stdout, stderr) = (running.process, running.stdin, running.stdout, running.stderr)
     stdin.fileHandleForWriting.write(Data(input.utf8))
     try stdin.fileHandleForWriting.close()
     // Read both pipes to the end before waiting, so a full pipe cannot stall the child.

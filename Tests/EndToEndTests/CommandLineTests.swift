@@ -72,14 +72,8 @@ struct CommandLineTests {
     ([], "seed 2\n", "<stdin>:2: error: interrupted (Ctrl-C)\n"),
   ])
   func ctrlCEndsABatchRun(arguments: [String], input: String, message: String) throws {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: Binary.path)
-    process.arguments = arguments
-    let (stdin, stdout, stderr) = (Pipe(), Pipe(), Pipe())
-    process.standardInput = stdin
-    process.standardOutput = stdout
-    process.standardError = stderr
-    try process.run()
+    let running = try Binary.start(arguments)
+    let (process, stdin, stdout, stderr) = (running.process, running.stdin, running.stdout, running.stderr)
     stdin.fileHandleForWriting.write(Data(input.utf8))
     try Binary.waitUntilCatchingInterrupts(process.processIdentifier)
     usleep(200_000)
