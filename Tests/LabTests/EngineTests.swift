@@ -138,6 +138,14 @@ struct EngineTests {
     #expect(kl.contains("  sigma    standard deviation of q (default 1)"))
     #expect(kl.contains("examples:\n  kl 2 1"))
     #expect(engine.execute("help kll").error == "no command 'kll'; did you mean 'kl'? (type 'help' for the list)")
+    #expect(
+      engine.execute("help vae new").output.hasPrefix("vae new: a fresh VAE on a data set\n\nusage: vae new [DATA]"))
+    #expect(engine.execute("help grad sweep").output.contains("usage: grad sweep F [MU] [SIGMA]"))
+    #expect(
+      engine.execute("help vae nwe").error
+        == "vae has no subcommand 'nwe'; did you mean 'new'? (subcommands: new, step, show, encode, recon, sample, gradcheck, save, load)"
+    )
+    #expect(engine.execute("help kl x").error == "kl has no subcommands")
   }
 
   @Test func quitEndsTheSessionAndIsNotRecorded() {

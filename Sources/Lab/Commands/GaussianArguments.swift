@@ -26,9 +26,7 @@ struct GaussianArguments {
   static func read(
     _ arguments: Arguments, mean: String, sigma: String, logvar: String
   ) throws(LabError) -> GaussianArguments {
-    if arguments.isGiven(sigma) && arguments.isGiven(logvar) {
-      throw LabError("give \(sigma) or \(logvar), not both (\(logvar) = log \(sigma)^2)")
-    }
+    try requireOneSpread(arguments, sigma: sigma, logvar: logvar)
     let usesLogVariance = arguments.isGiven(logvar)
     let means = try arguments.required(mean, arguments.reals)
     let spreads = try arguments.required(usesLogVariance ? logvar : sigma, arguments.reals)
@@ -45,6 +43,13 @@ struct GaussianArguments {
     let spreadText = NumberFormat.shortest(spreadVector[0])
     let label = usesLogVariance ? "N(\(meanText), exp(\(spreadText)))" : "N(\(meanText), \(spreadText)^2)"
     return GaussianArguments(gaussian: gaussian, isVector: isVector, usesLogVariance: usesLogVariance, label: label)
+  }
+
+  /// A Gaussian's spread is given as a standard deviation or a log variance, never both.
+  static func requireOneSpread(_ arguments: Arguments, sigma: String, logvar: String) throws(LabError) {
+    if arguments.isGiven(sigma) && arguments.isGiven(logvar) {
+      throw LabError("give \(sigma) or \(logvar), not both (\(logvar) = log \(sigma)^2)")
+    }
   }
 
   /// The one dimension all vector arguments share; plain numbers fit any.

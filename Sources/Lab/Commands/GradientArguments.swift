@@ -38,9 +38,7 @@ struct GradientArguments {
     let source = try arguments.required("f", arguments.text)
     let expression: Expression
     do { expression = try Expression(parsing: source) } catch { throw describe(error, in: source) }
-    if arguments.isGiven("sigma") && arguments.isGiven("logvar") {
-      throw LabError("give sigma or logvar, not both (logvar = log sigma^2)")
-    }
+    try GaussianArguments.requireOneSpread(arguments, sigma: "sigma", logvar: "logvar")
     let sigma: Double
     if let logVariance = arguments.real("logvar") {
       sigma = exp(logVariance / 2)

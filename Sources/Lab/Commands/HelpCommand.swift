@@ -3,8 +3,13 @@ enum HelpCommand {
   static let spec = CommandSpec(
     name: "help",
     summary: "list the commands, or show how to use one",
-    arguments: [ArgumentSpec("command", .commandName, positional: true, help: "the command to describe")],
-    examples: ["help", "help kl"],
+    arguments: [
+      ArgumentSpec("command", .commandName, positional: true, help: "the command to describe"),
+      ArgumentSpec(
+        "subcommand", .word("a subcommand of the command"), positional: true, help: "its subcommand, as in help vae new"
+      ),
+    ],
+    examples: ["help", "help kl", "help vae new"],
     action: { _, arguments throws(LabError) in
       let commands = CommandRegistry.standard
       guard let name = arguments.text("command") else { return overview(commands) }
@@ -15,7 +20,15 @@ enum HelpCommand {
         }
         throw LabError(message + " (type 'help' for the list)")
       }
-      return describe(command)
+      guard let name = arguments.text("subcommand") else { return describe(command) }
+      guard let subcommand = command.subcommand(named: name) else {
+        let names = command.subcommands.map(\.name)
+        var message =
+          names.isEmpty ? "\(command.name) has no subcommands" : "\(command.name) has no subcommand '\(name)'"
+        if let suggestion = Suggestions.closest(to: name, in: names) { message += "; did you mean '\(suggestion)'?" }
+        throw LabError(message + (names.isEmpty ? "" : " (subcommands: \(names.joined(separator: ", ")))"))
+      }
+      return describe(subcommand, prefix: command.name + " ")
     })
 
   static func overview(_ commands: [CommandSpec]) -> Output {

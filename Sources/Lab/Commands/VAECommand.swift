@@ -5,7 +5,7 @@ import Probability
 enum VAECommand {
   static let spec = CommandSpec(
     name: "vae",
-    summary: "build, train and inspect a small VAE (vae new, step, show, encode, recon, sample, gradcheck)",
+    summary: "build, train and inspect a small VAE (new, step, show, encode, recon, sample, gradcheck, save, load)",
     discussion: """
       The VAE of pytorch/examples: encoder D-H-(mu, logvar) with ReLU, decoder L-H-D,
       loss per example = reconstruction + beta * KL, both summed over dimensions,
