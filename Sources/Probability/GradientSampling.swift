@@ -20,9 +20,12 @@ extension GradientProblem {
   /// Draw order per batch (fixed, so a seed reproduces every number): the normal
   /// noise for all rows, three normals per row for the Maxwell magnitudes, then per
   /// row a uniform for the Rayleigh W, a sign bit for M and a uniform U.
+  ///
+  /// The optimal baseline comes from `expectations`; a caller that has them
+  /// already passes them, so the quadrature is not done twice.
   public func sample(
-    count: Int, baseline: Baseline, using generator: inout Xoshiro256StarStar,
-    shouldStop: () -> Bool = { false }
+    count: Int, baseline: Baseline, expectations known: GradientExpectations? = nil,
+    using generator: inout Xoshiro256StarStar, shouldStop: () -> Bool = { false }
   ) throws(GradientSamplingError) -> [Estimator: [Parameter: RunningMoments]] {
     let estimators = Estimator.allCases.filter { $0 != .scoreWithBaseline || baseline != .none }
     let rowsPerBatch = max(1, NormalBatches.batchElements / dimension)
@@ -52,7 +55,7 @@ extension GradientProblem {
       + (baseline == .optimal ? [baselineMu, baselineSigma] : [])
     var columns = [Double](repeating: 0, count: slots * rowsPerBatch)
     var accumulated = [RunningMoments](repeating: RunningMoments(), count: slots)
-    let expectations = baseline == .optimal ? GradientExpectations(self) : nil
+    let expectations = baseline == .optimal ? known ?? GradientExpectations(self) : nil
     let optimalMu = expectations?.optimalBaseline(.mu, problem: self) ?? 0
     let optimalSigma = expectations?.optimalBaseline(.sigma, problem: self) ?? 0
     var leaveOneOutMu = LeaveOneOutSums()

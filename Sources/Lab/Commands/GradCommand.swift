@@ -56,7 +56,7 @@ enum GradCommand {
     let sampled: [GradientProblem.Estimator: [GradientProblem.Parameter: RunningMoments]]
     do {
       sampled = try problem.sample(
-        count: count, baseline: setup.baseline, using: &generator, shouldStop: session.shouldStop)
+        count: count, baseline: setup.baseline, expectations: exact, using: &generator, shouldStop: session.shouldStop)
     } catch {
       throw GradientArguments.samplingError(error, source: setup.expression.source, precision: session.precision)
     }

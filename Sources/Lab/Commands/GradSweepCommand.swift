@@ -95,7 +95,8 @@ enum GradSweepCommand {
         }
         do {
           let sampled = try problem.sample(
-            count: sampleCount, baseline: setup.baseline, using: &generator, shouldStop: session.shouldStop)
+            count: sampleCount, baseline: setup.baseline, expectations: exact, using: &generator,
+            shouldStop: session.shouldStop)
           for estimator in estimators {
             if let moments = sampled[estimator]?[parameter] { point.sampled[estimator] = moments.variance / divisor }
           }
