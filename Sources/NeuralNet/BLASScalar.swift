@@ -14,6 +14,7 @@ where Self.RawSignificand: FixedWidthInteger, Self.SIMD8Storage.Scalar == Self {
   static func exp(_ x: Self) -> Self
   static func log(_ x: Self) -> Self
   static func logOnePlus(_ x: Self) -> Self
+  static func tanh(_ x: Self) -> Self
 }
 
 extension Float: BLASScalar {
@@ -28,6 +29,7 @@ extension Float: BLASScalar {
   public static func exp(_ x: Float) -> Float { Foundation.expf(x) }
   public static func log(_ x: Float) -> Float { Foundation.logf(x) }
   public static func logOnePlus(_ x: Float) -> Float { Foundation.log1pf(x) }
+  public static func tanh(_ x: Float) -> Float { Foundation.tanhf(x) }
 }
 
 extension Double: BLASScalar {
@@ -42,6 +44,7 @@ extension Double: BLASScalar {
   public static func exp(_ x: Double) -> Double { Foundation.exp(x) }
   public static func log(_ x: Double) -> Double { Foundation.log(x) }
   public static func logOnePlus(_ x: Double) -> Double { Foundation.log1p(x) }
+  public static func tanh(_ x: Double) -> Double { Foundation.tanh(x) }
 }
 
 /// Where matrix products run: OpenBLAS, or the plain-Swift loop the tests compare it with.

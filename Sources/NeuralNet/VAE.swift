@@ -2,8 +2,9 @@ import Dispatch
 import Probability
 
 /// The variational autoencoder of pytorch/examples (vae/main.py), generalised,
-/// in one file: encoder D-H1-...-Hk-(mu, logvar) with ReLU, decoder
-/// L-Hk-...-H1-D mirroring it, and per example
+/// in one file: encoder D-H1-...-Hk-(mu, logvar) with ReLU (or another
+/// `Activation`) after each hidden layer, decoder L-Hk-...-H1-D mirroring it,
+/// and per example
 ///
 ///     loss = reconstruction + beta * KL(q(z|x) || N(0, I)),
 ///
@@ -90,7 +91,7 @@ public final class VAE<S: BLASScalar> {
   public func forward(_ x: UnsafePointer<S>, batch: Int, noise: UnsafePointer<S>) -> Losses {
     let b = prepare(batch)
     let (d, l) = (configuration.inputs, configuration.latent)
-    // Encoder: h = relu(layer(h)) through the hidden layers; mu = fc21(h); logvar = fc22(h).
+    // Encoder: h = activation(layer(h)) through the hidden layers; mu = fc21(h); logvar = fc22(h).
     let top = run(encoder, from: x, activations: b.encoder, batch: batch)
     fc21.forward(top, batch: batch, into: b.mu, backend: backend)
     var kl = 0.0
@@ -156,20 +157,20 @@ public final class VAE<S: BLASScalar> {
     runBackward(encoder, from: x, activations: b.encoder, inputGradient: nil, batch: batch)
   }
 
-  /// Runs `layers` with ReLU after each, from `input`; returns the last activation.
+  /// Runs `layers` with the activation after each, from `input`; returns the last activation.
   private func run(
     _ layers: [Linear<S>], from input: UnsafePointer<S>, activations: [Buffers.Layer], batch: Int
   ) -> UnsafePointer<S> {
     var current = input
     for (layer, buffer) in zip(layers, activations) {
       layer.forward(current, batch: batch, into: buffer.activation, backend: backend)
-      relu(buffer.activation, count: batch * layer.outputs)
+      configuration.activation.forward(buffer.activation, count: batch * layer.outputs)
       current = UnsafePointer(buffer.activation)
     }
     return current
   }
 
-  /// Backward through `layers` (each followed by ReLU), whose top gradient is
+  /// Backward through `layers` (each followed by the activation), whose top gradient is
   /// already in the last buffer; leaves the input's gradient in `inputGradient`.
   private func runBackward(
     _ layers: [Linear<S>], from input: UnsafePointer<S>, activations: [Buffers.Layer],
@@ -177,7 +178,8 @@ public final class VAE<S: BLASScalar> {
   ) {
     for index in layers.indices.reversed() {
       let buffer = activations[index]
-      reluBackward(buffer.gradient, activation: buffer.activation, count: batch * layers[index].outputs)
+      configuration.activation.backward(
+        buffer.gradient, output: buffer.activation, count: batch * layers[index].outputs)
       layers[index].backward(
         input: index == 0 ? input : UnsafePointer(activations[index - 1].activation), outputGradient: buffer.gradient,
         batch: batch, inputGradient: index == 0 ? inputGradient : activations[index - 1].gradient, backend: backend)
@@ -212,15 +214,6 @@ public final class VAE<S: BLASScalar> {
     fc4.forward(last, batch: batch, into: b.output, backend: backend)
     let output = UnsafeBufferPointer(start: b.output, count: batch * configuration.inputs)
     return configuration.likelihood == .bernoulli ? output.map { 1 / (1 + S.exp(-$0)) } : Array(output)
-  }
-
-  // ReLU, forward and backward side by side; branch-free, so the loops vectorise.
-  private func relu(_ x: UnsafeMutablePointer<S>, count: Int) {
-    for i in 0..<count { x[i] = max(x[i], 0) }
-  }
-
-  private func reluBackward(_ gradient: UnsafeMutablePointer<S>, activation: UnsafePointer<S>, count: Int) {
-    for i in 0..<count { gradient[i] = activation[i] > 0 ? gradient[i] : 0 }
   }
 
   /// One allocation per batch size; freed when the batch size changes or the model goes.
@@ -263,7 +256,7 @@ public final class VAE<S: BLASScalar> {
   }
 }
 
-/// What a VAE is: sizes, likelihood, beta, and whether it is variational at all.
+/// What a VAE is: sizes, activation, likelihood, beta, and whether it is variational at all.
 public struct VAEConfiguration: Codable, Sendable, Equatable {
   public enum Kind: String, Codable, Sendable, CaseIterable {
     case vae
@@ -274,6 +267,8 @@ public struct VAEConfiguration: Codable, Sendable, Equatable {
   /// The encoder's hidden layer widths, first to last; the decoder mirrors them.
   public var hidden: [Int]
   public var latent: Int
+  /// The nonlinearity after every hidden layer, encoder and decoder.
+  public var activation: Activation
   public var likelihood: Likelihood
   public var beta: Double
   public var kind: Kind
@@ -281,13 +276,14 @@ public struct VAEConfiguration: Codable, Sendable, Equatable {
   public var variance: Double
 
   public init(
-    inputs: Int, hidden: [Int], latent: Int, likelihood: Likelihood = .bernoulli, beta: Double = 1, kind: Kind = .vae,
-    variance: Double = 1
+    inputs: Int, hidden: [Int], latent: Int, activation: Activation = .relu, likelihood: Likelihood = .bernoulli,
+    beta: Double = 1, kind: Kind = .vae, variance: Double = 1
   ) {
     precondition(!hidden.isEmpty, "a VAE needs at least one hidden layer")
     self.inputs = inputs
     self.hidden = hidden
     self.latent = latent
+    self.activation = activation
     self.likelihood = likelihood
     self.beta = beta
     self.kind = kind
@@ -309,12 +305,32 @@ extension VAEConfiguration {
 
   /// One hidden layer of `hidden` units, as in pytorch/examples.
   public init(
-    inputs: Int, hidden: Int, latent: Int, likelihood: Likelihood = .bernoulli, beta: Double = 1, kind: Kind = .vae,
-    variance: Double = 1
+    inputs: Int, hidden: Int, latent: Int, activation: Activation = .relu, likelihood: Likelihood = .bernoulli,
+    beta: Double = 1, kind: Kind = .vae, variance: Double = 1
   ) {
     self.init(
-      inputs: inputs, hidden: [hidden], latent: latent, likelihood: likelihood, beta: beta, kind: kind,
-      variance: variance)
+      inputs: inputs, hidden: [hidden], latent: latent, activation: activation, likelihood: likelihood, beta: beta,
+      kind: kind, variance: variance)
+  }
+
+  private enum CodingKeys: String, CodingKey {
+    case inputs, hidden, latent, activation, likelihood, beta, kind, variance
+  }
+
+  /// Decodes a configuration; checkpoints written before activations were
+  /// configurable have no `activation` and used ReLU.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    let hidden = try c.decode([Int].self, forKey: .hidden)
+    guard !hidden.isEmpty else {
+      throw DecodingError.dataCorruptedError(forKey: .hidden, in: c, debugDescription: "no hidden layers")
+    }
+    self.init(
+      inputs: try c.decode(Int.self, forKey: .inputs), hidden: hidden,
+      latent: try c.decode(Int.self, forKey: .latent),
+      activation: try c.decodeIfPresent(Activation.self, forKey: .activation) ?? .relu,
+      likelihood: try c.decode(Likelihood.self, forKey: .likelihood), beta: try c.decode(Double.self, forKey: .beta),
+      kind: try c.decode(Kind.self, forKey: .kind), variance: try c.decode(Double.self, forKey: .variance))
   }
 }
 

@@ -58,6 +58,7 @@ struct TranscriptTests {
     ```vaelab
     > kl 1 2
     = 1.307 nats
+
     ```
     """
 
@@ -93,9 +94,21 @@ struct TranscriptTests {
     let reparsed = try Transcript(parsing: updated, name: "a.md")
     #expect(TranscriptChecker.check(reparsed, file: "a.md").mismatches.isEmpty)
     #expect(reparsed.proseLines.map { reparsed.lines[$0] } == transcript.proseLines.map { transcript.lines[$0] })
-    // The blank line before '> seed' survives the rewrite.
-    #expect(reparsed.commands[0].expected.last == "")
-    #expect(reparsed.commands[0].expected.count == 5)
+    // A matching output stays as written, wildcard and all.
+    #expect(reparsed.commands[0].expected == transcript.commands[0].expected)
+    // The blank line before the closing fence survives the rewrite of a mismatch.
+    #expect(reparsed.commands[2].expected.count == 5)
+    #expect(reparsed.commands[2].expected.last == "")
+  }
+
+  /// A matching output keeps its wildcards and precision; only the mismatch is rewritten.
+  @Test func updateLeavesMatchingOutputsAsWritten() throws {
+    let text = "```vaelab\n> kl 2 1\n...\n= 2.0 nats\n> kl 0 1\n= 1 nats\n```\n"
+    let updated = TranscriptChecker.check(try Transcript(parsing: text, name: "d.md"), file: "d.md").updatedText
+    #expect(
+      updated
+        == "```vaelab\n> kl 2 1\n...\n= 2.0 nats\n> kl 0 1\nKL(q || p) for q = N(0, 1^2), p = N(0, 1^2):\n  0.5 * (sigma^2 + mu^2 - 1 - log sigma^2)\n= 0.5 * (1.000 + 0.000 - 1 - 0.000)\n= 0.000 nats\n```\n"
+    )
   }
 
   @Test func blocksInsideListItemsKeepTheirIndentation() throws {

@@ -8,7 +8,7 @@ struct VAECommandTests {
     var engine = Engine()
     let created = engine.execute("vae new shapes latent=3 hidden=64 seed=4")
     #expect(created.error == nil)
-    #expect(created.output.hasPrefix("VAE: 256-64-(3, 3) encoder, 3-64-256 decoder, 33734 parameters"))
+    #expect(created.output.hasPrefix("VAE: 256-64-(3, 3) encoder, 3-64-256 decoder (relu), 33734 parameters"))
     let stepped = engine.execute("vae step 200")
     #expect(stepped.output.hasPrefix("steps 1-200: loss per example "))
     let show = engine.execute("vae show format=json").output
@@ -37,7 +37,7 @@ struct VAECommandTests {
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: directory) }
     var engine = Engine()
-    _ = engine.execute("vae new shapes latent=2 hidden=32 seed=1")
+    _ = engine.execute("vae new shapes latent=2 hidden=32 activation=sigmoid seed=1")
     _ = engine.execute("vae step 30")
     // Everything but the loss curve, which is the session's history, not the model's.
     func model() -> Substring {
@@ -62,6 +62,10 @@ struct VAECommandTests {
     ("vae step", "no VAE yet: make one with 'vae new' (see help vae)"),
     ("vae new shapes latent=0", "latent must be an integer from 1 to 256, got 0"),
     ("vae new shapes lr=0", "lr must be > 0 and <= 10, got 0"),
+    (
+      "vae new shapes activation=gelu",
+      "activation must be one of relu, tanh, sigmoid, got 'gelu'; did you mean 'relu'?"
+    ),
     ("vae new nothing.npy", "cannot read nothing.npy: No such file or directory"),
     (
       "vae new pinwheel likelihood=bernoulli",

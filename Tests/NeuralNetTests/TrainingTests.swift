@@ -1,3 +1,4 @@
+import Foundation
 import Probability
 import Testing
 
@@ -92,7 +93,8 @@ struct SafetensorsTests {
   @Test func roundTripKeepsEveryWeightExactly() throws {
     var generator = Xoshiro256StarStar(seed: 7)
     let model = VAE<Float>(
-      VAEConfiguration(inputs: 6, hidden: 5, latent: 2, likelihood: .gaussian, beta: 2), generator: &generator)
+      VAEConfiguration(inputs: 6, hidden: 5, latent: 2, activation: .tanh, likelihood: .gaussian, beta: 2),
+      generator: &generator)
     let bytes = Safetensors.encode(model, metadata: ["vaelab_data": "x"])
     #expect(bytes.count % 4 == 0)
     let checkpoint = try Safetensors.decode(bytes)
@@ -102,6 +104,15 @@ struct SafetensorsTests {
       #expect(a.weight == b.weight)
       #expect(a.bias == b.bias)
     }
+  }
+
+  /// Checkpoints from before activations were configurable have none in their configuration: ReLU.
+  @Test func aConfigurationWithoutAnActivationIsReLU() throws {
+    let text = #"{"inputs":6,"hidden":[5],"latent":2,"likelihood":"bernoulli","beta":1,"kind":"vae","variance":1}"#
+    let configuration = try JSONDecoder().decode(VAEConfiguration.self, from: Data(text.utf8))
+    #expect(configuration == VAEConfiguration(inputs: 6, hidden: 5, latent: 2))
+    let empty = text.replacingOccurrences(of: "[5]", with: "[]")
+    #expect(throws: DecodingError.self) { try JSONDecoder().decode(VAEConfiguration.self, from: Data(empty.utf8)) }
   }
 
   @Test func badFilesAreRefusedWithAReason() throws {

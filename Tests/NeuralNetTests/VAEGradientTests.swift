@@ -1,3 +1,4 @@
+import Foundation
 import Probability
 import Testing
 
@@ -27,6 +28,9 @@ struct VAEGradientTests {
     VAEConfiguration(inputs: 4, hidden: 6, latent: 2, likelihood: .gaussian, beta: 2, kind: .vae),
     VAEConfiguration(inputs: 5, hidden: [6, 4, 3], latent: 2, likelihood: .bernoulli, beta: 1, kind: .vae),
     VAEConfiguration(inputs: 4, hidden: [5, 3], latent: 2, likelihood: .gaussian, beta: 1, kind: .autoencoder),
+    VAEConfiguration(inputs: 5, hidden: [4, 3], latent: 2, activation: .tanh, likelihood: .bernoulli),
+    VAEConfiguration(inputs: 4, hidden: 5, latent: 2, activation: .sigmoid, likelihood: .gaussian, beta: 0.7),
+    VAEConfiguration(inputs: 5, hidden: 4, latent: 3, activation: .tanh, kind: .autoencoder),
   ]
 
   @Test(arguments: configurations)
@@ -97,6 +101,51 @@ struct VAEGradientTests {
     let (mu, logvar) = model.encode(x)
     let expected = zip(mu, logvar).reduce(0.0) { $0 + GaussianKL.divergence(mean: $1.0, logVariance: $1.1) } / 2
     #expect(abs(losses.kl - expected) < 1e-12)
+  }
+}
+
+struct ActivationTests {
+  /// Inputs on both sides of 0, including where tanh and sigmoid saturate.
+  static let inputs: [Double] = [-30, -4, -1.5, -0.3, 0.2, 0.9, 2.5, 6, 40]
+
+  /// Closed forms: tanh from exponentials, the logistic function, max(x, 0).
+  @Test(arguments: Activation.allCases)
+  func forwardMatchesTheClosedForm(activation: Activation) {
+    var values = Self.inputs
+    values.withUnsafeMutableBufferPointer { activation.forward($0.baseAddress!, count: $0.count) }
+    for (x, y) in zip(Self.inputs, values) {
+      let expected =
+        switch activation {
+        case .relu: max(x, 0)
+        case .tanh: x > 0 ? (1 - exp(-2 * x)) / (1 + exp(-2 * x)) : (exp(2 * x) - 1) / (exp(2 * x) + 1)
+        case .sigmoid: x > 0 ? 1 / (1 + exp(-x)) : exp(x) / (1 + exp(x))
+        }
+      #expect(abs(y - expected) <= 1e-15 * max(1, abs(expected)), "\(activation)(\(x)) = \(y), not \(expected)")
+    }
+  }
+
+  /// The backward pass, from the output alone, against the central difference
+  /// (f(x + h) - f(x - h)) / 2h of the forward pass, h = 1e-6 (away from ReLU's kink).
+  @Test(arguments: Activation.allCases)
+  func backwardMatchesFiniteDifferences(activation: Activation) {
+    func f(_ x: Double) -> Double {
+      var value = x
+      withUnsafeMutablePointer(to: &value) { activation.forward($0, count: 1) }
+      return value
+    }
+    let upstream = 0.75  // dL/dy, so the test sees the product, not just dy/dx
+    var outputs = Self.inputs.map(f)
+    var gradients = Array(repeating: upstream, count: outputs.count)
+    gradients.withUnsafeMutableBufferPointer { g in
+      outputs.withUnsafeMutableBufferPointer { y in
+        activation.backward(g.baseAddress!, output: y.baseAddress!, count: y.count)
+      }
+    }
+    let h = 1e-6
+    for (x, gradient) in zip(Self.inputs, gradients) {
+      let numeric = upstream * (f(x + h) - f(x - h)) / (2 * h)
+      #expect(abs(gradient - numeric) <= 1e-8, "\(activation)'(\(x)): \(gradient) vs \(numeric)")
+    }
   }
 }
 

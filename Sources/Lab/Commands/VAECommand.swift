@@ -7,7 +7,7 @@ enum VAECommand {
     name: "vae",
     summary: "build, train and inspect a small VAE (new, step, show, encode, recon, sample, gradcheck, save, load)",
     discussion: """
-      The VAE of pytorch/examples: encoder D-H-(mu, logvar) with ReLU, decoder L-H-D,
+      The VAE of pytorch/examples: encoder D-H-(mu, logvar) with ReLU (or tanh or sigmoid), decoder L-H-D,
       loss per example = reconstruction + beta * KL, both summed over dimensions,
       one reparameterised sample z = mu + exp(logvar / 2) * eps per example. Start
       with 'vae new', train with 'vae step', and look with 'vae show'.
@@ -46,6 +46,9 @@ enum VAECommand {
         "hidden", .reals(RealDomain.closed(1, 4096)), default: "128",
         help: "hidden units: one layer H, or a stack [H1, H2, ...] the decoder mirrors"),
       ArgumentSpec(
+        "activation", .choice(Activation.allCases.map(\.rawValue)), default: "relu",
+        help: "after each hidden layer: relu (as pytorch/examples), tanh or sigmoid"),
+      ArgumentSpec(
         "likelihood", .choice(Likelihood.allCases.map(\.rawValue)),
         help: "p(x|z): bernoulli for data in [0, 1], gaussian (variance 1) for real values (default: the data's)"),
       ArgumentSpec("beta", .real(RealDomain.closed(0, 1000)), default: "1", help: "weight of the KL term"),
@@ -63,7 +66,7 @@ enum VAECommand {
     ],
     examples: [
       "vae new", "vae new shapes latent=2 hidden=256 beta=4", "vae new shapes hidden=[256, 64]",
-      "vae new pinwheel latent=2", "vae new kind=ae",
+      "vae new pinwheel latent=2", "vae new kind=ae", "vae new activation=tanh",
     ],
     action: { session, arguments throws(LabError) in
       let data = try openData(try arguments.required("data", arguments.text), label: arguments.text("label"))
@@ -76,7 +79,9 @@ enum VAECommand {
       }
       let configuration = VAEConfiguration(
         inputs: data.dimension, hidden: try hiddenSizes(try arguments.required("hidden", arguments.reals).values),
-        latent: try arguments.required("latent", arguments.integer), likelihood: likelihood,
+        latent: try arguments.required("latent", arguments.integer),
+        activation: Activation(rawValue: try arguments.required("activation", arguments.text)) ?? .relu,
+        likelihood: likelihood,
         beta: try arguments.required("beta", arguments.real),
         kind: VAEConfiguration.Kind(rawValue: try arguments.required("kind", arguments.text)) ?? .vae)
       var sessionGenerator = session.generator
@@ -108,8 +113,8 @@ enum VAECommand {
 
   static func architecture(_ c: VAEConfiguration) -> String {
     c.kind == .vae
-      ? "\(c.inputs)-\(layers(c.hidden))-(\(c.latent), \(c.latent)) encoder, \(c.latent)-\(layers(c.hidden.reversed()))-\(c.inputs) decoder"
-      : "\(c.inputs)-\(layers(c.hidden))-\(c.latent) encoder, \(c.latent)-\(layers(c.hidden.reversed()))-\(c.inputs) decoder (plain autoencoder)"
+      ? "\(c.inputs)-\(layers(c.hidden))-(\(c.latent), \(c.latent)) encoder, \(c.latent)-\(layers(c.hidden.reversed()))-\(c.inputs) decoder (\(c.activation.rawValue))"
+      : "\(c.inputs)-\(layers(c.hidden))-\(c.latent) encoder, \(c.latent)-\(layers(c.hidden.reversed()))-\(c.inputs) decoder (\(c.activation.rawValue); plain autoencoder)"
   }
 
   static func describe(_ workbench: VAEWorkbench) -> String {
@@ -127,7 +132,7 @@ enum VAECommand {
     let c = workbench.configuration
     return .object([
       ("kind", .string(c.kind.rawValue)), ("inputs", .integer(c.inputs)),
-      ("hidden", .array(c.hidden.map(JSON.integer))),
+      ("hidden", .array(c.hidden.map(JSON.integer))), ("activation", .string(c.activation.rawValue)),
       ("latent", .integer(c.latent)), ("likelihood", .string(c.likelihood.rawValue)), ("beta", .number(c.beta)),
       ("optimizer", .string(workbench.trainer.optimizer.kind.rawValue)),
       ("lr", .number(workbench.trainer.optimizer.learningRate)), ("batch", .integer(workbench.trainer.batchSize)),

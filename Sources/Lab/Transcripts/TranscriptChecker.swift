@@ -30,21 +30,22 @@ public enum TranscriptChecker {
     _ transcript: Transcript, file: String, shouldStop: @escaping @Sendable () -> Bool = { false }
   ) -> FileResult {
     var engine = Engine(session: Session(seed: transcript.seed, shouldStop: shouldStop))
-    var outputs: [[String]] = []
     var mismatches: [Mismatch] = []
+    // What --update writes: the expected output where it matched (so `...` and
+    // the author's precision survive), the actual output where it did not.
+    var kept: [[String]] = []
     for command in transcript.commands {
       let actual = Tokenizer.statements(command.input).flatMap { engine.execute($0).transcriptLines }
-      outputs.append(actual)
-      if !OutputMatcher.matches(expected: command.expected, actual: actual) {
-        mismatches.append(
-          Mismatch(
-            file: file, line: command.inputLine + 1, input: command.input, expected: command.expected, actual: actual))
+      guard !OutputMatcher.matches(expected: command.expected, actual: actual) else {
+        kept.append(command.expected)
+        continue
       }
-    }
-    // Keep a blank line the author left before the closing fence or the next command.
-    let kept = zip(transcript.commands, outputs).map { command, actual -> [String] in
+      mismatches.append(
+        Mismatch(
+          file: file, line: command.inputLine + 1, input: command.input, expected: command.expected, actual: actual))
+      // Keep a blank line the author left before the closing fence or the next command.
       let trailingBlanks = command.expected.count - command.expected.trimmingTrailingBlankLines.count
-      return actual.trimmingTrailingBlankLines + Array(repeating: "", count: trailingBlanks)
+      kept.append(actual.trimmingTrailingBlankLines + Array(repeating: "", count: trailingBlanks))
     }
     return FileResult(
       file: file, commandCount: transcript.commands.count, mismatches: mismatches,
