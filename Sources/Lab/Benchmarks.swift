@@ -92,7 +92,7 @@ public enum Benchmarks {
 
   /// Milliseconds per training step (forward, backward, Adam) of the VAE with
   /// these sizes on random data in [0, 1], float32, with the fastest OpenBLAS
-  /// thread count of 1 and 2 (the chosen count is part of the figure's name).
+  /// thread count of 1 and 2 (OpenBLAS's kernels and the chosen count are part of the figure's name).
   public static func vaeStep(inputs: Int, hidden: Int, latent: Int, batch: Int, steps: Int, repeats: Int = 5)
     -> Figure
   {
@@ -112,7 +112,7 @@ public enum Benchmarks {
     MatrixBackend.setThreadCount(1)
     return Figure(
       name:
-        "vae step \(inputs)-\(hidden)-\(latent), batch \(batch), float32, \(best.threads) thread\(best.threads == 1 ? "" : "s")",
+        "vae step \(inputs)-\(hidden)-\(latent), batch \(batch), float32 (OpenBLAS \(MatrixBackend.kernels), \(best.threads) thread\(best.threads == 1 ? "" : "s"))",
       value: best.milliseconds, unit: "ms")
   }
 

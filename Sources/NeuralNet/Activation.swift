@@ -20,7 +20,7 @@ public enum Activation: String, Codable, Sendable, CaseIterable {
   func forward<S: BLASScalar>(_ x: UnsafeMutablePointer<S>, count: Int) {
     switch self {
     case .relu:
-      // Branch-free, so the loop vectorises.
+      // max keeps NaN (NaN > 0 is false), so a broken step is still caught; the loop vectorises.
       for i in 0..<count { x[i] = max(x[i], 0) }
     case .tanh:
       for i in 0..<count { x[i] = S.tanh(x[i]) }
@@ -37,7 +37,9 @@ public enum Activation: String, Codable, Sendable, CaseIterable {
   func backward<S: BLASScalar>(_ gradient: UnsafeMutablePointer<S>, output: UnsafePointer<S>, count: Int) {
     switch self {
     case .relu:
-      for i in 0..<count { gradient[i] = output[i] > 0 ? gradient[i] : 0 }
+      // A product, not a select: LLVM turns `y > 0 ? g : 0` into a conditional
+      // store, which stays scalar and branchy on x86-64's baseline.
+      for i in 0..<count { gradient[i] *= output[i] > 0 ? 1 : 0 }
     case .tanh:
       for i in 0..<count { gradient[i] *= 1 - output[i] * output[i] }
     case .sigmoid:

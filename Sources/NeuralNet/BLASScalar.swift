@@ -80,4 +80,11 @@ public enum MatrixBackend: Sendable {
 
   /// OpenBLAS's worker threads for later products (1 is often fastest for small ones).
   public static func setThreadCount(_ count: Int) { openblas_set_num_threads(Int32(count)) }
+
+  /// The kernels OpenBLAS runs, by its name for them ("Haswell", "SkylakeX", ...).
+  public static var kernels: String {
+    guard let name = openblas_get_corename() else { return "unknown" }
+    return String(cString: name)
+  }
+
 }

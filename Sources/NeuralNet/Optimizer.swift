@@ -32,6 +32,16 @@ public final class Optimizer<S: BLASScalar> {
     let second: UnsafeMutableBufferPointer<S>
   }
 
+  /// sqrt(v) for eight v >= 0, as vector instructions. SIMD8's squareRoot()
+  /// takes a lane at a time through libm's errno path for negative inputs;
+  /// taking the magnitude first (|v| = v here) lets LLVM drop that path.
+  @inline(__always)
+  static func squareRoot(ofNonNegative lanes: SIMD8<S>) -> SIMD8<S> {
+    var result = SIMD8<S>()
+    for i in 0..<8 { result[i] = lanes[i].magnitude.squareRoot() }
+    return result
+  }
+
   /// Adam's update of one tensor, eight lanes at a time (the compiler cannot
   /// prove the four buffers distinct, so it would not vectorise the plain loop).
   @inline(__always)
@@ -52,7 +62,8 @@ public final class Optimizer<S: BLASScalar> {
       let mi = b1 * UnsafeRawPointer(m + i).loadUnaligned(as: Lanes.self) + (1 - b1) * gi
       let vi = b2 * UnsafeRawPointer(v + i).loadUnaligned(as: Lanes.self) + (1 - b2) * gi * gi
       let wi =
-        UnsafeRawPointer(w + i).loadUnaligned(as: Lanes.self) - stepSize * mi / (vi.squareRoot() * correction + eps)
+        UnsafeRawPointer(w + i).loadUnaligned(as: Lanes.self) - stepSize * mi
+        / (squareRoot(ofNonNegative: vi) * correction + eps)
       UnsafeMutableRawPointer(m + i).storeBytes(of: mi, as: Lanes.self)
       UnsafeMutableRawPointer(v + i).storeBytes(of: vi, as: Lanes.self)
       UnsafeMutableRawPointer(w + i).storeBytes(of: wi, as: Lanes.self)
