@@ -378,8 +378,9 @@ public enum Likelihood: String, Codable, Sendable, CaseIterable {
         let e: Lanes = VectorMath.exp(-magnitude)
         let positivePart: Lanes = l.replacing(with: 0, where: negative)
         partial += positivePart - l * x + VectorMath.logOnePlus(e)
-        let onePlusE: Lanes = 1 + e
-        let sigmoid: Lanes = (1 / onePlusE).replacing(with: e / onePlusE, where: negative)
+        // sigmoid(l) = 1 / (1 + e) for l >= 0, e / (1 + e) below: one division.
+        let numerator: Lanes = Lanes(repeating: 1).replacing(with: e, where: negative)
+        let sigmoid: Lanes = numerator / (1 + e)
         let slope: Lanes = scale * (sigmoid - x)
         UnsafeMutableRawPointer(gradient + i).storeBytes(of: slope, as: Lanes.self)
         i += 8
