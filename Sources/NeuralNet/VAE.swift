@@ -377,10 +377,11 @@ public enum Likelihood: String, Codable, Sendable, CaseIterable {
         let magnitude: Lanes = l.replacing(with: -l, where: negative)
         let e: Lanes = VectorMath.exp(-magnitude)
         let positivePart: Lanes = l.replacing(with: 0, where: negative)
-        partial += positivePart - l * x + VectorMath.logOnePlus(e)
-        // sigmoid(l) = 1 / (1 + e) for l >= 0, e / (1 + e) below: one division.
-        let numerator: Lanes = Lanes(repeating: 1).replacing(with: e, where: negative)
-        let sigmoid: Lanes = numerator / (1 + e)
+        // One division serves the log's rounding correction and the sigmoid:
+        // sigmoid(l) = 1 / (1 + e) for l >= 0, e / (1 + e) below.
+        let reciprocal: Lanes = 1 / (1 + e)
+        partial += positivePart - l * x + VectorMath.logOnePlus(e, reciprocal: reciprocal)
+        let sigmoid: Lanes = reciprocal.replacing(with: e * reciprocal, where: negative)
         let slope: Lanes = scale * (sigmoid - x)
         UnsafeMutableRawPointer(gradient + i).storeBytes(of: slope, as: Lanes.self)
         i += 8

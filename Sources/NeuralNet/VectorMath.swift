@@ -33,20 +33,17 @@ enum VectorMath {
     return (expR * scale).replacing(with: 0, where: x .< -87)
   }
 
-  /// log(1 + u) for u in [0, 1]: log of 1 + u, corrected by (u - ((1 + u) - 1)) / (1 + u)
-  /// for the rounding of 1 + u, which keeps tiny u accurate.
+  /// log(1 + u) for u in [0, 1], given r = 1 / (1 + u) (which the loss needs
+  /// for the sigmoid anyway): log of w = 1 + u, corrected by (u - (w - 1)) r
+  /// for the rounding of 1 + u, which keeps tiny u accurate. As w is in [1, 2],
+  /// the range reduction is one comparison: w = m 2^e with e = 1 above sqrt(2).
   @inline(__always)
-  static func logOnePlus(_ u: Lanes) -> Lanes {
+  static func logOnePlus(_ u: Lanes, reciprocal r: Lanes) -> Lanes {
     let w = 1 + u
-    let correction = (u - (w - 1)) / w
-    // w = m 2^e with m in [sqrt(1/2), sqrt(2)).
-    let bits = unsafeBitCast(w, to: SIMD8<Int32>.self)
-    // The exponent field as a float, through the same magic number.
-    var e = unsafeBitCast((bits &>> 23) &+ magicBits, to: Lanes.self) - magic - 126
-    var m = unsafeBitCast((bits & 0x007F_FFFF) | 0x3F00_0000, to: Lanes.self)  // in [0.5, 1)
-    let small = m .< 0.707_106_781_186_547_524
-    e = e.replacing(with: e - 1, where: small)
-    m = m.replacing(with: m + m, where: small)
+    let correction = (u - (w - 1)) * r
+    let large = w .> 1.414_213_562_373_095_05
+    let m = w.replacing(with: 0.5 * w, where: large)
+    let e = Lanes(repeating: 0).replacing(with: 1, where: large)
     let x = m - 1
     let z = x * x
     var y: Lanes = Lanes(repeating: 7.037_683_629_2e-2)
