@@ -21,6 +21,8 @@ public final class Trainer<S: BLASScalar> {
   private let batch: UnsafeMutablePointer<S>
   private let noise: UnsafeMutablePointer<S>
   private let normals: UnsafeMutableBufferPointer<Double>
+  /// The model's trainable layers, fetched once: `model.layers` builds a new array.
+  private let layers: [Linear<S>]
 
   /// `steps` counts steps already taken, for a model loaded from a checkpoint.
   public init(
@@ -43,6 +45,7 @@ public final class Trainer<S: BLASScalar> {
     normals = .allocate(capacity: noiseCount)
     normals.initialize(repeating: 0)
     cursor = exampleCount  // shuffle before the first batch
+    layers = model.layers.map(\.layer)
   }
 
   deinit {
@@ -67,7 +70,6 @@ public final class Trainer<S: BLASScalar> {
     NormalSampler.fill(normals, using: &generator)
     for i in normals.indices { noise[i] = S(normals[i]) }
     let losses = model.lossAndGradients(batch, batch: batchSize, noise: noise)
-    let layers = model.layers.map(\.layer)
     let finite =
       losses.total.isFinite
       && layers.allSatisfy { layer in
