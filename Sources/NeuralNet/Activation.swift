@@ -7,8 +7,8 @@
 ///     sigmoid: y = 1 / (1 + exp(-x))     dy/dx = y (1 - y)
 ///
 /// ReLU is pytorch/examples' choice; tanh and sigmoid are the classic
-/// alternatives (Kingma and Welling, 2014, used tanh) and saturate where
-/// ReLU does not, which `vae show`'s active units make visible.
+/// alternatives (Kingma and Welling, 2014, used tanh). Both saturate for large
+/// |x|, where their slopes vanish, and sigmoid's slope is at most 1/4.
 public enum Activation: String, Codable, Sendable, CaseIterable {
   case relu
   case tanh

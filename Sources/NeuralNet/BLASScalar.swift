@@ -86,5 +86,4 @@ public enum MatrixBackend: Sendable {
     guard let name = openblas_get_corename() else { return "unknown" }
     return String(cString: name)
   }
-
 }
