@@ -41,6 +41,28 @@ struct RobustnessTests {
   }
 }
 
+/// The library's preconditions (equal dimensions, a histogram range wider than
+/// zero, at least one hidden layer) sit behind the commands' own checks: each
+/// line that would reach one gets a specific error instead, and the session goes on.
+struct PreconditionGuardTests {
+  @Test(arguments: [
+    ("kl [1,2] [1]", "mu has 2 dimensions but sigma has 1"),
+    ("kl [1,2] 1 mu2=[0,0,0]", "q has 2 dimensions but p has 3"),
+    ("kl [1,2] 1 mu2=[0,0,0] mc=100", "q has 2 dimensions but p has 3"),
+    ("sample [1,2] [1]", "mu has 2 dimensions but sigma has 1"),
+    ("sample 1e100 1e-100", "sigma is too small next to mu"),
+    ("sample logvar=-460 mu=-1e100", "sigma is too small next to mu"),
+    ("vae new hidden=[]", "hidden: the vector is empty"),
+    ("grad \"z^2\" 1 1 dim=1000000", "dim must be an integer from 1 to 1000"),
+  ])
+  func linesThatWouldReachAPreconditionGetAnError(line: String, message: String) {
+    var engine = Engine()
+    let error = engine.execute(line).error ?? ""
+    #expect(error.hasPrefix(message), "\(line): \(error)")
+    #expect(engine.execute("kl 2 1").error == nil)
+  }
+}
+
 /// A tiny seeded generator for choosing test inputs.
 struct SplitMix {
   var state: UInt64
