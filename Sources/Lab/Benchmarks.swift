@@ -97,8 +97,10 @@ public enum Benchmarks {
     -> Figure
   {
     var best = (milliseconds: Double.infinity, threads: 1)
+    let threadCount = MatrixBackend.threadCount
+    defer { MatrixBackend.threadCount = threadCount }
     for threads in [1, 2] {
-      MatrixBackend.setThreadCount(threads)
+      MatrixBackend.threadCount = threads
       var generator = Xoshiro256StarStar(seed: 0)
       let model = VAE<Float>(VAEConfiguration(inputs: inputs, hidden: hidden, latent: latent), generator: &generator)
       let examples = (0..<(4 * batch * inputs)).map { _ in Float(generator.nextUniform()) }
@@ -109,7 +111,6 @@ public enum Benchmarks {
       let seconds = Self.best(of: repeats) { for _ in 0..<steps { _ = try? trainer.step() } }
       if seconds * 1000 / Double(steps) < best.milliseconds { best = (seconds * 1000 / Double(steps), threads) }
     }
-    MatrixBackend.setThreadCount(1)
     return Figure(
       name:
         "vae step \(inputs)-\(hidden)-\(latent), batch \(batch), float32 (OpenBLAS \(MatrixBackend.kernels), \(best.threads) thread\(best.threads == 1 ? "" : "s"))",

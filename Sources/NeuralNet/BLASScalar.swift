@@ -79,7 +79,10 @@ public enum MatrixBackend: Sendable {
   }
 
   /// OpenBLAS's worker threads for later products (1 is often fastest for small ones).
-  public static func setThreadCount(_ count: Int) { openblas_set_num_threads(Int32(count)) }
+  public static var threadCount: Int {
+    get { Int(openblas_get_num_threads()) }
+    set { openblas_set_num_threads(Int32(newValue)) }
+  }
 
   /// The kernels OpenBLAS runs, by its name for them ("Haswell", "SkylakeX", ...).
   public static var kernels: String {

@@ -3,7 +3,8 @@ import Probability
 /// Minibatch training of a VAE: each step takes the next `batchSize` examples of
 /// a seeded shuffle, draws the reparameterisation noise, computes the loss and
 /// gradients, and updates the weights. Buffers are allocated once; a step
-/// allocates nothing.
+/// allocates no arrays, only the small bookkeeping Dispatch and OpenBLAS's
+/// threads make for each parallel call.
 public final class Trainer<S: BLASScalar> {
   public let model: VAE<S>
   public let optimizer: Optimizer<S>
