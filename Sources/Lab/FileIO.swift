@@ -36,9 +36,8 @@ public enum FileIO {
 
   /// `writeAtomically` for bytes.
   public static func writeAtomically(bytes: [UInt8], to path: String) throws(LabError) {
-    let directory = (path as NSString).deletingLastPathComponent
-    let temporary =
-      (directory.isEmpty ? "" : directory + "/") + ".\((path as NSString).lastPathComponent).\(getpid()).tmp"
+    let (directory, name) = try splitForWriting(path)
+    let temporary = directory + ".\(name).\(getpid()).tmp"
     let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
     guard descriptor >= 0 else { throw LabError("cannot write \(path): \(String(cString: strerror(errno)))") }
     var written = 0
@@ -62,5 +61,26 @@ public enum FileIO {
       unlink(temporary)
       throw LabError("cannot write \(path): \(reason)")
     }
+  }
+
+  /// The directory part of `path`: up to and including its last `/`, or empty
+  /// for a name in the working directory.
+  public static func directory(of path: String) -> String {
+    path.lastIndex(of: "/").map { String(path[...$0]) } ?? ""
+  }
+
+  /// The directory part of `path` (up to and including its last `/`, empty for
+  /// the working directory) and the file name after it, refusing paths that name
+  /// a directory: `dir/`, `.`, `..`, or an existing directory.
+  static func splitForWriting(_ path: String) throws(LabError) -> (directory: String, name: String) {
+    let directory = self.directory(of: path)
+    let name = String(path.dropFirst(directory.count))
+    var status = stat()
+    let isDirectory = stat(path, &status) == 0 && (status.st_mode & S_IFMT) == S_IFDIR
+    guard !name.isEmpty, name != ".", name != "..", !isDirectory else {
+      let inside = path.isEmpty || path.hasSuffix("/") ? path : path + "/"
+      throw LabError("cannot write \(path): it is a directory, not a file; name a file in it, such as \(inside)NAME")
+    }
+    return (directory, name)
   }
 }

@@ -65,7 +65,7 @@ struct InteractiveShell {
 
   /// Creates the history file (and its directory) so appending works, and loads it.
   static func prepareHistory(at path: String) {
-    let directory = (path as NSString).deletingLastPathComponent
+    let directory = FileIO.directory(of: path)
     if !directory.isEmpty {
       try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     }

@@ -144,6 +144,26 @@ struct CommandLineTests {
     #expect(check.status == 0, "\(check.stderr)")
   }
 
+  /// File names of one character, and directories given as files: written, or
+  /// refused with an error, never a crash (the session and its model survive).
+  @Test func shortNamesAreWrittenAndDirectoriesRefused() throws {
+    let directory = try TemporaryDirectory()
+    let saved = try Binary.run(
+      ["-c", "kl 1 2; save a; vae new pinwheel latent=2 hidden=8 seed=1; vae save m; sample n=10 svg=g"],
+      directory: directory.path)
+    #expect(saved.status == 0, "\(saved.stderr)")
+    #expect(try directory.read("a").hasPrefix("---\ntitle: vaelab session"))
+    #expect(try directory.read("g").hasPrefix("<svg"))
+    #expect(FileManager.default.fileExists(atPath: directory.path + "/m"))
+    for target in [".", "./", "..", directory.path] {
+      let refused = try Binary.run(
+        ["--keep-going", "-c", "sample n=10 svg=\(target); save \(target); seed"], directory: directory.path)
+      #expect(refused.status == 1)
+      #expect(refused.stderr.contains("-c:1: error: cannot write \(target): it is a directory, not a file"))
+      #expect(refused.stdout.hasSuffix("seed = 0\n"), "the session carries on after \(target)")
+    }
+  }
+
   @Test func sampleWritesAnSVG() throws {
     let directory = try TemporaryDirectory()
     let result = try Binary.run(["-c", "sample 2 1 n=1000 svg=z.svg"], directory: directory.path)
