@@ -10,6 +10,7 @@ let package = Package(
   dependencies: [
     .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
   ],
   targets: [
     // GNU readline and history (Debian: libreadline-dev), plus the SIGINT helper the prompt needs.
@@ -18,10 +19,13 @@ let package = Package(
     .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
     // zlib for gzipped data files (Debian: zlib1g-dev).
     .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
-    // Pure math: seeded RNG, normal sampling, Gaussian KL, summary statistics. No I/O.
+    // Pure math: seeded RNG, normal sampling, Gaussian KL, summary statistics, quadrature. No I/O.
     .target(
       name: "Probability",
-      dependencies: [.product(name: "RealModule", package: "swift-numerics")]
+      dependencies: [
+        .product(name: "RealModule", package: "swift-numerics"),
+        .product(name: "HeapModule", package: "swift-collections"),
+      ]
     ),
     // Tensors on BLAS, layers, the VAE, optimisers, data sets and loaders, checkpoints. No terminal code.
     .target(name: "NeuralNet", dependencies: ["CBLAS", "CZlib", "Probability"]),

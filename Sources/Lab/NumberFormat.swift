@@ -29,6 +29,38 @@ public enum NumberFormat {
     value.isFinite ? String(format: "%.*e", decimals, value) : fixed(value, decimals)
   }
 
+  /// How a number is printed: `fixed` decimals, `scientific` (`4.000e-04`), or
+  /// `compact`, fixed below 1e6 and scientific from there, so that a table
+  /// column of a large variance stays narrow and prints no digits that are noise.
+  public enum Style: Sendable {
+    case fixed, scientific, compact
+
+    static let compactThreshold = 1e6
+
+    func isScientific(_ value: Double) -> Bool {
+      switch self {
+      case .fixed: abs(value) >= NumberFormat.scientificThreshold
+      case .scientific: true
+      case .compact: abs(value) >= Self.compactThreshold
+      }
+    }
+  }
+
+  /// `value` in `style` with `decimals` decimals.
+  public static func format(_ value: Double, _ decimals: Int, _ style: Style) -> String {
+    style.isScientific(value) ? scientific(value, decimals) : fixed(value, decimals)
+  }
+
+  /// Half a unit in the last digit that `format(value, decimals, style)`
+  /// prints: an error below it leaves the printed digits right to within one in
+  /// the last place. Zero for `0.000e+00`, which would claim an exact zero.
+  public static func halfUnit(of value: Double, decimals: Int, style: Style) -> Double {
+    guard style.isScientific(value) else { return 0.5 * pow(10, Double(-decimals)) }
+    let magnitude = abs(value)
+    guard magnitude > 0, magnitude.isFinite else { return 0 }
+    return 0.5 * pow(10, floor(log10(magnitude)) - Double(decimals))
+  }
+
   /// The shortest text that reads back as `value` ("0.5", "700", "1e+09").
   public static func shortest(_ value: Double) -> String {
     if value == value.rounded(), abs(value) < 1e15 { return String(Int(value)) }

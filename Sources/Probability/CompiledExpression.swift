@@ -208,8 +208,10 @@ public struct CompiledExpression: Sendable {
         slope = sigmoid(u)
       }
       out[i] = value
-      // A constant argument contributes nothing, even where the slope is infinite.
-      dOut[i] = dx[i] == 0 ? 0 : slope * dx[i]
+      // A constant argument contributes nothing, even where the slope is infinite; a slope
+      // that is zero (sigmoid far out) contributes nothing, even where the argument's
+      // derivative overflowed (sigmoid(exp(u)) at large u, whose true slope is e^u e^-e^u).
+      dOut[i] = dx[i] == 0 || slope == 0 ? 0 : slope * dx[i]
     }
   }
 

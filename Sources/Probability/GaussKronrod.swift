@@ -1,9 +1,18 @@
-/// Adaptive Gauss-Kronrod quadrature (the 7-point Gauss rule embedded in the
-/// 15-point Kronrod rule; R. Piessens et al., QUADPACK, Springer 1983, routine
-/// qk15). The difference between the two rules estimates the error, and a panel
-/// whose estimate is too large is halved, so kinks (such as abs) and peaks get
-/// the points they need. Integrands are vector-valued: several integrals share
-/// one set of panels, evaluated a panel at a time.
+import HeapModule
+
+/// Globally adaptive Gauss-Kronrod quadrature (the 7-point Gauss rule embedded
+/// in the 15-point Kronrod rule; R. Piessens et al., QUADPACK, Springer 1983,
+/// routines qk15 and qag). The difference between the two rules estimates each
+/// panel's error; the panel with the largest estimate is halved next, so kinks
+/// (such as abs) and peaks get the points they need, and the work goes where
+/// the error is. Integrands are vector-valued: several integrals share one set
+/// of panels, evaluated a panel at a time.
+///
+/// The work is bounded by a `Budget` (panels, seconds, Ctrl-C) shared by every
+/// integral of one computation, nested ones included, and each integral says
+/// why it has no trustworthy value when it has none: a singularity whose
+/// contributions do not shrink, values that are not finite, or an integrand
+/// that has not decayed at the ends of the range.
 public enum GaussKronrod {
   /// Kronrod nodes on [-1, 1]: +-x[i], with x[7] = 0. Odd indices are the Gauss nodes.
   static let nodes: [Double] = [
@@ -30,68 +39,264 @@ public enum GaussKronrod {
     return (0..<7).flatMap { [center - half * nodes[$0], center + half * nodes[$0]] } + [center]
   }
 
+  /// Why the adaptive loop stopped. Anything but `converged` leaves error
+  /// estimates above the tolerance, which the caller may still accept.
+  public enum Stop: Equatable, Sendable {
+    case converged
+    /// The budget's panels were used up.
+    case panelLimit(Int)
+    /// The budget's time ran out.
+    case timeLimit(seconds: Double)
+    /// Ctrl-C.
+    case interrupted
+    /// The caller gave up: the integrand is not defined where it must be.
+    case abandoned
+  }
+
+  /// How much work one computation may do.
+  public struct Limits: Sendable {
+    public var panels: Int
+    public var seconds: Double
+
+    public init(panels: Int, seconds: Double) {
+      self.panels = panels
+      self.seconds = seconds
+    }
+
+    /// About a second of work for the gradient expectations at most.
+    public static let standard = Limits(panels: 60_000, seconds: 10)
+  }
+
+  /// The work left for one computation, shared by all its integrals (nested
+  /// ones included), and the first limit it reached.
+  public final class Budget {
+    public let limits: Limits
+    public private(set) var panelsLeft: Int
+    public private(set) var stop = Stop.converged
+    let deadline: ContinuousClock.Instant
+    let shouldStop: () -> Bool
+    private var sinceClockCheck = 0
+
+    public init(_ limits: Limits = .standard, shouldStop: @escaping () -> Bool = { false }) {
+      self.limits = limits
+      panelsLeft = limits.panels
+      deadline = ContinuousClock.now + .milliseconds(Int(limits.seconds * 1000))
+      self.shouldStop = shouldStop
+    }
+
+    /// Whether work may go on; polls Ctrl-C every call and the clock every 32.
+    var isOpen: Bool {
+      guard stop == .converged else { return false }
+      if shouldStop() {
+        stop = .interrupted
+      } else if panelsLeft <= 0 {
+        stop = .panelLimit(limits.panels)
+      } else {
+        sinceClockCheck += 1
+        if sinceClockCheck >= 32 {
+          sinceClockCheck = 0
+          if ContinuousClock.now >= deadline { stop = .timeLimit(seconds: limits.seconds) }
+        }
+      }
+      return stop == .converged
+    }
+
+    func spend(_ panels: Int) { panelsLeft -= panels }
+
+    /// Stops all further refinement, as when the integrand turned out undefined.
+    public func abandon() { if stop == .converged { stop = .abandoned } }
+  }
+
+  /// Why one integral has no trustworthy value.
+  public enum Failure: Equatable, Sendable {
+    /// Intervals around `x` were halved down to the smallest width and their
+    /// contributions did not shrink: a singularity that is not integrable.
+    case diverges(near: Double)
+    /// The integrand was not finite at `x`.
+    case notFinite(at: Double)
+    /// The integrand has not decayed at the ends of the range: what lies beyond
+    /// them is not negligible, and the integral over the whole line may not exist.
+    case tail
+  }
+
   public struct Result: Sendable {
     public var values: [Double]
-    /// Sum over panels of |Kronrod - Gauss|, per component.
+    /// Sum over panels of |Kronrod - Gauss|, per component, plus a rounding floor.
     public var errors: [Double]
+    /// The integral of |integrand| per component: the scale its rounding errors have.
+    public var magnitudes: [Double]
+    public var failures: [Failure?]
+  }
+
+  /// One panel: its ends, the two rules' values and the Kronrod rule on |integrand|.
+  struct Panel {
+    var a: Double
+    var b: Double
+    var kronrod: [Double]
+    var errors: [Double]
+    var magnitudes: [Double]
+    /// Components with a node where the integrand is not finite (left out of the sums):
+    /// the panel is halved first, so that the point ends up on a panel's end, never evaluated.
+    var notFinite: [Bool]
+  }
+
+  /// A panel index ordered by the panel's worst error relative to its component's tolerance.
+  struct Worst: Comparable {
+    var priority: Double
+    var index: Int
+    static func < (lhs: Worst, rhs: Worst) -> Bool { lhs.priority < rhs.priority }
   }
 
   /// Integrals over [lower, upper] of each of `components` functions.
   /// `integrand(xs)` returns, for the points `xs`, the values component by
   /// component: result[c * xs.count + i] is component c at xs[i].
   ///
-  /// The range starts as `panels` equal panels; a panel is halved until, for every
-  /// component, its error estimate is below its share of `tolerance` or below
-  /// `relativeTolerance` times its own value, down to `maximumDepth` halvings and
-  /// at most `maximumPanels` panels in all.
+  /// Starts from `panels` equal panels and halves the worst until every
+  /// component's error estimate is below `relativeTolerance` times the integral
+  /// of its absolute value, or the budget runs out. A panel narrower than
+  /// `minimumWidth` is kept as it is; if its contribution is still as large as
+  /// its parent's, the component diverges there and is refined no further. A
+  /// tail is reported when the panels within `tailWidth` of an end that
+  /// `checkedEnds` marks carry more than the tolerance.
   public static func integrate(
-    from lower: Double, to upper: Double, components: Int, panels: Int = 16, tolerance: Double = 1e-13,
-    relativeTolerance: Double = 1e-13, maximumDepth: Int = 40, maximumPanels: Int = 20_000,
-    integrand: ([Double]) -> [Double]
+    from lower: Double, to upper: Double, components: Int, panels initialPanels: Int = 16,
+    relativeTolerance: Double = 1e-12, minimumWidth: Double? = nil,
+    checkedEnds: (lower: Bool, upper: Bool) = (
+      false, false
+    ), tailWidth: Double = 1, budget: Budget = Budget(), integrand: ([Double]) -> [Double]
   ) -> Result {
-    var values = [Double](repeating: 0, count: components)
-    var errors = [Double](repeating: 0, count: components)
-    var panelsUsed = 0
-    let width = (upper - lower) / Double(panels)
-    func panel(_ a: Double, _ b: Double, depth: Int) {
-      panelsUsed += 1
-      let xs = abscissae(a, b)
-      let ys = integrand(xs)
+    let smallest = minimumWidth ?? (upper - lower) * 1e-12
+    func evaluate(_ a: Double, _ b: Double) -> Panel {
+      let ys = integrand(abscissae(a, b))
       let half = 0.5 * (b - a)
-      var kronrod = [Double](repeating: 0, count: components)
-      var gauss = [Double](repeating: 0, count: components)
+      var panel = Panel(
+        a: a, b: b, kronrod: [Double](repeating: 0, count: components),
+        errors: [Double](repeating: 0, count: components), magnitudes: [Double](repeating: 0, count: components),
+        notFinite: [Bool](repeating: false, count: components))
       for c in 0..<components {
-        let y = ys[(c * 15)..<(c * 15 + 15)].map { $0 }
-        var k = kronrodWeights[7] * y[14]
-        var g = gaussWeights[3] * y[14]
-        for i in 0..<7 {
-          let pair = y[2 * i] + y[2 * i + 1]
-          k += kronrodWeights[i] * pair
-          if i % 2 == 1 { g += gaussWeights[i / 2] * pair }
+        func y(_ i: Int) -> Double {
+          let value = ys[c * 15 + i]
+          if value.isFinite { return value }
+          panel.notFinite[c] = true
+          return 0
         }
-        kronrod[c] = k * half
-        gauss[c] = g * half
+        var (k, g, m) = (kronrodWeights[7] * y(14), gaussWeights[3] * y(14), kronrodWeights[7] * abs(y(14)))
+        for i in 0..<7 {
+          let (left, right) = (y(2 * i), y(2 * i + 1))
+          k += kronrodWeights[i] * (left + right)
+          m += kronrodWeights[i] * (abs(left) + abs(right))
+          if i % 2 == 1 { g += gaussWeights[i / 2] * (left + right) }
+        }
+        panel.kronrod[c] = k * half
+        panel.errors[c] = abs(k - g) * half
+        panel.magnitudes[c] = m * half
       }
-      let share = tolerance * (b - a) / (upper - lower)
-      let converged = (0..<components).allSatisfy { c in
-        let error = abs(kronrod[c] - gauss[c])
-        return error <= share || error <= relativeTolerance * abs(kronrod[c])
+      budget.spend(1)
+      return panel
+    }
+
+    var all: [Panel] = []
+    let width = (upper - lower) / Double(initialPanels)
+    for index in 0..<initialPanels {
+      let (a, b) = (
+        lower + Double(index) * width, index == initialPanels - 1 ? upper : lower + Double(index + 1) * width
+      )
+      all.append(evaluate(a, b))
+    }
+    // Tolerances from the first pass: the integral of |integrand| sets the scale.
+    // A component found to diverge gets an infinite one: refining it is pointless.
+    var tolerances = (0..<components).map { c in
+      max(relativeTolerance * all.reduce(0) { $0 + $1.magnitudes[c] }, Double.leastNormalMagnitude)
+    }
+    var failures = [Failure?](repeating: nil, count: components)
+    func priority(_ panel: Panel) -> Double {
+      (0..<components).reduce(0) { worst, c in
+        guard failures[c] == nil else { return worst }
+        return max(worst, panel.notFinite[c] ? .infinity : panel.errors[c] / tolerances[c])
       }
-      let finite = kronrod.allSatisfy(\.isFinite)
-      if !converged && finite && depth < maximumDepth && panelsUsed < maximumPanels {
-        let middle = 0.5 * (a + b)
-        panel(a, middle, depth: depth + 1)
-        panel(middle, b, depth: depth + 1)
-        return
+    }
+    var totalErrors = (0..<components).map { c in all.reduce(0) { $0 + $1.errors[c] } }
+    var heap = Heap(all.indices.map { Worst(priority: priority(all[$0]), index: $0) })
+    // Panels too narrow to halve; their errors stay in the result but no longer hold up convergence.
+    var retiredErrors = [Double](repeating: 0, count: components)
+    func converged() -> Bool {
+      (0..<components).allSatisfy { totalErrors[$0] - retiredErrors[$0] <= tolerances[$0] }
+    }
+    /// Whether the integral of |component c| keeps growing towards `x0`, a point
+    /// the refinement closed in on down to panels of width `w`: the panels at
+    /// distances below 16 w carry at least 0.7 times what those from 16 w to
+    /// 256 w carry. Near |x - x0|^-a the ratio is 16^(a - 1): 1 or more where the
+    /// integral diverges (a >= 1), 1/4 for a = 1/2 (a convergent singularity).
+    func growsTowards(_ x0: Double, width w: Double, component c: Int) -> Bool {
+      var (inner, outer) = (0.0, 0.0)
+      for panel in all {
+        let distance = abs(0.5 * (panel.a + panel.b) - x0)
+        if distance < 16 * w {
+          inner += panel.magnitudes[c]
+        } else if distance < 256 * w {
+          outer += panel.magnitudes[c]
+        }
       }
+      return inner >= 0.7 * outer
+    }
+    while !converged(), let worst = heap.popMax(), budget.isOpen {
+      let panel = all[worst.index]
+      // Priorities go stale when a component is found to diverge: look again.
+      let current = priority(panel)
+      guard current > 0 else { continue }
+      if current < worst.priority, let next = heap.max, current < next.priority {
+        heap.insert(Worst(priority: current, index: worst.index))
+        continue
+      }
+      guard panel.b - panel.a > 2 * smallest else {
+        for c in 0..<components {
+          retiredErrors[c] += panel.errors[c]
+          guard failures[c] == nil else { continue }
+          let centre = 0.5 * (panel.a + panel.b)
+          if panel.notFinite[c] {
+            failures[c] = .notFinite(at: centre)
+          } else if panel.errors[c] > tolerances[c] && growsTowards(centre, width: panel.b - panel.a, component: c) {
+            failures[c] = .diverges(near: centre)
+          }
+          if failures[c] != nil { tolerances[c] = .infinity }
+        }
+        continue
+      }
+      let middle = 0.5 * (panel.a + panel.b)
+      let children = [evaluate(panel.a, middle), evaluate(middle, panel.b)]
       for c in 0..<components {
-        values[c] += kronrod[c]
-        errors[c] += abs(kronrod[c] - gauss[c])
+        totalErrors[c] += children[0].errors[c] + children[1].errors[c] - panel.errors[c]
+      }
+      all[worst.index] = children[0]
+      all.append(children[1])
+      heap.insert(Worst(priority: priority(children[0]), index: worst.index))
+      heap.insert(Worst(priority: priority(children[1]), index: all.count - 1))
+    }
+
+    var result = Result(
+      values: [Double](repeating: 0, count: components), errors: [Double](repeating: 0, count: components),
+      magnitudes: [Double](repeating: 0, count: components), failures: failures)
+    for panel in all {
+      for c in 0..<components {
+        result.values[c] += panel.kronrod[c]
+        result.errors[c] += panel.errors[c]
+        result.magnitudes[c] += panel.magnitudes[c]
+        // A node left out of the sums leaves the panel's value unknown.
+        if panel.notFinite[c] && result.failures[c] == nil {
+          result.failures[c] = .notFinite(at: 0.5 * (panel.a + panel.b))
+        }
       }
     }
-    for index in 0..<panels {
-      panel(lower + Double(index) * width, index == panels - 1 ? upper : lower + Double(index + 1) * width, depth: 0)
+    for c in 0..<components where result.failures[c] == nil {
+      // Rounding: no sum of terms is better than a few ulps of its magnitude (QUADPACK's 50 eps).
+      result.errors[c] += 50 * Double.ulpOfOne * result.magnitudes[c]
+      // A tail: what the outermost unit carries is not negligible.
+      let tolerance = max(relativeTolerance * result.magnitudes[c], Double.leastNormalMagnitude)
+      let edge = all.filter {
+        (checkedEnds.lower && $0.a < lower + tailWidth) || (checkedEnds.upper && $0.b > upper - tailWidth)
+      }
+      if edge.reduce(0, { $0 + $1.magnitudes[c] }) > tolerance { result.failures[c] = .tail }
     }
-    return Result(values: values, errors: errors)
+    return result
   }
 }

@@ -55,12 +55,21 @@ extension GradientProblem {
       + (baseline == .optimal ? [baselineMu, baselineSigma] : [])
     var columns = [Double](repeating: 0, count: slots * rowsPerBatch)
     var accumulated = [RunningMoments](repeating: RunningMoments(), count: slots)
-    let expectations = baseline == .optimal ? known ?? GradientExpectations(self) : nil
+    var expectations = known
+    if baseline == .optimal && expectations == nil {
+      do {
+        expectations = try withoutActuallyEscaping(shouldStop) { stop throws(Interrupted) in
+          try GradientExpectations(self, budget: GaussKronrod.Budget(shouldStop: stop))
+        }
+      } catch { throw .interrupted }
+    }
     let optimalMu = expectations?.optimalBaseline(.mu, problem: self) ?? 0
     let optimalSigma = expectations?.optimalBaseline(.sigma, problem: self) ?? 0
     var leaveOneOutMu = LeaveOneOutSums()
     var leaveOneOutSigma = LeaveOneOutSums()
-    let shift = Double(dimension) * f.evaluate(at: mu).value
+    // Any finite constant will do; f(mu) is near the mean of S unless f is singular there.
+    let centre = f.evaluate(at: mu).value
+    let shift = centre.isFinite && abs(centre) <= Self.largestValue ? Double(dimension) * centre : 0
     let measureValuedScale = 1 / (sigma * (2 * Double.pi).squareRoot())
     let (mu, sigma, dimension, block) = (self.mu, self.sigma, self.dimension, rowsPerBatch)
 

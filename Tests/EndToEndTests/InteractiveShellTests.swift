@@ -77,6 +77,25 @@ struct InteractiveShellTests {
     #expect(try terminal.waitForExit() == 0)
   }
 
+  /// The exact values' quadrature polls Ctrl-C: a sweep of integrands it cannot
+  /// resolve (minutes of work) stops at once, and the session goes on.
+  @Test func ctrlCStopsTheQuadrature() throws {
+    let home = try TemporaryDirectory()
+    let terminal = try PseudoTerminal(environment: environment(home: home.path))
+    try terminal.waitFor("vaelab [1]> ")
+    terminal.type("grad sweep \"sin(k*z)\" 0 1e6 over=k from=1 to=2 count=101\r")
+    usleep(500_000)
+    let started = Date()
+    terminal.type("\u{03}")
+    var seen = try terminal.waitFor("error: interrupted (Ctrl-C); nothing was changed")
+    #expect(Date().timeIntervalSince(started) < 5)
+    seen = try terminal.waitFor("vaelab [2]> ", after: seen)
+    terminal.type("seed\r")
+    seen = try terminal.waitFor("seed = 0", after: seen)
+    terminal.type("quit\r")
+    #expect(try terminal.waitForExit() == 0)
+  }
+
   @Test func historyIsRecalledInTheNextSessionAndQuitLeaves() throws {
     let home = try TemporaryDirectory()
     try FileManager.default.createDirectory(atPath: home.path + "/state", withIntermediateDirectories: true)

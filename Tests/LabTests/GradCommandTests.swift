@@ -59,7 +59,15 @@ struct GradCommandTests {
     ),
     (
       #"grad "log(z)" 0.5 1"#,
-      "the exact gradient of E[f(z)] or an estimator's variance is not finite for f = log(z): f is undefined, too large, or grows too fast, where z ~ N(0.5, 1^2) has mass"
+      "f = log(z) has no expectation under z ~ N(0.5, 1^2), so there is no gradient to estimate: E[f(z)] does not exist: f is undefined at z = -0.000236, where z has positive density"
+    ),
+    (
+      #"grad "1/z" 0 1 wrt=mu n=100"#,
+      "f = 1/z has no expectation under z ~ N(0, 1^2), so there is no gradient to estimate: E[f(z)] diverges near z = 0"
+    ),
+    (
+      #"grad "z^(-0.5)" 1 1 n=200"#,
+      "f = z^(-0.5) has no expectation under z ~ N(1, 1^2), so there is no gradient to estimate: E[f(z)] does not exist: f is undefined at z = -0.002136, where z has positive density"
     ),
     ("grad z^2 0 0", "sigma must be > 0 (from 1e-6 to 1e6), got 0"),
     ("grad z^2 sigma=1 logvar=0", "give sigma or logvar, not both (logvar = log sigma^2)"),
@@ -78,6 +86,52 @@ struct GradCommandTests {
   func badInputGetsASpecificError(line: String, message: String) {
     var engine = Engine()
     #expect(engine.execute(line).error == message)
+  }
+
+  /// sqrt|z| has a gradient, but f'^2 ~ 1/(4|z|) is not integrable: the pathwise
+  /// variance for mu is infinite, said in the table and why below it; no "exact"
+  /// value is printed that is not one, and no nan.
+  @Test func anInfiniteVarianceIsSaidAndExplained() {
+    var engine = Engine()
+    let output = engine.execute(#"grad "sqrt(abs(z))" 0 1 n=1000 seed=1"#).output
+    #expect(output.contains("\nmu      pathwise "))
+    #expect(output.contains(" infinite "))
+    #expect(output.hasSuffix("\ninfinite because E[f'(z)^2] diverges near z = 0: var pathwise (mu)"))
+    #expect(!output.contains("nan"))
+    let json = engine.execute(#"grad "sqrt(abs(z))" 0 1 n=1000 seed=1 wrt=mu format=json"#).output
+    #expect(json.contains(#""exact_variance":"infinite""#))
+    #expect(json.contains(#""notes":["infinite because E[f'(z)^2] diverges near z = 0: var pathwise (mu)"]"#))
+  }
+
+  /// sin(z) with sigma = 1e6 oscillates faster than the quadrature can follow:
+  /// within its budget it stops, and values it cannot certify are not shown.
+  @Test func unresolvedValuesAreRefusedWithTheirErrorBound() {
+    var engine = Engine()
+    let reply = engine.execute(#"grad "sin(z)" 0 1e6 n=200 wrt=mu seed=1"#)
+    #expect(reply.error == nil)
+    #expect(reply.output.contains("d/dmu = not available"))
+    #expect(
+      reply.output.contains(
+        "not shown because the error bound exceeds half a unit of the last printed digit (the quadrature stopped at its limit of 60000 panels): d/dmu (error bound "
+      ))
+  }
+
+  /// f = z + 1 at mu = 1e6: E[f^2] is 1e12, yet the variances keep their digits.
+  @Test func largeMeansKeepTheirDigits() {
+    var engine = Engine()
+    let output = engine.execute(#"grad "z+exp(0)" 1e6 1 wrt=mu n=1000 seed=1"#).output
+    #expect(output.contains("exact (quadrature, estimated error "))
+    #expect(output.contains("d/dmu = 1.000"))
+    // Exact variances: pathwise 0, score (mu + 1)^2 + 2, score+baseline 2.
+    #expect(output.contains("  0.000  "))
+    #expect(output.contains("  1.000e+12  "))
+    #expect(output.contains("  2.000  "))
+    #expect(!output.contains("not shown"))
+  }
+
+  @Test func ctrlCStopsTheQuadrature() {
+    var engine = Engine(session: Session(shouldStop: { true }))
+    #expect(engine.execute(#"grad "cos(z)" 1 1"#).error == "interrupted (Ctrl-C); nothing was changed")
   }
 
   @Test func theSamplingOverlayAgreesWithTheExactCurve() {

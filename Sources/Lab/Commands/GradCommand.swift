@@ -46,7 +46,7 @@ enum GradCommand {
     let setup = try GradientArguments.read(arguments)
     try setup.checkParameters()
     let problem = try setup.problem(mu: setup.mu, sigma: setup.sigma, parameters: setup.parameters)
-    let exact = try GradientArguments.exact(problem, source: setup.expression.source)
+    let exact = try GradientArguments.exact(problem, source: setup.expression.source, shouldStop: session.shouldStop)
     let count = try arguments.required("n", arguments.integer)
     guard count <= maximumDraws / setup.dimension else {
       throw LabError("n * dim must be at most \(maximumDraws); got n = \(count) with dim = \(setup.dimension)")
@@ -61,12 +61,12 @@ enum GradCommand {
       throw GradientArguments.samplingError(error, source: setup.expression.source, precision: session.precision)
     }
     session.keep(generator, drawnWith: seed)
-    let rows = results(
-      sampled, exact: exact, problem: problem, baseline: setup.baseline,
-      parameters: parameters(try arguments.required("wrt", arguments.text)))
+    let parameters = parameters(try arguments.required("wrt", arguments.text))
+    let rows = results(sampled, exact: exact, problem: problem, baseline: setup.baseline, parameters: parameters)
+    let gradients = parameters.map { ($0, exact.gradient($0, sigma: problem.sigma)) }
     return Output(
-      text: text(rows, setup: setup, exact: exact, count: count, precision: session.precision),
-      json: json(rows, setup: setup, exact: exact, count: count))
+      text: text(rows, gradients: gradients, setup: setup, exact: exact, count: count, precision: session.precision),
+      json: json(rows, gradients: gradients, setup: setup, exact: exact, count: count, precision: session.precision))
   }
 
   /// One estimator for one parameter: sampled moments beside exact values.
@@ -74,13 +74,18 @@ enum GradCommand {
     var estimator: GradientProblem.Estimator
     var parameter: GradientProblem.Parameter
     var moments: RunningMoments
-    var exactGradient: Double
-    var exactVariance: Double
+    var exactGradient: Estimate
+    var exactVariance: Estimate
     /// Sampled variance over the pathwise estimator's, for the same parameter.
     var varianceRatio: Double
 
-    var relativeError: Double? {
-      abs(exactGradient) > 1e-12 ? (moments.mean - exactGradient) / abs(exactGradient) : nil
+    /// (mean - exact) / |exact|, when the exact gradient is known to the printed digits and not zero.
+    func relativeError(precision: Int) -> Double? {
+      guard
+        case .value(let g) = ExactValues.judge(exactGradient, style: .compact, precision: precision, isVariance: false),
+        abs(g) > 1e-12
+      else { return nil }
+      return (moments.mean - g) / abs(g)
     }
   }
 
@@ -89,20 +94,21 @@ enum GradCommand {
     exact: GradientExpectations, problem: GradientProblem, baseline: GradientProblem.Baseline,
     parameters: [GradientProblem.Parameter]
   ) -> [Row] {
-    func moments(_ estimator: GradientProblem.Estimator, _ parameter: GradientProblem.Parameter) -> RunningMoments? {
-      sampled[estimator]?[parameter]
-    }
     var rows: [Row] = []
     for parameter in parameters {
-      let pathwise = moments(.pathwise, parameter)?.variance ?? .nan
+      // The ratio only where the pathwise variance is more than rounding (f = log|z| makes it
+      // exactly zero for sigma, and its draws differ only in their last bits).
+      let pathwise = sampled[.pathwise]?[parameter].flatMap { moments in
+        moments.standardDeviation > 1e-10 * abs(moments.mean) ? moments.variance : nil
+      }
       for estimator in GradientProblem.Estimator.allCases {
-        guard let moments = moments(estimator, parameter) else { continue }
+        guard let moments = sampled[estimator]?[parameter] else { continue }
         rows.append(
           Row(
             estimator: estimator, parameter: parameter, moments: moments,
             exactGradient: exact.gradient(parameter, sigma: problem.sigma),
             exactVariance: exact.variance(estimator, parameter, baseline: baseline, problem: problem),
-            varianceRatio: moments.variance / pathwise))
+            varianceRatio: pathwise.map { moments.variance / $0 } ?? .nan))
       }
     }
     return rows
@@ -110,23 +116,25 @@ enum GradCommand {
 
   static func exactLabel(_ exact: GradientExpectations) -> String {
     exact.method == .closedForm
-      ? "closed form" : "quadrature, estimated error \(NumberFormat.scientific(exact.error))"
+      ? "closed form" : "quadrature, estimated error \(NumberFormat.scientific(exact.largestError))"
   }
 
   static func text(
-    _ rows: [Row], setup: GradientArguments, exact: GradientExpectations, count: Int, precision: Int
+    _ rows: [Row], gradients: [(GradientProblem.Parameter, Estimate)], setup: GradientArguments,
+    exact: GradientExpectations, count: Int, precision: Int
   ) -> String {
-    func number(_ value: Double) -> String { NumberFormat.fixed(value, precision) }
+    func number(_ value: Double) -> String { NumberFormat.format(value, precision, .compact) }
+    var exactValues = ExactValues(stop: exact.stop, precision: precision)
     var lines = [
       "d/dtheta E[f(z)] for f(z) = \(setup.expression.source), z ~ N(\(NumberFormat.shortest(setup.mu)), \(NumberFormat.shortest(setup.sigma))^2)"
         + (setup.dimension > 1 ? " in \(setup.dimension) dimensions (f summed; first coordinate)" : "")
         + "; \(count) draws, baseline = \(setup.baseline.rawValue)"
     ]
-    var seen: [GradientProblem.Parameter] = []
-    for row in rows where !seen.contains(row.parameter) { seen.append(row.parameter) }
-    lines.append(
-      "exact (\(exactLabel(exact))): "
-        + seen.map { "d/d\($0.rawValue) = \(number(exact.gradient($0, sigma: setup.sigma)))" }.joined(separator: ", "))
+    let shown = gradients.map { parameter, gradient in
+      let cell = exactValues.cell(gradient, label: "d/d\(parameter.rawValue)", style: .compact)
+      return "d/d\(parameter.rawValue) = \(cell == "-" ? "not available" : cell)"
+    }
+    lines.append("exact (\(exactLabel(exact))): " + shown.joined(separator: ", "))
     var table = TextTable([
       ("param", .left), ("estimator", .left), ("mean", .right), ("std.err", .right), ("variance", .right),
       ("exact var", .right), ("rel.err", .right), ("var/pathwise", .right),
@@ -134,23 +142,35 @@ enum GradCommand {
     for row in rows {
       table.append([
         row.parameter.rawValue, row.estimator.rawValue, number(row.moments.mean), number(row.moments.standardError),
-        number(row.moments.variance), number(row.exactVariance),
-        row.relativeError.map { NumberFormat.fixed(100 * $0, 1) + "%" } ?? "-",
-        row.varianceRatio.isFinite ? NumberFormat.fixed(row.varianceRatio, 2) : "-",
+        number(row.moments.variance),
+        exactValues.cell(row.exactVariance, label: varianceLabel(row), style: .compact, isVariance: true),
+        row.relativeError(precision: precision).map { NumberFormat.format(100 * $0, 1, .compact) + "%" } ?? "-",
+        row.varianceRatio.isFinite ? NumberFormat.format(row.varianceRatio, 2, .compact) : "-",
       ])
     }
     lines.append(table.rendered)
+    lines += exactValues.notes
     return lines.joined(separator: "\n")
   }
 
-  static func json(_ rows: [Row], setup: GradientArguments, exact: GradientExpectations, count: Int) -> JSON {
-    var seen: [GradientProblem.Parameter] = []
-    for row in rows where !seen.contains(row.parameter) { seen.append(row.parameter) }
+  static func varianceLabel(_ row: Row) -> String { "var \(row.estimator.rawValue) (\(row.parameter.rawValue))" }
+
+  static func json(
+    _ rows: [Row], gradients: [(GradientProblem.Parameter, Estimate)], setup: GradientArguments,
+    exact: GradientExpectations, count: Int, precision: Int
+  ) -> JSON {
+    var exactValues = ExactValues(stop: exact.stop, precision: precision)
+    for (parameter, gradient) in gradients {
+      _ = exactValues.cell(gradient, label: "d/d\(parameter.rawValue)", style: .compact)
+    }
+    for row in rows {
+      _ = exactValues.cell(row.exactVariance, label: varianceLabel(row), style: .compact, isVariance: true)
+    }
     return .object([
       ("f", .string(setup.expression.source)), ("mu", .number(setup.mu)), ("sigma", .number(setup.sigma)),
       ("dim", .integer(setup.dimension)), ("n", .integer(count)), ("baseline", .string(setup.baseline.rawValue)),
       ("exact_method", .string(exact.method.rawValue)),
-      ("exact", .object(seen.map { ($0.rawValue, .number(exact.gradient($0, sigma: setup.sigma))) })),
+      ("exact", .object(gradients.map { ($0.0.rawValue, exactValues.json($0.1, style: .compact)) })),
       (
         "estimators",
         .array(
@@ -158,12 +178,14 @@ enum GradCommand {
             .object([
               ("name", .string(row.estimator.rawValue)), ("param", .string(row.parameter.rawValue)),
               ("mean", .number(row.moments.mean)), ("stderr", .number(row.moments.standardError)),
-              ("variance", .number(row.moments.variance)), ("exact_variance", .number(row.exactVariance)),
-              ("relative_error", row.relativeError.map(JSON.number) ?? .null),
-              ("variance_ratio", .number(row.varianceRatio)),
+              ("variance", .number(row.moments.variance)),
+              ("exact_variance", exactValues.json(row.exactVariance, style: .compact, isVariance: true)),
+              ("relative_error", row.relativeError(precision: precision).map(JSON.number) ?? .null),
+              ("variance_ratio", row.varianceRatio.isFinite ? .number(row.varianceRatio) : .null),
             ])
           })
       ),
+      ("notes", .array(exactValues.notes.map(JSON.string))),
     ])
   }
 }

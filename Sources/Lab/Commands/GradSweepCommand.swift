@@ -40,12 +40,14 @@ enum GradSweepCommand {
     takesExpressionParameters: true,
     action: run)
 
-  /// One point of the sweep.
+  /// One point of the sweep: exact values as computed (with their error bounds),
+  /// sampled variances as measured.
   struct Point {
     var x: Double
-    var gradient: Double
-    var exact: [GradientProblem.Estimator: Double]
+    var gradient: Estimate
+    var exact: [GradientProblem.Estimator: Estimate]
     var sampled: [GradientProblem.Estimator: Double]
+    var stop: GaussKronrod.Stop
   }
 
   static func run(_ session: inout Session, _ arguments: Arguments) throws(LabError) -> Output {
@@ -80,10 +82,17 @@ enum GradSweepCommand {
       }
       var problem = try setup.problem(mu: mu, sigma: sigma, parameters: parameters)
       problem.dimension = dimension
-      let exact = try GradientArguments.exact(problem, source: setup.expression.source)
+      let exact: GradientExpectations
+      do throws(LabError) {
+        exact = try GradientArguments.exact(
+          problem, source: setup.expression.source, shouldStop: session.shouldStop)
+      } catch {
+        throw error == .interrupted ? error : LabError("at \(over) = \(NumberFormat.shortest(x)): \(error.message)")
+      }
       // Over n, what shrinks is the variance of the average of n draws.
       let divisor = over == "n" ? x : 1
-      var point = Point(x: x, gradient: exact.gradient(parameter, sigma: sigma), exact: [:], sampled: [:])
+      var point = Point(
+        x: x, gradient: exact.gradient(parameter, sigma: sigma), exact: [:], sampled: [:], stop: exact.stop)
       for estimator in estimators {
         point.exact[estimator] =
           exact.variance(estimator, parameter, baseline: setup.baseline, problem: problem) / divisor
@@ -93,7 +102,7 @@ enum GradSweepCommand {
         guard sampleCount <= GradCommand.maximumDraws / dimension else {
           throw LabError("n * dim must be at most \(GradCommand.maximumDraws) for sampled=yes")
         }
-        do {
+        do throws(GradientSamplingError) {
           let sampled = try problem.sample(
             count: sampleCount, baseline: setup.baseline, expectations: exact, using: &generator,
             shouldStop: session.shouldStop)
@@ -107,14 +116,64 @@ enum GradSweepCommand {
       points.append(point)
     }
     if sampledToo { session.keep(generator, drawnWith: seed) }
-    let plot = self.plot(points, estimators: estimators, over: over, parameter: parameter, sampled: sampledToo)
+    let table = Table(points, estimators: estimators, over: over, sampled: sampledToo, precision: session.precision)
+    let plot = self.plot(table, estimators: estimators, over: over, sampled: sampledToo)
     let title = "variance of d/d\(parameter.rawValue) estimators, f(z) = \(setup.expression.source)"
     if let path = arguments.text("svg") { try FileIO.writeAtomically(plot.svg(title: title), to: path) }
     return Output(
       text: text(
-        points, estimators: estimators, setup: setup, over: over, parameter: parameter, sampled: sampledToo,
+        table, estimators: estimators, setup: setup, over: over, parameter: parameter, sampled: sampledToo,
         plot: plot, svg: arguments.text("svg"), precision: session.precision),
-      json: json(points, estimators: estimators, setup: setup, over: over, parameter: parameter))
+      json: json(table, estimators: estimators, setup: setup, over: over, parameter: parameter))
+  }
+
+  /// The sweep's exact values as shown: each certified to its printed digits,
+  /// `infinite`, or left out with a note, the same in the table, the plot and JSON.
+  struct Table {
+    var points: [Point]
+    var gradients: [String]
+    var variances: [[GradientProblem.Estimator: String]]
+    /// Exact values that can be plotted (certified and finite), per point.
+    var drawable: [[GradientProblem.Estimator: Double]]
+    var notes: [String]
+    var gradientValues: [JSON]
+    var varianceValues: [[GradientProblem.Estimator: JSON]]
+
+    init(
+      _ points: [Point], estimators: [GradientProblem.Estimator], over: String, sampled: Bool, precision: Int
+    ) {
+      self.points = points
+      (gradients, variances, drawable, notes, gradientValues, varianceValues) = ([], [], [], [], [], [])
+      // One note per quantity is enough for a sweep: the first point where it is missing.
+      var noted: Set<String> = []
+      func cell(_ estimate: Estimate, _ quantity: String, at point: Point, style: NumberFormat.Style, isVariance: Bool)
+        -> (text: String, json: JSON)
+      {
+        var values = ExactValues(stop: point.stop, precision: precision)
+        let label = "\(quantity) at \(over) = \(NumberFormat.shortest(point.x))"
+        let text = values.cell(estimate, label: label, style: style, isVariance: isVariance)
+        if !values.notes.isEmpty && noted.insert(quantity).inserted { notes += values.notes }
+        return (text, values.json(estimate, style: style, isVariance: isVariance))
+      }
+      for point in points {
+        let gradient = cell(point.gradient, "the gradient", at: point, style: .compact, isVariance: false)
+        gradients.append(gradient.text)
+        gradientValues.append(gradient.json)
+        var (row, values, json) = (
+          [GradientProblem.Estimator: String](), [GradientProblem.Estimator: Double](),
+          [GradientProblem.Estimator: JSON]()
+        )
+        for estimator in estimators {
+          guard let estimate = point.exact[estimator] else { continue }
+          let shown = cell(estimate, "var \(estimator.rawValue)", at: point, style: .scientific, isVariance: true)
+          (row[estimator], json[estimator]) = shown
+          if case .number(let value) = shown.json { values[estimator] = value }
+        }
+        variances.append(row)
+        drawable.append(values)
+        varianceValues.append(json)
+      }
+    }
   }
 
   /// The swept values: evenly spaced, or log-spaced whole numbers for n and dim.
@@ -144,13 +203,14 @@ enum GradSweepCommand {
   static let wholeNumberRanges: [String: ClosedRange<Double>] = ["n": 2...10_000_000, "dim": 1...1000]
 
   static func plot(
-    _ points: [Point], estimators: [GradientProblem.Estimator], over: String, parameter: GradientProblem.Parameter,
-    sampled: Bool
+    _ table: Table, estimators: [GradientProblem.Estimator], over: String, sampled: Bool
   ) -> LinePlot {
+    let points = table.points
     var series = estimators.map { estimator in
       LinePlot.Series(
         name: estimator.rawValue, marker: marker(estimator),
-        points: points.compactMap { point in point.exact[estimator].map { (point.x, $0) } }, isCurve: true)
+        points: points.indices.compactMap { i in table.drawable[i][estimator].map { (points[i].x, $0) } },
+        isCurve: true)
     }
     if sampled {
       series += estimators.map { estimator in
@@ -173,12 +233,23 @@ enum GradSweepCommand {
     }
   }
 
+  /// What a log axis cannot draw, said rather than dropped: zero variances.
+  static func zeroNotes(_ plot: LinePlot, over: String) -> [String] {
+    plot.series.compactMap { series in
+      let zeros = series.points.filter { $0.y == 0 }.map { NumberFormat.shortest($0.x) }
+      guard !zeros.isEmpty else { return nil }
+      let name = "\(series.marker) \(series.name)"
+      return zeros.count == series.points.count
+        ? "\(name) is zero at every point, which a log axis cannot show"
+        : "\(name) is zero at \(over) = \(zeros.joined(separator: ", ")), which a log axis cannot show"
+    }
+  }
+
   static func text(
-    _ points: [Point], estimators: [GradientProblem.Estimator], setup: GradientArguments, over: String,
+    _ table: Table, estimators: [GradientProblem.Estimator], setup: GradientArguments, over: String,
     parameter: GradientProblem.Parameter, sampled: Bool, plot: LinePlot, svg: String?, precision: Int
   ) -> String {
-    // Variances span decades: scientific notation keeps their digits at every size.
-    func variance(_ value: Double?) -> String { value.map { NumberFormat.scientific($0, precision) } ?? "-" }
+    let points = table.points
     let fixed =
       ["mu": "mu = \(NumberFormat.shortest(setup.mu))", "sigma": "sigma = \(NumberFormat.shortest(setup.sigma))"]
       .filter { $0.key != over }.sorted { $0.key > $1.key }.map(\.value)
@@ -197,22 +268,25 @@ enum GradSweepCommand {
     var columns: [(String, TextTable.Alignment)] = [(over, .right), ("gradient", .right)]
     columns += estimators.map { ("\(marker($0)) \($0.rawValue)", .right) }
     if sampled { columns += estimators.map { ("\(Character(marker($0).lowercased())) sampled", .right) } }
-    var table = TextTable(columns)
-    for point in points {
+    var rendered = TextTable(columns)
+    for (index, point) in points.enumerated() {
       let x = wholeNumberRanges[over] != nil ? NumberFormat.shortest(point.x) : NumberFormat.fixed(point.x, precision)
-      var row = [x, NumberFormat.fixed(point.gradient, precision)]
-      row += estimators.map { variance(point.exact[$0]) }
-      if sampled { row += estimators.map { variance(point.sampled[$0]) } }
-      table.append(row)
+      var row = [x, table.gradients[index]]
+      row += estimators.map { table.variances[index][$0] ?? "-" }
+      // Variances span decades: scientific notation keeps their digits at every size.
+      if sampled { row += estimators.map { point.sampled[$0].map { NumberFormat.scientific($0, precision) } ?? "-" } }
+      rendered.append(row)
     }
-    lines.append(table.rendered)
+    lines.append(rendered.rendered)
     lines.append(plot.terminal())
+    lines += zeroNotes(plot, over: over)
+    lines += table.notes
     if let svg { lines.append("wrote \(svg)") }
     return lines.joined(separator: "\n")
   }
 
   static func json(
-    _ points: [Point], estimators: [GradientProblem.Estimator], setup: GradientArguments, over: String,
+    _ table: Table, estimators: [GradientProblem.Estimator], setup: GradientArguments, over: String,
     parameter: GradientProblem.Parameter
   ) -> JSON {
     .object([
@@ -221,10 +295,14 @@ enum GradSweepCommand {
       (
         "points",
         .array(
-          points.map { point in
-            .object([
-              ("x", .number(point.x)), ("gradient", .number(point.gradient)),
-              ("exact_variance", .object(estimators.map { ($0.rawValue, point.exact[$0].map(JSON.number) ?? .null) })),
+          table.points.indices.map { index in
+            let point = table.points[index]
+            return .object([
+              ("x", .number(point.x)), ("gradient", table.gradientValues[index]),
+              (
+                "exact_variance",
+                .object(estimators.map { ($0.rawValue, table.varianceValues[index][$0] ?? .null) })
+              ),
               (
                 "sampled_variance",
                 .object(estimators.compactMap { e in point.sampled[e].map { (e.rawValue, .number($0)) } })
@@ -232,6 +310,7 @@ enum GradSweepCommand {
             ])
           })
       ),
+      ("notes", .array(table.notes.map(JSON.string))),
     ])
   }
 }

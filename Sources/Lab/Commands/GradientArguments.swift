@@ -89,21 +89,19 @@ struct GradientArguments {
     }
   }
 
-  /// The exact values, refused when the expectations do not exist (f grows too
-  /// fast, or is undefined where z has mass) or the variances are not finite.
-  static func exact(_ problem: GradientProblem, source: String) throws(LabError) -> GradientExpectations {
-    let exact = GradientExpectations(problem)
-    let finite = GradientProblem.Parameter.allCases.allSatisfy { parameter in
-      exact.gradient(parameter, sigma: problem.sigma).isFinite
-        && GradientProblem.Estimator.allCases.allSatisfy { estimator in
-          GradientProblem.Baseline.allCases.allSatisfy {
-            exact.variance(estimator, parameter, baseline: $0, problem: problem).isFinite
-          }
-        }
+  /// The exact values, computed within the standard quadrature budget and
+  /// stopped by Ctrl-C; refused when E[f(z)] itself does not exist (then there
+  /// is no gradient to estimate).
+  static func exact(_ problem: GradientProblem, source: String, shouldStop: @escaping @Sendable () -> Bool)
+    throws(LabError) -> GradientExpectations
+  {
+    let exact: GradientExpectations
+    do { exact = try GradientExpectations(problem, budget: GaussKronrod.Budget(shouldStop: shouldStop)) } catch {
+      throw .interrupted
     }
-    guard finite else {
+    if let failure = exact.mean.failure {
       throw LabError(
-        "the exact gradient of E[f(z)] or an estimator's variance is not finite for f = \(source): f is undefined, too large, or grows too fast, where z ~ N(\(NumberFormat.shortest(problem.mu)), \(NumberFormat.shortest(problem.sigma))^2) has mass"
+        "f = \(source) has no expectation under z ~ N(\(NumberFormat.shortest(problem.mu)), \(NumberFormat.shortest(problem.sigma))^2), so there is no gradient to estimate: \(failure)"
       )
     }
     return exact

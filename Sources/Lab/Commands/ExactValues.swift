@@ -1,0 +1,87 @@
+import Probability
+
+/// How `grad` and `grad sweep` show an exact value: its digits only when its
+/// error bound is below half a unit of the last printed digit; `infinite` for a
+/// variance whose second moment diverges; otherwise `-`. Each value not shown
+/// gets a note saying which integral failed and how, or what error bound was
+/// reached; values that share a reason share a note.
+struct ExactValues {
+  /// Why the quadrature stopped, for notes on values it could not certify.
+  var stop: GaussKronrod.Stop
+  var precision: Int
+  /// Reasons in order of first use, each with the values it applies to.
+  private var groups: [(reason: String, labels: [String])] = []
+
+  init(stop: GaussKronrod.Stop, precision: Int) {
+    self.stop = stop
+    self.precision = precision
+  }
+
+  /// One line per reason: `reason: label, label, ...`.
+  var notes: [String] { groups.map { "\($0.reason): \($0.labels.joined(separator: ", "))" } }
+
+  /// The printed cell for `estimate`; `label` names it in the notes. A variance
+  /// is never shown negative.
+  mutating func cell(_ estimate: Estimate, label: String, style: NumberFormat.Style, isVariance: Bool = false)
+    -> String
+  {
+    switch Self.judge(estimate, style: style, precision: precision, isVariance: isVariance) {
+    case .value(let value): return NumberFormat.format(value, precision, style)
+    case .infinite(let failure):
+      note("infinite because \(failure)", label)
+      return "infinite"
+    case .failed(let failure):
+      note("not shown because \(failure)", label)
+      return "-"
+    case .uncertified(let error):
+      note(
+        "not shown because the error bound exceeds half a unit of the last printed digit\(stopText)",
+        "\(label) (error bound \(NumberFormat.scientific(error)))")
+      return "-"
+    }
+  }
+
+  /// The value for JSON: a number when certified at the precision, "infinite", or null (see the notes).
+  func json(_ estimate: Estimate, style: NumberFormat.Style, isVariance: Bool = false) -> JSON {
+    switch Self.judge(estimate, style: style, precision: precision, isVariance: isVariance) {
+    case .value(let value): .number(value)
+    case .infinite: .string("infinite")
+    case .failed, .uncertified: .null
+    }
+  }
+
+  enum Verdict {
+    case value(Double)
+    case infinite(Estimate.Failure)
+    case failed(Estimate.Failure)
+    case uncertified(error: Double)
+  }
+
+  static func judge(_ estimate: Estimate, style: NumberFormat.Style, precision: Int, isVariance: Bool) -> Verdict {
+    if let failure = estimate.failure {
+      return estimate.value == .infinity ? .infinite(failure) : .failed(failure)
+    }
+    let tolerance = NumberFormat.halfUnit(of: estimate.value, decimals: precision, style: style)
+    guard estimate.isWithin(tolerance), estimate.value >= 0 || !isVariance else {
+      return .uncertified(error: estimate.error)
+    }
+    return .value(estimate.value)
+  }
+
+  private var stopText: String {
+    switch stop {
+    case .converged, .abandoned: ""
+    case .panelLimit(let panels): " (the quadrature stopped at its limit of \(panels) panels)"
+    case .timeLimit(let seconds): " (the quadrature stopped at its time limit of \(NumberFormat.shortest(seconds)) s)"
+    case .interrupted: " (interrupted)"
+    }
+  }
+
+  private mutating func note(_ reason: String, _ label: String) {
+    if let index = groups.firstIndex(where: { $0.reason == reason }) {
+      if !groups[index].labels.contains(label) { groups[index].labels.append(label) }
+    } else {
+      groups.append((reason, [label]))
+    }
+  }
+}
