@@ -61,6 +61,11 @@ public enum NumberFormat {
     return 0.5 * pow(10, floor(log10(magnitude)) - Double(decimals))
   }
 
+  /// `value` rounded to `digits` significant digits, e.g. 0.022 for 0.0220294.
+  public static func rounded(_ value: Double, significantDigits digits: Int) -> Double {
+    Double(String(format: "%.*e", digits - 1, value)) ?? value
+  }
+
   /// The shortest text that reads back as `value` ("0.5", "700", "1e+09").
   public static func shortest(_ value: Double) -> String {
     if value == value.rounded(), abs(value) < 1e15 { return String(Int(value)) }

@@ -9,7 +9,7 @@ public final class VAEWorkbench: @unchecked Sendable {
   public let seed: UInt64
   /// The CSV label column left out of the data, if any, so a checkpoint can reopen it.
   public let label: String?
-  /// Per-example training losses of each step taken: (total, reconstruction, KL).
+  /// Per-example training losses of each step taken.
   public private(set) var history: [VAE<Float>.Losses] = []
 
   public var model: VAE<Float> { trainer.model }
@@ -33,8 +33,9 @@ public final class VAEWorkbench: @unchecked Sendable {
     var klPerDimension: [Double]
     /// Dimensions whose encoder mean varies across examples (variance above 0.01).
     var activeUnits: Int
-    var loss: Double
-    var elbo: Double { -(reconstruction + kl) }
+    /// reconstruction + beta KL, what training minimises.
+    var objective: Double
+    var negativeELBO: Double { reconstruction + kl }
   }
 
   static let evaluationLimit = 2048
@@ -73,6 +74,6 @@ public final class VAEWorkbench: @unchecked Sendable {
     return Evaluation(
       reconstruction: reconstruction / n, kl: kl / n, klPerDimension: klPerDimension.map { $0 / n },
       activeUnits: means.filter { $0.variance > 0.01 }.count,
-      loss: (reconstruction + configuration.beta * kl) / n)
+      objective: (reconstruction + configuration.beta * kl) / n)
   }
 }

@@ -14,6 +14,19 @@ public struct Dataset: Sendable {
   /// Whether every value lies in [0, 1], as the Bernoulli likelihood needs.
   public var isUnitInterval: Bool { (training + heldOut).allSatisfy { $0 >= 0 && $0 <= 1 } }
 
+  /// The variance of each value across the training examples, averaged over
+  /// the dimensions: the scale of the data, from which a Gaussian likelihood's
+  /// default variance is set.
+  public var meanVariance: Double {
+    let count = trainingCount
+    guard count > 1 else { return 0 }
+    var total = 0.0
+    for d in 0..<dimension {
+      total += RunningMoments((0..<count).lazy.map { Double(self.training[$0 * self.dimension + d]) }).variance
+    }
+    return total / Double(dimension)
+  }
+
   public var trainingCount: Int { training.count / dimension }
   public var heldOutCount: Int { heldOut.count / dimension }
 

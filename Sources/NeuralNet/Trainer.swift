@@ -72,7 +72,7 @@ public final class Trainer<S: BLASScalar> {
     for i in normals.indices { noise[i] = S(normals[i]) }
     let losses = model.lossAndGradients(batch, batch: batchSize, noise: noise)
     let finite =
-      losses.total.isFinite
+      losses.objective.isFinite
       && layers.allSatisfy { layer in
         Self.allFinite(layer.weightGradient) && Self.allFinite(layer.biasGradient)
       }

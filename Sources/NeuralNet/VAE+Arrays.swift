@@ -8,7 +8,7 @@ extension VAE {
     return x.withUnsafeBufferPointer { xs in
       noise.withUnsafeBufferPointer { ns in
         guard let xs = xs.baseAddress, let ns = ns.baseAddress, batch > 0 else {
-          return Losses(reconstruction: 0, kl: 0)
+          return Losses(reconstruction: 0, kl: 0, beta: configuration.beta)
         }
         return forward(xs, batch: batch, noise: ns)
       }

@@ -66,11 +66,23 @@ public final class VAE<S: BLASScalar> {
 
   public var parameterCount: Int { layers.reduce(0) { $0 + $1.layer.weight.count + $1.layer.bias.count } }
 
-  /// Per-example averages over a batch, in nats.
+  /// Per-example averages over a batch, in nats, with the weight KL had in training.
   public struct Losses: Sendable, Equatable {
     public var reconstruction: Double
+    /// KL(q(z|x) || p(z)); zero for the plain autoencoder, which has no q.
     public var kl: Double
-    public var total: Double { reconstruction + kl }
+    public var beta: Double
+
+    public init(reconstruction: Double, kl: Double, beta: Double) {
+      self.reconstruction = reconstruction
+      self.kl = kl
+      self.beta = beta
+    }
+
+    /// -ELBO = reconstruction + KL (Kingma and Welling 2014, eq. 3): the negative of the bound on log p(x).
+    public var negativeELBO: Double { reconstruction + kl }
+    /// What training minimises: reconstruction + beta KL (Higgins et al. 2017); -ELBO only when beta = 1.
+    public var objective: Double { reconstruction + beta * kl }
   }
 
   /// Forward and backward for a batch: the losses, with every layer's gradient
@@ -116,7 +128,7 @@ public final class VAE<S: BLASScalar> {
     let reconstruction = configuration.likelihood.negativeLogLikelihood(
       output: b.output, target: x, count: batch * d, variance: S(configuration.variance), scale: 1 / S(batch),
       gradient: b.outputGradient)
-    return Losses(reconstruction: reconstruction / Double(batch), kl: kl / Double(batch))
+    return Losses(reconstruction: reconstruction / Double(batch), kl: kl / Double(batch), beta: configuration.beta)
   }
 
   /// The backward pass of the batch-mean loss, after `forward` on the same batch.

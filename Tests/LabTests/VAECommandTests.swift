@@ -10,13 +10,13 @@ struct VAECommandTests {
     #expect(created.error == nil)
     #expect(created.output.hasPrefix("VAE: 256-64-(3, 3) encoder, 3-64-256 decoder (relu), 33734 parameters"))
     let stepped = engine.execute("vae step 200")
-    #expect(stepped.output.hasPrefix("steps 1-200: loss per example "))
+    #expect(stepped.output.hasPrefix("steps 1-200: loss per example (-ELBO) "))
     let show = engine.execute("vae show format=json").output
     for key in [#""step":200"#, #""elbo":"#, #""recon":"#, #""kl":"#, #""kl_per_dim":["#, #""active_units":"#] {
       #expect(show.contains(key), "\(key)")
     }
     #expect(engine.execute("vae show").output.contains("active units: "))
-    #expect(engine.execute("vae encode 2").output.hasPrefix("q(z|x) for held-out example 2:\ndim"))
+    #expect(engine.execute("vae encode 2").output.hasPrefix("q(z|x) for held-out example 2:\n  dim"))
     #expect(engine.execute("vae recon [0, 1]").output.hasPrefix("#0 input"))
     #expect(engine.execute("vae sample 2 seed=1").output.hasPrefix("z1"))
     #expect(
@@ -55,6 +55,70 @@ struct VAECommandTests {
         == "\(directory)/bad.safetensors was not loaded: it is 3 bytes long, shorter than a safetensors header; the current model is kept"
     )
     #expect(model() == before)
+  }
+
+  /// beta != 1: the trained objective is named as such, -ELBO beside it, and the
+  /// curve says which it draws.
+  @Test func betaNamesTheObjective() {
+    var engine = Engine()
+    _ = engine.execute("vae new shapes latent=2 hidden=16 beta=4 seed=1")
+    let stepped = engine.execute("vae step 20").output
+    #expect(stepped.hasPrefix("steps 1-20: objective per example (reconstruction + 4 KL) "))
+    #expect(stepped.contains(", -ELBO "))
+    let shown = engine.execute("vae show").output
+    #expect(shown.contains("          reconstruction + 4 KL    -ELBO  reconstruction"))
+    #expect(shown.contains("L training objective per example (reconstruction + 4 KL)"))
+    let json = engine.execute("vae show format=json").output
+    #expect(json.contains(#""loss_curve_of":"reconstruction + 4 KL""#))
+    // The objective is reconstruction + 4 KL, -ELBO reconstruction + KL, on the same numbers.
+    let text = engine.execute("vae step 1 format=json").output
+    let numbers = ["objective", "recon", "kl", "neg_elbo"].map { key -> Double in
+      let start = text.range(of: "\"\(key)\":")!.upperBound
+      return Double(text[start...].prefix { $0 != "," && $0 != "}" })!
+    }
+    #expect(abs(numbers[0] - (numbers[1] + 4 * numbers[2])) < 1e-9)
+    #expect(abs(numbers[3] - (numbers[1] + numbers[2])) < 1e-9)
+  }
+
+  /// A plain autoencoder has a code, not a distribution: no ELBO, sigma or KL.
+  @Test func anAutoencoderShowsNoKL() {
+    var engine = Engine()
+    _ = engine.execute("vae new shapes latent=2 hidden=16 kind=ae seed=1")
+    #expect(engine.execute("vae step 5").output.hasPrefix("steps 1-5: reconstruction loss per example "))
+    let shown = engine.execute("vae show").output
+    for word in ["ELBO", "KL", "sigma"] { #expect(!shown.contains(word), "\(word)") }
+    let encoded = engine.execute("vae encode 0").output
+    #expect(encoded.hasPrefix("code z for held-out example 0 (a plain autoencoder: one point, no distribution):\ndim"))
+    for word in ["KL", "sigma"] { #expect(!encoded.contains(word), "\(word)") }
+    #expect(!engine.execute("vae show format=json").output.contains("\"kl\""))
+  }
+
+  /// Data in [0, 1] get the Bernoulli likelihood; others the Gaussian with a
+  /// variance from the data's spread, and the choice is said.
+  @Test func theLikelihoodFollowsTheData() throws {
+    let directory = try TemporaryDirectory()
+    // 8 x 8 "digits": a bar at a random column, grey levels in [0, 1].
+    var generator = 12345
+    var lines = ["p" + (0..<64).map(String.init).joined(separator: ",p")]
+    for _ in 0..<200 {
+      generator = (generator * 1_103_515_245 + 12345) % 2_147_483_648
+      let column = generator % 8
+      lines.append((0..<64).map { $0 % 8 == column ? "0.9" : "0.05" }.joined(separator: ","))
+    }
+    try lines.joined(separator: "\n").write(toFile: directory.path + "/bars.csv", atomically: true, encoding: .utf8)
+    var engine = Engine()
+    let made = engine.execute("vae new \(directory.path)/bars.csv latent=2 hidden=16 seed=1").output
+    #expect(made.contains("\nlikelihood bernoulli: every value of \(directory.path)/bars.csv lies in [0, 1]"))
+    let pinwheel = engine.execute("vae new pinwheel latent=2 hidden=16 seed=1").output
+    #expect(pinwheel.contains("likelihood gaussian (variance 0.022), beta 1"))
+    #expect(pinwheel.contains("\nvariance 0.022 = (0.1 s)^2 to 3 digits, where s = 1.48 is the data's spread"))
+    // Trained, both latent dimensions carry information: no collapse.
+    _ = engine.execute("vae step 600")
+    let shown = engine.execute("vae show").output
+    #expect(shown.contains("active units: 2 of 2"), "\(shown)")
+    #expect(
+      engine.execute("vae new shapes variance=0.5").error
+        == "variance= is the gaussian likelihood's; the bernoulli likelihood has none")
   }
 
   @Test(arguments: [

@@ -50,7 +50,14 @@ enum VAECommand {
         help: "after each hidden layer: relu (as pytorch/examples), tanh or sigmoid"),
       ArgumentSpec(
         "likelihood", .choice(Likelihood.allCases.map(\.rawValue)),
-        help: "p(x|z): bernoulli for data in [0, 1], gaussian (variance 1) for real values (default: the data's)"),
+        help:
+          "p(x|z): bernoulli for data in [0, 1], gaussian for real values (default: bernoulli when every value is in [0, 1])"
+      ),
+      ArgumentSpec(
+        "variance", .real(RealDomain.closed(1e-6, 1e6)),
+        help:
+          "the gaussian likelihood's fixed variance (default: (0.1 s)^2, s^2 the data's variance averaged over dimensions)"
+      ),
       ArgumentSpec("beta", .real(RealDomain.closed(0, 1000)), default: "1", help: "weight of the KL term"),
       ArgumentSpec(
         "lr", .real(RealDomain(lower: 0, lowerIsInclusive: false, upper: 10, upperIsInclusive: true)), default: "0.001",
@@ -70,20 +77,15 @@ enum VAECommand {
     ],
     action: { session, arguments throws(LabError) in
       let data = try openData(try arguments.required("data", arguments.text), label: arguments.text("label"))
-      let likelihood =
-        arguments.text("likelihood").flatMap(Likelihood.init(rawValue:))
-        ?? (data.imageSize == nil ? .gaussian : .bernoulli)
-      if likelihood == .bernoulli && !data.isUnitInterval {
-        throw LabError(
-          "the bernoulli likelihood needs data in [0, 1], and \(data.name) is not; use likelihood=gaussian")
-      }
+      let choice = try likelihood(for: data, arguments)
       let configuration = VAEConfiguration(
         inputs: data.dimension, hidden: try hiddenSizes(try arguments.required("hidden", arguments.reals).values),
         latent: try arguments.required("latent", arguments.integer),
         activation: Activation(rawValue: try arguments.required("activation", arguments.text)) ?? .relu,
-        likelihood: likelihood,
+        likelihood: choice.likelihood,
         beta: try arguments.required("beta", arguments.real),
-        kind: VAEConfiguration.Kind(rawValue: try arguments.required("kind", arguments.text)) ?? .vae)
+        kind: VAEConfiguration.Kind(rawValue: try arguments.required("kind", arguments.text)) ?? .vae,
+        variance: choice.variance)
       var sessionGenerator = session.generator
       let seed = arguments.integer("seed").map { UInt64($0) } ?? sessionGenerator.next()
       if arguments.integer("seed") == nil { session.generator = sessionGenerator }
@@ -97,8 +99,61 @@ enum VAECommand {
         batchSize: try arguments.required("batch", arguments.integer), generator: generator)
       let workbench = VAEWorkbench(data: data, trainer: trainer, seed: seed, label: arguments.text("label"))
       session.workbench = workbench
-      return Output(text: describe(workbench), json: json(workbench))
+      return Output(
+        text: describe(workbench) + choice.reasons.map { "\n" + $0 }.joined(), json: json(workbench))
     })
+
+  /// The likelihood `vae new` uses, its variance, and why, when the user did not say.
+  /// Data in [0, 1] get the Bernoulli likelihood, as pytorch/examples gives MNIST's
+  /// grey levels; other data the Gaussian, with a variance of (0.1 s)^2 for data of
+  /// variance s^2: a variance of 1 on data of that scale makes reconstruction so
+  /// cheap to ignore that the posterior collapses onto the prior.
+  static func likelihood(for data: Dataset, _ arguments: Arguments) throws(LabError) -> (
+    likelihood: Likelihood, variance: Double, reasons: [String]
+  ) {
+    var reasons: [String] = []
+    let likelihood: Likelihood
+    if let given = arguments.text("likelihood").flatMap(Likelihood.init(rawValue:)) {
+      likelihood = given
+    } else {
+      likelihood = data.isUnitInterval ? .bernoulli : .gaussian
+      reasons.append(
+        likelihood == .bernoulli
+          ? "likelihood bernoulli: every value of \(data.name) lies in [0, 1] (likelihood=gaussian for the other)"
+          : "likelihood gaussian: \(data.name) has values outside [0, 1], which a Bernoulli cannot model")
+    }
+    if likelihood == .bernoulli && !data.isUnitInterval {
+      throw LabError("the bernoulli likelihood needs data in [0, 1], and \(data.name) is not; use likelihood=gaussian")
+    }
+    guard likelihood == .gaussian else {
+      if arguments.isGiven("variance") {
+        throw LabError("variance= is the gaussian likelihood's; the bernoulli likelihood has none")
+      }
+      return (likelihood, 1, reasons)
+    }
+    if let variance = arguments.real("variance") { return (likelihood, variance, reasons) }
+    // Rounded to 3 digits, so that the printed value is the one used.
+    let spread = data.meanVariance.squareRoot()
+    let variance =
+      spread > 0 ? NumberFormat.rounded(min(max((0.1 * spread) * (0.1 * spread), 1e-6), 1e6), significantDigits: 3) : 1
+    reasons.append(
+      spread > 0
+        ? "variance \(NumberFormat.shortest(variance)) = (0.1 s)^2 to 3 digits, where s = \(NumberFormat.shortest(NumberFormat.rounded(spread, significantDigits: 3))) is the data's spread (the root of the variance averaged over dimensions); variance= to change"
+        : "variance 1: the data do not vary (variance= to change)")
+    return (likelihood, variance, reasons)
+  }
+
+  /// The trained objective in words: `reconstruction + 4 KL` (beta != 1),
+  /// `reconstruction + KL` (= -ELBO at beta = 1), `reconstruction` (autoencoder).
+  static func objectiveName(_ c: VAEConfiguration) -> String {
+    guard c.kind == .vae else { return "reconstruction" }
+    return c.beta == 1 ? "reconstruction + KL" : "reconstruction + \(NumberFormat.shortest(c.beta)) KL"
+  }
+
+  /// What the objective is called in one word: loss (-ELBO), objective (beta != 1), reconstruction.
+  static func objectiveWord(_ c: VAEConfiguration) -> String {
+    c.kind == .autoencoder ? "reconstruction" : (c.beta == 1 ? "loss" : "objective")
+  }
 
   static func layers(_ sizes: [Int]) -> String { sizes.map(String.init).joined(separator: "-") }
 
@@ -123,7 +178,7 @@ enum VAECommand {
     let shape = data.imageSize.map { " (\($0.width) x \($0.height) images)" } ?? ""
     return """
       \(c.kind == .vae ? "VAE" : "autoencoder"): \(architecture(c)), \(workbench.model.parameterCount) parameters
-      likelihood \(c.likelihood.rawValue)\(c.kind == .vae ? ", beta \(NumberFormat.shortest(c.beta))" : ""); \(workbench.trainer.optimizer.kind.rawValue), lr \(NumberFormat.shortest(workbench.trainer.optimizer.learningRate)), batch \(workbench.trainer.batchSize); seed \(workbench.seed)
+      likelihood \(c.likelihood.rawValue)\(c.likelihood == .gaussian ? " (variance \(NumberFormat.shortest(c.variance)))" : "")\(c.kind == .vae ? ", beta \(NumberFormat.shortest(c.beta))" : ""); \(workbench.trainer.optimizer.kind.rawValue), lr \(NumberFormat.shortest(workbench.trainer.optimizer.learningRate)), batch \(workbench.trainer.batchSize); seed \(workbench.seed)
       data \(data.name): \(data.trainingCount) training and \(data.heldOutCount) held-out examples of \(data.dimension) values\(shape)
       """
   }
@@ -133,7 +188,8 @@ enum VAECommand {
     return .object([
       ("kind", .string(c.kind.rawValue)), ("inputs", .integer(c.inputs)),
       ("hidden", .array(c.hidden.map(JSON.integer))), ("activation", .string(c.activation.rawValue)),
-      ("latent", .integer(c.latent)), ("likelihood", .string(c.likelihood.rawValue)), ("beta", .number(c.beta)),
+      ("latent", .integer(c.latent)), ("likelihood", .string(c.likelihood.rawValue)),
+      ("variance", c.likelihood == .gaussian ? .number(c.variance) : .null), ("beta", .number(c.beta)),
       ("optimizer", .string(workbench.trainer.optimizer.kind.rawValue)),
       ("lr", .number(workbench.trainer.optimizer.learningRate)), ("batch", .integer(workbench.trainer.batchSize)),
       ("seed", .string(String(workbench.seed))), ("parameters", .integer(workbench.model.parameterCount)),
