@@ -30,7 +30,9 @@ enum KLCommand {
       ArgumentSpec(
         "logvar2", .reals(GaussianArguments.logVarianceDomain), help: "log variance of p, instead of sigma2"),
       ArgumentSpec("order", .choice(["qp", "pq", "both"]), default: "qp", help: "KL(q || p), KL(p || q), or both"),
-      ArgumentSpec("mc", .integer(1...100_000_000), help: "add a Monte Carlo estimate from this many draws"),
+      ArgumentSpec(
+        "mc", .integer(2...100_000_000),
+        help: "add a Monte Carlo estimate from this many draws (at least 2: a standard error needs two)"),
       ArgumentSpec("seed", .integer(0...Int.max), help: "seed for mc (default: the session's random stream)"),
     ],
     examples: [
@@ -195,9 +197,14 @@ enum KLCommand {
     guard let estimate = direction.monteCarlo else { return [] }
     let (a, b) = (direction.firstSymbol, direction.secondSymbol)
     let difference = estimate.mean - direction.total
-    let inStandardErrors = estimate.standardError > 0 ? abs(difference) / estimate.standardError : 0
+    // q = p gives log-ratios of 0 up to rounding: no spread, no standard error to count in.
+    let rounding = 1e-12 * max(1, abs(direction.total))
+    let distance =
+      estimate.standardError > rounding
+      ? "\(NumberFormat.fixed(abs(difference) / estimate.standardError, 1)) standard errors from the closed form"
+      : "every draw gave the same log-ratio (up to rounding), \(abs(difference) <= rounding ? "equal to" : "not") the closed form"
     return [
-      "Monte Carlo: \(NumberFormat.fixed(estimate.mean, precision)) +- \(NumberFormat.fixed(estimate.standardError, precision)) (standard error), the mean of log \(a)(z) - log \(b)(z) over \(estimate.count) draws z ~ \(a); \(NumberFormat.fixed(inStandardErrors, 1)) standard errors from the closed form"
+      "Monte Carlo: \(NumberFormat.fixed(estimate.mean, precision)) +- \(NumberFormat.fixed(estimate.standardError, precision)) (standard error), the mean of log \(a)(z) - log \(b)(z) over \(estimate.count) draws z ~ \(a); \(distance)"
     ]
   }
 

@@ -110,16 +110,18 @@ enum SampleCommand {
     var moments = TextTable(columns)
     for d in 0..<dimension {
       let sample = summary.moments[d]
-      let offset = sample.mean - densities[d].mean
-      let inErrors = sample.standardError > 0 ? offset / sample.standardError : 0
+      // The standard error of the mean of n draws is sigma / sqrt(n): sigma is known here.
+      let standardError = densities[d].standardDeviation / Double(count).squareRoot()
+      let inErrors = (sample.mean - densities[d].mean) / standardError
       moments.append(
         (q.isVector ? ["\(d)"] : []) + [
           number(densities[d].mean), number(sample.mean), number(densities[d].standardDeviation),
-          number(sample.standardDeviation), "\(NumberFormat.fixed(inErrors, 1)) s.e.",
+          count > 1 ? number(sample.standardDeviation) : "-", "\(NumberFormat.fixed(inErrors, 1)) s.e.",
         ])
     }
-    lines.append("sample mean and standard deviation against mu and sigma:")
+    lines.append("sample mean and standard deviation against mu and sigma; s.e. = sigma / sqrt(n):")
     lines.append(moments.rendered)
+    if count == 1 { lines.append("(one draw has no sample standard deviation: that needs n >= 2)") }
     for d in 0..<dimension {
       let histogram = summary.histograms[d]
       let expected = (0..<histogram.binCount).map { bin in
@@ -150,7 +152,7 @@ enum SampleCommand {
       ("mu", .numbers(q.gaussian.mean)),
       ("sigma", .numbers(q.gaussian.standardDeviation)),
       ("mean", .numbers(summary.moments.map(\.mean))),
-      ("std", .numbers(summary.moments.map(\.standardDeviation))),
+      ("std", count > 1 ? .numbers(summary.moments.map(\.standardDeviation)) : .null),
       (
         "samples",
         .array(summary.firstDraws.map { .object([("eps", .numbers($0.epsilon)), ("z", .numbers($0.z))]) })
