@@ -5,10 +5,20 @@ public struct Reply: Equatable, Sendable {
   public var output: String
   public var error: String?
   public var shouldQuit = false
+  /// The output as a transcript records it: `output` without terminal colour.
+  public var plainOutput: String
 
-  /// The lines a transcript records: the output, then `error: ...` if it failed.
+  public init(output: String, error: String? = nil, shouldQuit: Bool = false, plainOutput: String? = nil) {
+    self.output = output
+    self.error = error
+    self.shouldQuit = shouldQuit
+    self.plainOutput = plainOutput ?? output
+  }
+
+  /// The lines a transcript records: the plain output, then `error: ...` if it failed.
   public var transcriptLines: [String] {
-    var lines = output.isEmpty ? [] : output.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    var lines =
+      plainOutput.isEmpty ? [] : plainOutput.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
     if let error { lines.append("error: \(error)") }
     return lines
   }
@@ -99,8 +109,9 @@ public struct Engine: Sendable {
     let arguments = try ArgumentBinder.bind(ownWords, to: spec, commandPath: path)
     guard let action = spec.action else { throw LabError("internal error: \(path) has no action") }
     let output = try action(&session, arguments)
-    let printed = format == .json ? output.json.serialized : output.text
-    return Reply(output: printed, shouldQuit: output.endsSession)
+    let plain = format == .json ? output.json.serialized : output.text
+    let printed = format == .text && session.colour ? output.styledText ?? plain : plain
+    return Reply(output: printed, shouldQuit: output.endsSession, plainOutput: plain)
   }
 
   static let formatArgument = ArgumentSpec(

@@ -61,6 +61,14 @@ public enum NumberFormat {
     return 0.5 * pow(10, floor(log10(magnitude)) - Double(decimals))
   }
 
+  /// The decimals that tell apart values `step` apart: at least `minimum`, and
+  /// enough that `step` shows two significant digits (17 at most, a double's
+  /// worth).
+  public static func decimals(resolving step: Double, minimum: Int) -> Int {
+    guard step > 0, step.isFinite else { return minimum }
+    return min(17, max(minimum, Int((-log10(step)).rounded(.up)) + 1))
+  }
+
   /// `value` rounded to `digits` significant digits, e.g. 0.022 for 0.0220294.
   public static func rounded(_ value: Double, significantDigits digits: Int) -> Double {
     Double(String(format: "%.*e", digits - 1, value)) ?? value

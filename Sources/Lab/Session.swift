@@ -28,7 +28,8 @@ public struct Session: Sendable {
   public let shouldStop: @Sendable () -> Bool
   /// Shows a transient progress line (a terminal sets this; pipes and lessons do not).
   public var progress: (@Sendable (String) -> Void)?
-  /// Whether output may use colour (a terminal without NO_COLOR).
+  /// Whether replies show colour where a command offers it (a terminal without
+  /// NO_COLOR); what the notebook records is always plain.
   public var colour = false
   /// The VAE being built and trained, once `vae new` has run.
   public internal(set) var workbench: VAEWorkbench?
@@ -65,13 +66,18 @@ public struct Session: Sendable {
 
 /// What a command produced, in both forms; the session's format picks one.
 public struct Output: Sendable {
+  /// Plain text: what pipes, lessons and saved notebooks get.
   public var text: String
+  /// The same with terminal colour (images in grey levels), for a terminal that
+  /// shows colour; nil when colour would add nothing.
+  public var styledText: String?
   public var json: JSON
   /// Set by `quit`: the front end leaves after this command.
   public var endsSession = false
 
-  public init(text: String, json: JSON, endsSession: Bool = false) {
+  public init(text: String, styledText: String? = nil, json: JSON, endsSession: Bool = false) {
     self.text = text
+    self.styledText = styledText
     self.json = json
     self.endsSession = endsSession
   }

@@ -96,6 +96,30 @@ struct InteractiveShellTests {
     #expect(try terminal.waitForExit() == 0)
   }
 
+  /// With colour on, images are drawn in grey levels at the terminal, yet the
+  /// saved notebook is plain and checks clean on the machine that saved it.
+  @Test func aColourSessionSavesAPlainNotebookThatChecks() throws {
+    let home = try TemporaryDirectory()
+    var environment = environment(home: home.path)
+    environment["NO_COLOR"] = nil
+    let terminal = try PseudoTerminal(environment: environment)
+    try terminal.waitFor("vaelab [1]> ")
+    terminal.type("vae new shapes latent=2 hidden=16 seed=1; vae step 20; vae recon [0]; vae sample 2 seed=3\r")
+    var seen = try terminal.waitFor("\u{1B}[48;5;")
+    seen = try terminal.waitFor("vaelab [5]> ", after: seen)
+    terminal.type("kl 0 -1\r")
+    seen = try terminal.waitFor("\u{1B}[31merror:\u{1B}[0m sigma must be > 0", after: seen)
+    terminal.type("save \(home.path)/colour.md\r")
+    seen = try terminal.waitFor("saved 5 commands", after: seen)
+    terminal.type("quit\r")
+    #expect(try terminal.waitForExit() == 0)
+    let notebook = try home.read("colour.md")
+    #expect(!notebook.contains("\u{1B}"))
+    #expect(notebook.contains("#0 input"))
+    let check = try Binary.run(["check", home.path + "/colour.md"])
+    #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
+  }
+
   @Test func historyIsRecalledInTheNextSessionAndQuitLeaves() throws {
     let home = try TemporaryDirectory()
     try FileManager.default.createDirectory(atPath: home.path + "/state", withIntermediateDirectories: true)

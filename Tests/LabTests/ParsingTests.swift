@@ -71,8 +71,8 @@ struct ArgumentBinderTests {
     ),
     ("sigma=1 sigma=2", "sigma is given twice"),
     ("order=bth", "order must be one of qp, pq, both, got 'bth'; did you mean 'both'?"),
-    ("mc=0", "mc must be an integer from 1 to 100000000, got 0"),
-    ("mc=2.5", "mc must be an integer from 1 to 100000000, got '2.5'"),
+    ("mc=0", "mc must be an integer from 2 to 100000000, got 0"),
+    ("mc=2.5", "mc must be an integer from 2 to 100000000, got '2.5'"),
     ("seed=-1", "seed must be an integer from 0 to 9223372036854775807, got -1"),
   ])
   func rejectsBadValuesWithASpecificMessage(input: String, message: String) {

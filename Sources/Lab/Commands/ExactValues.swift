@@ -33,6 +33,9 @@ struct ExactValues {
     case .failed(let failure):
       note("not shown because \(failure)", label)
       return "-"
+    case .atMost(let bound):
+      note("zero within its error bound, so only the bound is shown", label)
+      return "≤ " + NumberFormat.scientific(bound, 1)
     case .uncertified(let error):
       note(
         "not shown because the error bound exceeds half a unit of the last printed digit\(stopText)",
@@ -46,7 +49,7 @@ struct ExactValues {
     switch Self.judge(estimate, style: style, precision: precision, isVariance: isVariance) {
     case .value(let value): .number(value)
     case .infinite: .string("infinite")
-    case .failed, .uncertified: .null
+    case .failed, .uncertified, .atMost: .null
     }
   }
 
@@ -54,6 +57,9 @@ struct ExactValues {
     case value(Double)
     case infinite(Estimate.Failure)
     case failed(Estimate.Failure)
+    /// A variance that is zero within its error bound, printed in scientific
+    /// notation where `0.000e+00` would claim an exact zero.
+    case atMost(Double)
     case uncertified(error: Double)
   }
 
@@ -62,6 +68,9 @@ struct ExactValues {
       return estimate.value == .infinity ? .infinite(failure) : .failed(failure)
     }
     let tolerance = NumberFormat.halfUnit(of: estimate.value, decimals: precision, style: style)
+    if isVariance && tolerance == 0 && estimate.error > 0 && abs(estimate.value) <= estimate.error {
+      return .atMost(estimate.value + estimate.error)
+    }
     guard estimate.isWithin(tolerance), estimate.value >= 0 || !isVariance else {
       return .uncertified(error: estimate.error)
     }

@@ -233,9 +233,10 @@ enum GradSweepCommand {
     }
   }
 
-  /// What a log axis cannot draw, said rather than dropped: zero variances.
-  static func zeroNotes(_ plot: LinePlot, over: String) -> [String] {
-    plot.series.compactMap { series in
+  /// What the plot does not draw, said rather than dropped: zero variances,
+  /// which a log axis cannot show, and sampled values far outside the curves' range.
+  static func undrawnNotes(_ plot: LinePlot, over: String, precision: Int) -> [String] {
+    let zeros: [String] = plot.series.compactMap { series in
       let zeros = series.points.filter { $0.y == 0 }.map { NumberFormat.shortest($0.x) }
       guard !zeros.isEmpty else { return nil }
       let name = "\(series.marker) \(series.name)"
@@ -243,6 +244,12 @@ enum GradSweepCommand {
         ? "\(name) is zero at every point, which a log axis cannot show"
         : "\(name) is zero at \(over) = \(zeros.joined(separator: ", ")), which a log axis cannot show"
     }
+    let outside = plot.pointsOutsideRange().map { series, points in
+      "\(series.marker) \(series.name) is not drawn at "
+        + points.map { "\(over) = \(NumberFormat.shortest($0.x)) (\(NumberFormat.scientific($0.y, precision)))" }
+        .joined(separator: ", ") + ", far outside the range of the exact curves"
+    }
+    return zeros + outside
   }
 
   static func text(
@@ -279,7 +286,7 @@ enum GradSweepCommand {
     }
     lines.append(rendered.rendered)
     lines.append(plot.terminal())
-    lines += zeroNotes(plot, over: over)
+    lines += undrawnNotes(plot, over: over, precision: precision)
     lines += table.notes
     if let svg { lines.append("wrote \(svg)") }
     return lines.joined(separator: "\n")

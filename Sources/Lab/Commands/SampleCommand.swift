@@ -65,19 +65,23 @@ enum SampleCommand {
     let densities = (0..<dimension).map {
       NormalDistribution(mean: mean[$0], standardDeviation: standardDeviation[$0])
     }
+    // Enough decimals to tell the bins' edges apart and to show sigma: sample 1e6 1e-6
+    // needs eight, where three would print every edge as 1000000.000.
+    let finest = zip(summary.histograms, standardDeviation).map { min($0.binWidth, $1 / 10) }.min() ?? 1
+    let precision = NumberFormat.decimals(resolving: finest, minimum: session.precision)
     if let path = arguments.text("svg") {
       let panels = (0..<dimension).map { d in
         SVGHistogram.Panel(
           histogram: summary.histograms[d], density: densities[d],
           title:
-            "z\(dimension > 1 ? "[\(d)]" : "") = mu + sigma * eps, n = \(count): histogram and \(label(densities[d], precision: session.precision)) density"
+            "z\(dimension > 1 ? "[\(d)]" : "") = mu + sigma * eps, n = \(count): histogram and \(label(densities[d], precision: precision)) density"
         )
       }
       try FileIO.writeAtomically(SVGHistogram.render(panels), to: path)
     }
     session.keep(generator, drawnWith: seed)
     let text = self.text(
-      summary, q: q, densities: densities, count: count, svg: arguments.text("svg"), precision: session.precision)
+      summary, q: q, densities: densities, count: count, svg: arguments.text("svg"), precision: precision)
     return Output(text: text, json: json(summary, q: q, count: count))
   }
 

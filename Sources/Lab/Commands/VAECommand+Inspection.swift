@@ -150,7 +150,10 @@ extension VAECommand {
         pairs.append(("#\(index) input", Array(rows[(k * d)..<((k + 1) * d)])))
         pairs.append(("#\(index) recon", Array(reconstructions[(k * d)..<((k + 1) * d)])))
       }
-      return try pictures(pairs, workbench: workbench, session: session, svg: arguments.text("svg"))
+      return try pictures(
+        pairs, workbench: workbench, session: session, svg: arguments.text("svg"),
+        title: "held-out inputs and their reconstructions (decoder mean at z = mu), step \(workbench.trainer.steps)",
+        series: { $0 % 2 == 0 ? "held-out input" : "reconstruction" })
     })
 
   static let sample = CommandSpec(
@@ -172,7 +175,8 @@ extension VAECommand {
       let d = workbench.data.dimension
       let output = try pictures(
         (0..<count).map { ("z\($0 + 1)", Array(decoded[($0 * d)..<(($0 + 1) * d)])) }, workbench: workbench,
-        session: session, svg: arguments.text("svg"))
+        session: session, svg: arguments.text("svg"),
+        title: "decoded draws z ~ N(0, I), step \(workbench.trainer.steps)", series: { _ in "decoded z ~ N(0, I)" })
       session.keep(generator, drawnWith: seed)
       return output
     })

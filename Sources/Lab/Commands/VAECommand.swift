@@ -231,34 +231,63 @@ enum VAECommand {
     return rows
   }
 
-  /// Images side by side (or a table of values for data that are not images), and optionally an SVG.
+  /// Images side by side (or a table of values for data that are not images),
+  /// and optionally an SVG: the images in a grid, or for points in the plane a
+  /// scatter whose series `series` names (by item index). Other data have no
+  /// figure, and svg= is refused rather than ignored.
   static func pictures(
-    _ items: [(String, [Float])], workbench: VAEWorkbench, session: Session, svg: String?
+    _ items: [(String, [Float])], workbench: VAEWorkbench, session: Session, svg: String?, title: String,
+    series: (Int) -> String
   ) throws(LabError) -> Output {
     let json = JSON.object([
       ("items", .array(items.map { .object([("label", .string($0.0)), ("values", .numbers($0.1.map(Double.init)))]) }))
     ])
-    guard let size = workbench.data.imageSize else {
-      var table = TextTable([("", .left)] + (0..<workbench.data.dimension).map { ("x\($0)", .right) })
+    let data = workbench.data
+    guard let size = data.imageSize else {
+      var table = TextTable([("", .left)] + (0..<data.dimension).map { ("x\($0)", .right) })
       for (label, values) in items {
         table.append([label] + values.map { NumberFormat.fixed(Double($0), session.precision) })
       }
-      return Output(text: table.rendered, json: json)
+      guard let svg else { return Output(text: table.rendered, json: json) }
+      guard data.dimension == 2 else {
+        throw LabError(
+          "svg= draws images or points in the plane, and \(data.name) has \(data.dimension) values per example; leave svg= out"
+        )
+      }
+      var names: [String] = []
+      for index in items.indices where !names.contains(series(index)) { names.append(series(index)) }
+      let plot = LinePlot(
+        series: names.enumerated().map { number, name in
+          LinePlot.Series(
+            name: name, marker: Character(String(number + 1)),
+            points: items.indices.filter { series($0) == name }.map {
+              (Double(items[$0].1[0]), Double(items[$0].1[1]))
+            },
+            isCurve: false)
+        }, xLabel: "x0", yLabel: "x1", logX: false, logY: false)
+      try FileIO.writeAtomically(plot.svg(title: title), to: svg)
+      return Output(text: table.rendered + "\nwrote \(svg)", json: json)
     }
-    if let svg { try FileIO.writeAtomically(SVGImages.render(items, width: size.width, height: size.height), to: svg) }
-    var rows: [String] = []
-    for start in stride(from: 0, to: items.count, by: 4) {
-      let chunk = items[start..<min(start + 4, items.count)]
-      rows.append(
-        TerminalImage.row(
-          chunk.map { item in
-            (
-              item.0, TerminalImage.lines(item.1, width: size.width, height: size.height, colour: session.colour),
-              session.colour ? size.width : 2 * size.width
-            )
-          }))
+    if let svg {
+      try FileIO.writeAtomically(
+        SVGImages.render(items, width: size.width, height: size.height, columns: 8, title: title), to: svg)
     }
-    if let svg { rows.append("wrote \(svg)") }
-    return Output(text: rows.joined(separator: "\n"), json: json)
+    func rendered(colour: Bool) -> String {
+      var rows: [String] = []
+      for start in stride(from: 0, to: items.count, by: 4) {
+        let chunk = items[start..<min(start + 4, items.count)]
+        rows.append(
+          TerminalImage.row(
+            chunk.map { item in
+              (
+                item.0, TerminalImage.lines(item.1, width: size.width, height: size.height, colour: colour),
+                colour ? size.width : 2 * size.width
+              )
+            }))
+      }
+      if let svg { rows.append("wrote \(svg)") }
+      return rows.joined(separator: "\n")
+    }
+    return Output(text: rendered(colour: false), styledText: rendered(colour: true), json: json)
   }
 }

@@ -1,8 +1,8 @@
 import Foundation
 
 /// Curves on linear or logarithmic axes, drawn in the terminal as a grid of
-/// characters (each series its own marker letter, so it reads without colour)
-/// or as SVG. Pure: data in, text out.
+/// characters (each curve drawn all along with its own letter, so curves can be
+/// told apart where they cross, without colour) or as SVG. Pure: data in, text out.
 public struct LinePlot: Sendable {
   public struct Series: Sendable {
     public var name: String
@@ -40,16 +40,36 @@ public struct LinePlot: Sendable {
   }
 
   /// The plotted ranges, in axis units (log10 on a log axis), padded when flat.
+  /// The curves set the vertical range; scattered points widen it by at most
+  /// `scatterReach` (two decades on a log axis), so that one sampled value of
+  /// pure rounding (1e-32 where the curve is 0) cannot squash every curve flat.
   func ranges() -> (x: ClosedRange<Double>, y: ClosedRange<Double>)? {
     let points = series.flatMap(\.points).filter(drawable)
     guard !points.isEmpty else { return nil }
+    func y(_ point: (x: Double, y: Double)) -> Double { logY ? log10(point.y) : point.y }
     let xs = points.map { logX ? log10($0.x) : $0.x }
-    let ys = points.map { logY ? log10($0.y) : $0.y }
+    let curves = series.filter(\.isCurve).flatMap(\.points).filter(drawable).map(y)
+    var ys = curves.isEmpty ? points.map(y) : curves
+    if let low = curves.min(), let high = curves.max() {
+      let reach = logY ? 2 : 0.5 * max(high - low, abs(high), 1e-9)
+      ys += series.filter { !$0.isCurve }.flatMap(\.points).filter(drawable).map(y).filter {
+        $0 >= low - reach && $0 <= high + reach
+      }
+    }
     func padded(_ values: [Double], minimum: Double) -> ClosedRange<Double> {
       let (low, high) = (values.min() ?? 0, values.max() ?? 1)
       return high - low < minimum ? (low - minimum / 2)...(high + minimum / 2) : low...high
     }
     return (padded(xs, minimum: 1e-9), padded(ys, minimum: logY ? 1 : 1e-9))
+  }
+
+  /// Drawable points outside the plotted range, by series: said, not drawn.
+  public func pointsOutsideRange() -> [(series: Series, points: [(x: Double, y: Double)])] {
+    guard let (_, yRange) = ranges() else { return [] }
+    return series.compactMap { line in
+      let outside = line.points.filter(drawable).filter { !yRange.contains(logY ? log10($0.y) : $0.y) }
+      return outside.isEmpty ? nil : (line, outside)
+    }
   }
 
   // MARK: Terminal
@@ -75,17 +95,21 @@ public struct LinePlot: Sendable {
         for c in (c0 + 1)..<c1 {
           let t = Double(c - c0) / Double(c1 - c0)
           let y = logY ? Double.exp(Double.log(a.y) + t * (Double.log(b.y) - Double.log(a.y))) : a.y + t * (b.y - a.y)
-          if grid[row(y)][c] == " " { grid[row(y)][c] = "·" }
+          let here = grid[row(y)][c]
+          grid[row(y)][c] = here == " " || here == line.marker ? line.marker : "*"
         }
       }
     }
+    func inRange(_ point: (x: Double, y: Double)) -> Bool {
+      drawable(point) && yRange.contains(logY ? log10(point.y) : point.y)
+    }
     for line in series {
-      for point in line.points where drawable(point) {
+      for point in line.points where inRange(point) {
         let (r, c) = (row(point.y), column(point.x))
         let here = grid[r][c]
         // A sampled point on its own curve (same letter, other case) shows agreement, not overlap.
         let sameSeries = here.lowercased() == line.marker.lowercased()
-        grid[r][c] = here == " " || here == "·" ? line.marker : (sameSeries ? Character(here.uppercased()) : "*")
+        grid[r][c] = here == " " ? line.marker : (sameSeries ? Character(here.uppercased()) : "*")
       }
     }
     // Labels on the rows nearest to round values: decades on a log axis.
@@ -127,17 +151,22 @@ public struct LinePlot: Sendable {
   /// `1e+03` on a log axis (value is log10), else 3 significant digits.
   func axisLabel(_ value: Double, log: Bool) -> String {
     if log { return String(format: "%.0e", pow(10, value)) }
+    let value = value + 0  // -0 prints as "-0"
     return abs(value) >= 1e4 || (abs(value) < 1e-2 && value != 0)
       ? String(format: "%.1e", value) : String(format: "%.3g", value)
   }
 
   // MARK: SVG
 
-  static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
+  /// Colours and their light tints (the paired "tab20" palette of matplotlib).
+  static let palette = [
+    ("#1f77b4", "#aec7e8"), ("#d62728", "#ff9896"), ("#2ca02c", "#98df8a"), ("#9467bd", "#c5b0d5"),
+    ("#ff7f0e", "#ffbb78"), ("#8c564b", "#c49c94"),
+  ]
 
   public func svg(title: String) -> String {
-    let (width, height) = (720.0, 440.0)
-    let (left, right, top, bottom) = (80.0, 180.0, 40.0, 50.0)
+    let (width, height) = (780.0, 440.0)
+    let (left, right, top, bottom) = (80.0, 230.0, 40.0, 50.0)
     var out = [
       "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" font-family=\"sans-serif\" font-size=\"12\">",
       "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>",
@@ -170,24 +199,30 @@ public struct LinePlot: Sendable {
     out.append(
       "<text x=\"18\" y=\"\(f(top + plotHeight / 2))\" text-anchor=\"middle\" transform=\"rotate(-90 18 \(f(top + plotHeight / 2)))\">\(SVGHistogram.escaped(yLabel))</text>"
     )
-    // Sampled points take the colour of the curve with the same letter.
+    // Sampled points take the hue of the curve with the same letter, as filled
+    // circles in its light tint, so that each pairs with its curve yet neither
+    // passes for the other; the legend shows each series' swatch.
     let curveLetters = series.filter(\.isCurve).map { $0.marker.uppercased() }
     for (index, line) in series.enumerated() {
       let colourIndex = curveLetters.firstIndex(of: line.marker.uppercased()) ?? index
-      let colour = Self.palette[colourIndex % Self.palette.count]
-      let points = line.points.filter(drawable)
+      let (colour, tint) = Self.palette[colourIndex % Self.palette.count]
+      let points = line.points.filter { drawable($0) && yRange.contains(logY ? log10($0.y) : $0.y) }
+      let legendY = top + 18 * Double(index) + 8
+      func circle(_ x: Double, _ y: Double) -> String {
+        "<circle cx=\"\(f(x))\" cy=\"\(f(y))\" r=\"3.5\" fill=\"\(tint)\" stroke=\"\(colour)\"/>"
+      }
       if line.isCurve {
         let path = points.map { "\(f(px($0.x))),\(f(py($0.y)))" }.joined(separator: " ")
         out.append("<polyline points=\"\(path)\" fill=\"none\" stroke=\"\(colour)\" stroke-width=\"2\"/>")
+        out.append(
+          "<line x1=\"\(f(width - right + 10))\" y1=\"\(f(legendY))\" x2=\"\(f(width - right + 30))\" y2=\"\(f(legendY))\" stroke=\"\(colour)\" stroke-width=\"2\"/>"
+        )
       } else {
-        for point in points {
-          out.append(
-            "<circle cx=\"\(f(px(point.x)))\" cy=\"\(f(py(point.y)))\" r=\"3\" fill=\"none\" stroke=\"\(colour)\"/>")
-        }
+        out += points.map { circle(px($0.x), py($0.y)) }
+        out.append(circle(width - right + 20, legendY))
       }
-      let legendY = top + 16 * Double(index) + 8
       out.append(
-        "<text x=\"\(f(width - right + 12))\" y=\"\(f(legendY + 4))\" fill=\"\(colour)\">\(SVGHistogram.escaped(line.name))</text>"
+        "<text x=\"\(f(width - right + 36))\" y=\"\(f(legendY + 4))\">\(SVGHistogram.escaped(line.name))</text>"
       )
     }
     out.append("</svg>")
@@ -205,8 +240,10 @@ public struct LinePlot: Sendable {
     }
     let step = SVGHistogram.niceStep((range.upperBound - range.lowerBound) / 4)
     let first = (range.lowerBound / step).rounded(.up) * step
+    // A tick at -1e-17, a sum of steps that should be 0, is 0.
     return stride(from: first, through: range.upperBound + step * 1e-9, by: step).map {
-      ($0, axisLabel($0, log: false))
+      let tick = abs($0) < step * 1e-6 ? 0 : $0
+      return (tick, axisLabel(tick, log: false))
     }
   }
 
