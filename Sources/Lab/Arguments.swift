@@ -4,6 +4,8 @@ public enum Value: Equatable, Sendable {
   /// A scalar (`isVector == false`, one element) or a vector typed as `[...]`.
   case reals([Double], isVector: Bool)
   case integer(Int)
+  /// A whole number (`isVector == false`) or a vector of them typed as `[...]`.
+  case integers([Int], isVector: Bool)
   case text(String)
 }
 
@@ -24,6 +26,11 @@ public struct Arguments: Sendable {
 
   public func reals(_ name: String) -> (values: [Double], isVector: Bool)? {
     if case .reals(let values, let isVector)? = values[name] { return (values, isVector) }
+    return nil
+  }
+
+  public func integers(_ name: String) -> [Int]? {
+    if case .integers(let values, _)? = values[name] { return values }
     return nil
   }
 
@@ -58,7 +65,7 @@ enum ArgumentBinder {
       let text: String
       if let (name, value) = splitNamed(word.text) {
         if spec.argument(named: name) == nil && spec.takesExpressionParameters {
-          guard expressionParameters[name] == nil else { throw LabError("\(name) is given twice") }
+          guard expressionParameters[name] == nil else { throw LabError("\(name) is given twice", argument: name) }
           expressionParameters[name] = try parseReal(value, name: name, domain: .finite)
           continue
         }
@@ -67,7 +74,7 @@ enum ArgumentBinder {
           var message = "\(commandPath) has no argument '\(name)'"
           if let suggestion = Suggestions.closest(to: name, in: names) { message += "; did you mean '\(suggestion)'?" }
           message += names.isEmpty ? " (it takes no arguments)" : " (arguments: \(names.joined(separator: ", ")))"
-          throw LabError(message)
+          throw LabError(message, argument: name)
         }
         argument = named
         text = value
@@ -84,7 +91,9 @@ enum ArgumentBinder {
         argument = positionals[nextPositional]
         text = word.text
       }
-      guard !given.contains(argument.name) else { throw LabError("\(argument.name) is given twice") }
+      guard !given.contains(argument.name) else {
+        throw LabError("\(argument.name) is given twice", argument: argument.name)
+      }
       values[argument.name] = try parse(text, as: argument)
       given.insert(argument.name)
     }
@@ -92,7 +101,8 @@ enum ArgumentBinder {
       if let defaultValue = argument.defaultValue {
         values[argument.name] = try parse(defaultValue, as: argument)
       } else if argument.isRequired {
-        throw LabError("\(commandPath) needs \(argument.name): \(argument.help) (usage: \(spec.usage()))")
+        throw LabError(
+          "\(commandPath) needs \(argument.name): \(argument.help) (usage: \(spec.usage()))", argument: argument.name)
       }
     }
     return Arguments(values: values, given: given, expressionParameters: expressionParameters)
@@ -114,56 +124,73 @@ enum ArgumentBinder {
     case .real(let domain):
       return .real(try parseReal(text, name: name, domain: domain))
     case .reals(let domain):
-      let trimmed = text.trimmingBlanks
-      guard trimmed.hasPrefix("[") else {
-        return .reals([try parseReal(trimmed, name: name, domain: domain)], isVector: false)
+      let (values, isVector) = try parseScalarOrVector(text, name: name) { (element, label) throws(LabError) in
+        try parseReal(element, name: label, domain: domain)
       }
-      guard trimmed.hasSuffix("]"), trimmed.count >= 2 else {
-        throw LabError("\(name): a vector must end with ']', got '\(text)'")
-      }
-      let inside = trimmed.dropFirst().dropLast()
-      let elements = inside.split(whereSeparator: { $0 == "," || $0.isWhitespace })
-      guard !elements.isEmpty else { throw LabError("\(name): the vector is empty; write e.g. [0, 1]") }
-      guard !inside.contains(",,"), !inside.trimmingBlanks.hasPrefix(","), !inside.trimmingBlanks.hasSuffix(",") else {
-        throw LabError("\(name): empty element in vector '\(text)'")
-      }
-      var vector: [Double] = []
-      for (index, element) in elements.enumerated() {
-        vector.append(try parseReal(String(element), name: "\(name)[\(index)]", domain: domain))
-      }
-      return .reals(vector, isVector: true)
+      return .reals(values, isVector: isVector)
     case .integer(let range):
-      // Accept 1e6 and 1000000 alike, but only whole numbers.
-      guard let real = Double(text.trimmingBlanks), real.isFinite, real == real.rounded(),
-        abs(real) < 9.0e18
-      else {
-        throw LabError("\(name) must be \(argument.kind.allowed), got '\(text)'")
+      return .integer(try parseInteger(text, name: name, range: range))
+    case .integers(let range):
+      let (values, isVector) = try parseScalarOrVector(text, name: name) { (element, label) throws(LabError) in
+        try parseInteger(element, name: label, range: range)
       }
-      let integer = Int(real)
-      guard range.contains(integer) else {
-        throw LabError("\(name) must be \(argument.kind.allowed), got \(text)")
-      }
-      return .integer(integer)
+      return .integers(values, isVector: isVector)
     case .choice(let options):
       guard options.contains(text) else {
         var message = "\(name) must be \(argument.kind.allowed), got '\(text)'"
         if let suggestion = Suggestions.closest(to: text, in: options) { message += "; did you mean '\(suggestion)'?" }
-        throw LabError(message)
+        throw LabError(message, argument: name)
       }
       return .text(text)
     case .path, .commandName, .expression, .word:
-      guard !text.isEmpty else { throw LabError("\(name) must be \(argument.kind.allowed), got nothing") }
+      guard !text.isEmpty else {
+        throw LabError("\(name) must be \(argument.kind.allowed), got nothing", argument: name)
+      }
       return .text(text)
     }
+  }
+
+  /// One element, or a vector `[a, b, ...]` of them, each parsed by `element`
+  /// (given its text and a label such as `mu[1]` for messages).
+  static func parseScalarOrVector<T>(
+    _ text: String, name: String, element: (String, String) throws(LabError) -> T
+  ) throws(LabError) -> ([T], isVector: Bool) {
+    let trimmed = text.trimmingBlanks
+    guard trimmed.hasPrefix("[") else { return ([try element(trimmed, name)], false) }
+    guard trimmed.hasSuffix("]"), trimmed.count >= 2 else {
+      throw LabError("\(name): a vector must end with ']', got '\(text)'", argument: name)
+    }
+    let inside = trimmed.dropFirst().dropLast()
+    let elements = inside.split(whereSeparator: { $0 == "," || $0.isWhitespace })
+    guard !elements.isEmpty else {
+      throw LabError("\(name): the vector is empty; write e.g. [0, 1]", argument: name)
+    }
+    guard !inside.contains(",,"), !inside.trimmingBlanks.hasPrefix(","), !inside.trimmingBlanks.hasSuffix(",") else {
+      throw LabError("\(name): empty element in vector '\(text)'", argument: name)
+    }
+    var vector: [T] = []
+    for (index, text) in elements.enumerated() { vector.append(try element(String(text), "\(name)[\(index)]")) }
+    return (vector, true)
+  }
+
+  /// A whole number in `range`, written as digits or as 1e6; 0.5 is refused, not rounded.
+  static func parseInteger(_ text: String, name: String, range: ClosedRange<Int>) throws(LabError) -> Int {
+    let allowed = ValueKind.integer(range).allowed
+    guard let real = Double(text.trimmingBlanks), real.isFinite, real == real.rounded(), abs(real) < 9.0e18 else {
+      throw LabError("\(name) must be \(allowed), got '\(text)'", argument: name)
+    }
+    let integer = Int(real)
+    guard range.contains(integer) else { throw LabError("\(name) must be \(allowed), got \(text)", argument: name) }
+    return integer
   }
 
   static func parseReal(_ text: String, name: String, domain: RealDomain) throws(LabError) -> Double {
     let trimmed = text.trimmingBlanks
     guard let value = Double(trimmed), !trimmed.lowercased().hasPrefix("0x"), !trimmed.contains("_") else {
-      throw LabError("\(name) must be a number, got '\(text)'")
+      throw LabError("\(name) must be a number, got '\(text)'", argument: name)
     }
-    guard value.isFinite else { throw LabError("\(name) must be a finite number, got '\(text)'") }
-    guard domain.contains(value) else { throw LabError("\(name) must be \(domain), got \(trimmed)") }
+    guard value.isFinite else { throw LabError("\(name) must be a finite number, got '\(text)'", argument: name) }
+    guard domain.contains(value) else { throw LabError("\(name) must be \(domain), got \(trimmed)", argument: name) }
     return value
   }
 }

@@ -90,6 +90,8 @@ public enum ValueKind: Sendable {
   /// A real number or a vector `[a, b, ...]` of them, each in the domain.
   case reals(RealDomain)
   case integer(ClosedRange<Int>)
+  /// A whole number or a vector `[a, b, ...]` of them, each in the range.
+  case integers(ClosedRange<Int>)
   case choice([String])
   case path
   case commandName
@@ -104,6 +106,7 @@ public enum ValueKind: Sendable {
     case .real: "X"
     case .reals: "X|[X,..]"
     case .integer: "N"
+    case .integers: "N|[N,..]"
     case .choice(let options): options.joined(separator: "|")
     case .path: "PATH"
     case .commandName: "COMMAND"
@@ -118,6 +121,8 @@ public enum ValueKind: Sendable {
     case .real(let domain): "a number \(domain)"
     case .reals(let domain): "a number \(domain) or a vector [a, b, ...] of them"
     case .integer(let range): "an integer from \(range.lowerBound) to \(range.upperBound)"
+    case .integers(let range):
+      "an integer from \(range.lowerBound) to \(range.upperBound) or a vector [a, b, ...] of them"
     case .choice(let options): "one of " + options.joined(separator: ", ")
     case .path: "a file path"
     case .commandName: "a command name"

@@ -7,12 +7,38 @@ public struct Reply: Equatable, Sendable {
   public var shouldQuit = false
   /// The output as a transcript records it: `output` without terminal colour.
   public var plainOutput: String
+  /// The argument the error is about, when it is about one.
+  public var errorArgument: String?
+  /// Whether the answer is JSON (`format=json` or `set format=json`): then an
+  /// error is reported as a JSON object too, see `errorJSON`.
+  public var isJSON = false
 
-  public init(output: String, error: String? = nil, shouldQuit: Bool = false, plainOutput: String? = nil) {
+  public init(
+    output: String, error: String? = nil, shouldQuit: Bool = false, plainOutput: String? = nil,
+    errorArgument: String? = nil, isJSON: Bool = false
+  ) {
     self.output = output
     self.error = error
     self.shouldQuit = shouldQuit
     self.plainOutput = plainOutput ?? output
+    self.errorArgument = errorArgument
+    self.isJSON = isJSON
+  }
+
+  /// The error as one JSON object, `{"error": {"message", "argument", "file", "line"}}`,
+  /// for standard error in JSON mode; `line` is null where there is none (the shell's prompt).
+  public func errorJSON(file: String?, line: Int?) -> String? {
+    error.map { message in
+      JSON.object([
+        (
+          "error",
+          .object([
+            ("message", .string(message)), ("argument", errorArgument.map(JSON.string) ?? .null),
+            ("file", file.map(JSON.string) ?? .null), ("line", line.map(JSON.integer) ?? .null),
+          ])
+        )
+      ]).serialized
+    }
   }
 
   /// The lines a transcript records: the plain output, then `error: ...` if it failed.
@@ -37,16 +63,20 @@ public struct Engine: Sendable {
 
   /// Runs one statement (no `;`). Blank lines and comments do nothing.
   public mutating func execute(_ line: String) -> Reply {
-    let reply: Reply
+    var reply: Reply
     var isRecorded = true
+    // An error is JSON when the session's format is, or the line asked for JSON.
+    var asksForJSON = session.format == .json
     do {
       let words = try Tokenizer.tokens(line)
       guard !words.isEmpty else { return Reply(output: "") }
+      asksForJSON =
+        asksForJSON || words.contains { $0.text == "\(Self.formatArgument.name)=\(OutputFormat.json.rawValue)" }
       let (spec, path, arguments) = try resolve(words)
       isRecorded = spec.isRecorded
       reply = try run(spec, path: path, words: arguments)
     } catch {
-      reply = Reply(output: "", error: error.message)
+      reply = Reply(output: "", error: error.message, errorArgument: error.argument, isJSON: asksForJSON)
     }
     session.commandsRun += 1
     if isRecorded {
@@ -92,8 +122,10 @@ public struct Engine: Sendable {
   }
 
   private mutating func run(_ spec: CommandSpec, path: String, words: ArraySlice<Token>) throws(LabError) -> Reply {
-    // Every command takes format=json|text, unless its spec has its own `format` (as `set` does).
-    var format = session.format
+    // Every command takes format=json|text, unless its spec has its own `format` (as `set` does);
+    // without it, the answer takes the session's format after the command (`set format=json`
+    // answers in JSON).
+    var format: OutputFormat?
     var ownWords: [Token] = []
     let takesFormat = spec.argument(named: Self.formatArgument.name) == nil
     for word in words {
@@ -109,9 +141,10 @@ public struct Engine: Sendable {
     let arguments = try ArgumentBinder.bind(ownWords, to: spec, commandPath: path)
     guard let action = spec.action else { throw LabError("internal error: \(path) has no action") }
     let output = try action(&session, arguments)
-    let plain = format == .json ? output.json.serialized : output.text
-    let printed = format == .text && session.colour ? output.styledText ?? plain : plain
-    return Reply(output: printed, shouldQuit: output.endsSession, plainOutput: plain)
+    let chosen = format ?? session.format
+    let plain = chosen == .json ? output.json.serialized : output.text
+    let printed = chosen == .text && session.colour ? output.styledText ?? plain : plain
+    return Reply(output: printed, shouldQuit: output.endsSession, plainOutput: plain, isJSON: chosen == .json)
   }
 
   static let formatArgument = ArgumentSpec(

@@ -4,12 +4,18 @@ import Probability
 /// The shell prints `error: <message>` and carries on with its state intact.
 public struct LabError: Error, Equatable, Sendable, CustomStringConvertible {
   public let message: String
+  /// The argument that was wrong, when one was (for the JSON error's `argument`).
+  public let argument: String?
 
-  public init(_ message: String) {
+  public init(_ message: String, argument: String? = nil) {
     self.message = message
+    self.argument = argument
   }
 
   public var description: String { message }
+
+  /// Two errors are the same when they say the same.
+  public static func == (lhs: LabError, rhs: LabError) -> Bool { lhs.message == rhs.message }
 
   static let interrupted = LabError("interrupted (Ctrl-C); nothing was changed")
 

@@ -42,7 +42,11 @@ struct InteractiveShell {
         if Interrupts.take() { StandardStream.output.write("\n") }
         if !reply.output.isEmpty { StandardStream.output.write(reply.output + "\n") }
         if let error = reply.error {
-          StandardStream.error.write((colour ? "\u{1B}[31merror:\u{1B}[0m " : "error: ") + error + "\n")
+          if reply.isJSON, let json = reply.errorJSON(file: nil, line: nil) {
+            StandardStream.error.write(json + "\n")
+          } else {
+            StandardStream.error.write((colour ? "\u{1B}[31merror:\u{1B}[0m " : "error: ") + error + "\n")
+          }
           break
         }
         if reply.shouldQuit {

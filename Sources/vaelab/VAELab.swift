@@ -26,7 +26,7 @@ struct VAELab: ParsableCommand {
     if !commands.isEmpty {
       var runner = Self.batchRunner(keepGoing: keepGoing)
       for (index, line) in commands.enumerated() where runner.shouldContinue {
-        runner.run(line: line, location: "-c:\(index + 1)")
+        runner.run(line: line, file: "-c", number: index + 1)
       }
       try Self.finish(runner)
     } else if isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1 {
@@ -37,7 +37,7 @@ struct VAELab: ParsableCommand {
       var input = InputLines()
       while runner.shouldContinue, let line = input.next() {
         lineNumber += 1
-        runner.run(line: line, location: "<stdin>:\(lineNumber)")
+        runner.run(line: line, file: "<stdin>", number: lineNumber)
       }
       // Ctrl-C while waiting for input ends the read early: that run did not finish.
       // (Ctrl-C during a command was reported by the command.)
@@ -164,9 +164,10 @@ struct Bench: ParsableCommand {
     guard format == "text" || format == "json" else { throw ValidationError("--format must be text or json") }
     guard (1_000...1_000_000_000).contains(draws) else {
       throw ValidationError("--draws must be from 1000 to 1000000000")
-      for group in only where Benchmarks.Group(rawValue: group) == nil {
-        throw ValidationError("--only must be one of sampling, grad, vae; got '\(group)'")
-      }
+    }
+    let names = Benchmarks.Group.allCases.map(\.rawValue)
+    for group in only where Benchmarks.Group(rawValue: group) == nil {
+      throw ValidationError("--only must be one of \(names.joined(separator: ", ")); got '\(group)'")
     }
   }
 

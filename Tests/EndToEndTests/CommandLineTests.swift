@@ -33,10 +33,37 @@ struct CommandLineTests {
     #expect(!result.stdout.contains("seed = 3"))
   }
 
+  /// In JSON mode every answer is one JSON object, `set format=json` included,
+  /// and an error is one JSON object on stderr, with the same exit status as text.
+  @Test func jsonModeAnswersAndFailsInJSON() throws {
+    let result = try Binary.run([], input: "set format=json\nkl 2 1\nkl 0 -1\n")
+    let text = try Binary.run([], input: "kl 2 1\nkl 0 -1\n")
+    #expect(result.status == 1 && text.status == 1)
+    let lines = result.stdout.split(separator: "\n")
+    #expect(lines.count == 2)
+    #expect(lines.allSatisfy { $0.hasPrefix("{") && $0.hasSuffix("}") })
+    #expect(lines.first == #"{"format":"json","precision":3}"#)
+    #expect(
+      result.stderr
+        == #"{"error":{"message":"sigma must be > 0 (from 1e-100 to 1e100), got -1","argument":"sigma","file":"<stdin>","line":3}}"#
+        + "\n")
+    let once = try Binary.run(["-c", "kl 1 2 format=json; vae stpe format=json"])
+    #expect(once.status == 1)
+    #expect(once.stderr.hasPrefix(#"{"error":{"message":"vae has no subcommand 'stpe'; did you mean 'step'?"#))
+    #expect(once.stderr.hasSuffix(#""argument":null,"file":"-c","line":1}}"# + "\n"))
+  }
+
   @Test func keepGoingRunsTheRestButStillFails() throws {
     let result = try Binary.run(["--keep-going", "-c", "kl 0 -1", "-c", "seed 3"])
     #expect(result.status == 1)
     #expect(result.stdout == "seed = 3\n")
+  }
+
+  @Test func benchRefusesAnUnknownGroupWithTheList() throws {
+    let result = try Binary.run(["bench", "--only", "nosuch"])
+    #expect(result.status == 64)
+    #expect(result.stdout.isEmpty)
+    #expect(result.stderr.contains("--only must be one of sampling, grad, vae; got 'nosuch'"))
   }
 
   @Test(arguments: [["--no-such-flag"], ["run"], ["bench", "--format", "xml"], ["-c"]])

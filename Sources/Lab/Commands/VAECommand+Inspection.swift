@@ -133,14 +133,14 @@ extension VAECommand {
     summary: "held-out inputs beside their reconstructions (decoder mean at z = mu)",
     arguments: [
       ArgumentSpec(
-        "i", .reals(RealDomain.closed(0, 1e9)), default: "[0, 1, 2, 3]", positional: true,
+        "i", .integers(0...1_000_000_000), default: "[0, 1, 2, 3]", positional: true,
         help: "held-out example indexes"),
       ArgumentSpec("svg", .path, help: "also write the images as an SVG file"),
     ],
     examples: ["vae recon", "vae recon [5, 9]", "vae recon 0 svg=recon.svg"],
     action: { session, arguments throws(LabError) in
       let workbench = try workbench(session)
-      let indexes = try (arguments.required("i", arguments.reals)).values.map { Int($0) }
+      let indexes = try arguments.required("i", arguments.integers)
       let rows = try heldOutRows(workbench, indexes)
       let (mu, _) = workbench.model.encode(rows)
       let reconstructions = workbench.model.decode(mu)

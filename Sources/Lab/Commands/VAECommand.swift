@@ -43,7 +43,7 @@ enum VAECommand {
         "label", .word("a CSV column name or 0-based index"), help: "a CSV column to leave out of the values"),
       ArgumentSpec("latent", .integer(1...256), default: "8", help: "latent dimensions L"),
       ArgumentSpec(
-        "hidden", .reals(RealDomain.closed(1, 4096)), default: "128",
+        "hidden", .integers(1...4096), default: "128",
         help: "hidden units: one layer H, or a stack [H1, H2, ...] the decoder mirrors"),
       ArgumentSpec(
         "activation", .choice(Activation.allCases.map(\.rawValue)), default: "relu",
@@ -79,7 +79,7 @@ enum VAECommand {
       let data = try openData(try arguments.required("data", arguments.text), label: arguments.text("label"))
       let choice = try likelihood(for: data, arguments)
       let configuration = VAEConfiguration(
-        inputs: data.dimension, hidden: try hiddenSizes(try arguments.required("hidden", arguments.reals).values),
+        inputs: data.dimension, hidden: try hiddenSizes(try arguments.required("hidden", arguments.integers)),
         latent: try arguments.required("latent", arguments.integer),
         activation: Activation(rawValue: try arguments.required("activation", arguments.text)) ?? .relu,
         likelihood: choice.likelihood,
@@ -157,13 +157,12 @@ enum VAECommand {
 
   static func layers(_ sizes: [Int]) -> String { sizes.map(String.init).joined(separator: "-") }
 
-  /// Hidden widths from `hidden=`: whole numbers, at most eight layers.
-  static func hiddenSizes(_ values: [Double]) throws(LabError) -> [Int] {
-    guard values.count <= 8 else { throw LabError("hidden has \(values.count) layers; vaelab builds at most 8") }
-    for value in values where value != value.rounded() {
-      throw LabError("hidden sizes must be whole numbers, got \(NumberFormat.shortest(value))")
+  /// Hidden widths from `hidden=`: at most eight layers.
+  static func hiddenSizes(_ sizes: [Int]) throws(LabError) -> [Int] {
+    guard sizes.count <= 8 else {
+      throw LabError("hidden has \(sizes.count) layers; vaelab builds at most 8", argument: "hidden")
     }
-    return values.map { Int($0) }
+    return sizes
   }
 
   static func architecture(_ c: VAEConfiguration) -> String {

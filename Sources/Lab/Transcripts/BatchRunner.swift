@@ -22,14 +22,19 @@ public struct BatchRunner {
   /// with `keepGoing`), and not after a failure unless `keepGoing`.
   public var shouldContinue: Bool { !quit && !engine.session.shouldStop() && (keepGoing || !failed) }
 
-  /// Runs one line of input (`;`-separated statements, `#` comments), located
-  /// at `location` (`FILE:LINE`) for error messages.
-  public mutating func run(line: String, location: String) {
+  /// Runs one line of input (`;`-separated statements, `#` comments), line
+  /// `number` of `file`, named in errors: `FILE:LINE: error: ...`, or in JSON
+  /// mode `{"error": {..., "file": FILE, "line": LINE}}`.
+  public mutating func run(line: String, file: String, number: Int) {
     for statement in Tokenizer.statements(line) where shouldContinue {
       let reply = engine.execute(statement)
       if !reply.output.isEmpty { write(reply.output + "\n") }
       if let error = reply.error {
-        writeError("\(location): error: \(error)\n")
+        if reply.isJSON, let json = reply.errorJSON(file: file, line: number) {
+          writeError(json + "\n")
+        } else {
+          writeError("\(file):\(number): error: \(error)\n")
+        }
         failed = true
       }
       if reply.shouldQuit { quit = true }
@@ -40,7 +45,7 @@ public struct BatchRunner {
   public mutating func run(script text: String, name: String) {
     for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
     where shouldContinue {
-      run(line: String(line), location: "\(name):\(index + 1)")
+      run(line: String(line), file: name, number: index + 1)
     }
   }
 
@@ -57,7 +62,7 @@ public struct BatchRunner {
         prose = prose.dropFirst()
       } else if let command = commands.first {
         write(Transcript.prompt + command.input + "\n")
-        run(line: command.input, location: "\(name):\(command.inputLine + 1)")
+        run(line: command.input, file: name, number: command.inputLine + 1)
         commands = commands.dropFirst()
       }
     }
