@@ -142,7 +142,7 @@ enum ArgumentBinder {
         throw LabError(message, argument: name)
       }
       return .text(text)
-    case .path, .commandName, .expression, .word:
+    case .path, .nameOrPath, .commandName, .expression, .word:
       guard !text.isEmpty else {
         throw LabError("\(name) must be \(argument.kind.allowed), got nothing", argument: name)
       }

@@ -94,6 +94,8 @@ public enum ValueKind: Sendable {
   case integers(ClosedRange<Int>)
   case choice([String])
   case path
+  /// One of these built-in names, or a file path (`vae new shapes`, `vae new digits.csv`).
+  case nameOrPath([String])
   case commandName
   /// A cost function f(z), quoted when it has blanks: `f="(z - 3)^2"`.
   case expression
@@ -109,6 +111,7 @@ public enum ValueKind: Sendable {
     case .integers: "N|[N,..]"
     case .choice(let options): options.joined(separator: "|")
     case .path: "PATH"
+    case .nameOrPath(let names): (names + ["PATH"]).joined(separator: "|")
     case .commandName: "COMMAND"
     case .expression: "EXPR"
     case .word: "NAME"
@@ -125,6 +128,7 @@ public enum ValueKind: Sendable {
       "an integer from \(range.lowerBound) to \(range.upperBound) or a vector [a, b, ...] of them"
     case .choice(let options): "one of " + options.joined(separator: ", ")
     case .path: "a file path"
+    case .nameOrPath(let names): names.joined(separator: ", ") + " or a file path"
     case .commandName: "a command name"
     case .expression: "an expression in z, e.g. \"(z - 3)^2\"; see help grad"
     case .word(let description): description

@@ -60,6 +60,7 @@ public enum Completion {
     case .choice(let options): matching(options, prefix)
     case .commandName: matching(commands.map(\.name), prefix)
     case .path: paths(prefix)
+    case .nameOrPath(let names): matching(names, prefix) + paths(prefix)
     case .real, .reals, .integer, .integers, .expression, .word: []
     }
   }

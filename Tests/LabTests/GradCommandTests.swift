@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import Lab
@@ -140,6 +141,23 @@ struct GradCommandTests {
       .output
     #expect(output.contains(#""exact_variance":{"pathwise":4.0,"score":15.0"#))
     #expect(output.contains(#""sampled_variance":{"pathwise":"#))
+  }
+
+  /// grad runs itself and has a subcommand: help shows both usages.
+  @Test func helpShowsTheUsageOfGradItself() {
+    var engine = Engine()
+    let help = engine.execute("help grad").output
+    #expect(help.contains("\nusage: grad F [MU] [SIGMA] "))
+    #expect(help.contains("\nsubcommands:\n  grad sweep F "))
+  }
+
+  /// Built-in data sets complete by name, files by path.
+  @Test func completesDataNamesAndPaths() throws {
+    #expect(Completion.candidates(for: "vae new sh") == ["shapes"])
+    #expect(Completion.candidates(for: "vae new data=pin") == ["data=pinwheel"])
+    let directory = try TemporaryDirectory()
+    try "1,2\n".write(toFile: directory.path + "/points.csv", atomically: true, encoding: .utf8)
+    #expect(Completion.candidates(for: "vae new \(directory.path)/po") == ["\(directory.path)/points.csv"])
   }
 
   @Test func completesSubcommandsAndArguments() {

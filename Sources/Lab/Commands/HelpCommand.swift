@@ -50,9 +50,11 @@ enum HelpCommand {
     var lines = ["\(prefix)\(command.name): \(command.summary)"]
     if !command.aliases.isEmpty { lines.append("also: \(command.aliases.joined(separator: ", "))") }
     lines.append("")
-    if command.subcommands.isEmpty {
+    // A command with subcommands may run itself too (`grad F ...` beside `grad sweep`).
+    if command.subcommands.isEmpty || command.action != nil {
       lines.append("usage: \(command.usage(prefix: prefix))")
-    } else {
+    }
+    if !command.subcommands.isEmpty {
       lines.append("subcommands:")
       for subcommand in command.subcommands {
         lines.append("  \(subcommand.usage(prefix: prefix + command.name + " "))")

@@ -37,7 +37,7 @@ enum VAECommand {
       """,
     arguments: [
       ArgumentSpec(
-        "data", .path, default: "shapes", positional: true,
+        "data", .nameOrPath(builtInData), default: "shapes", positional: true,
         help: "shapes, pinwheel, or a file: .npy (float32, float64, uint8), .csv, IDX (MNIST; also .gz)"),
       ArgumentSpec(
         "label", .word("a CSV column name or 0-based index"), help: "a CSV column to leave out of the values"),
@@ -196,6 +196,9 @@ enum VAECommand {
       ("held_out_examples", .integer(workbench.data.heldOutCount)), ("step", .integer(workbench.trainer.steps)),
     ])
   }
+
+  /// The data sets `vae new` makes on the spot, by name.
+  static let builtInData = ["shapes", "pinwheel"]
 
   /// A built-in data set by name, or a data file by path (its name is the path).
   static func openData(_ name: String, label: String?) throws(LabError) -> Dataset {
