@@ -61,6 +61,12 @@ public struct Engine: Sendable {
     self.commands = commands
   }
 
+  /// How replies are shown; a terminal front end updates the width as the window changes.
+  public var presentation: Presentation {
+    get { session.presentation }
+    set { session.presentation = newValue }
+  }
+
   /// Runs one statement (no `;`). Blank lines and comments do nothing.
   public mutating func execute(_ line: String) -> Reply {
     var reply: Reply
@@ -143,7 +149,7 @@ public struct Engine: Sendable {
     let output = try action(&session, arguments)
     let chosen = format ?? session.format
     let plain = chosen == .json ? output.json.serialized : output.text
-    let printed = chosen == .text && session.colour ? output.styledText ?? plain : plain
+    let printed = chosen == .text ? output.text(for: session.presentation) : plain
     return Reply(output: printed, shouldQuit: output.endsSession, plainOutput: plain, isJSON: chosen == .json)
   }
 

@@ -28,9 +28,9 @@ public struct Session: Sendable {
   public let shouldStop: @Sendable () -> Bool
   /// Shows a transient progress line (a terminal sets this; pipes and lessons do not).
   public var progress: (@Sendable (String) -> Void)?
-  /// Whether replies show colour where a command offers it (a terminal without
-  /// NO_COLOR); what the notebook records is always plain.
-  public var colour = false
+  /// How replies are shown (a terminal sets colour, unless NO_COLOR, and its
+  /// width); what the notebook records is always plain.
+  public var presentation = Presentation.plain
   /// The VAE being built and trained, once `vae new` has run.
   public internal(set) var workbench: VAEWorkbench?
 
@@ -64,21 +64,41 @@ public struct Session: Sendable {
   var commandsRun = 0
 }
 
+/// How text is shown: with terminal colour or not, and folded to a terminal's
+/// width or not. Lessons, pipes and saved notebooks get `plain`.
+public struct Presentation: Sendable, Equatable {
+  public var colour = false
+  /// Columns to fit tables and rows of images into; nil for no limit.
+  public var width: Int? = nil
+
+  public init(colour: Bool = false, width: Int? = nil) {
+    self.colour = colour
+    self.width = width
+  }
+
+  public static let plain = Presentation()
+}
+
 /// What a command produced, in both forms; the session's format picks one.
 public struct Output: Sendable {
-  /// Plain text: what pipes, lessons and saved notebooks get.
-  public var text: String
-  /// The same with terminal colour (images in grey levels), for a terminal that
-  /// shows colour; nil when colour would add nothing.
-  public var styledText: String?
   public var json: JSON
   /// Set by `quit`: the front end leaves after this command.
   public var endsSession = false
+  /// The text for a presentation: a terminal may get colour and folded tables.
+  let render: @Sendable (Presentation) -> String
 
-  public init(text: String, styledText: String? = nil, json: JSON, endsSession: Bool = false) {
-    self.text = text
-    self.styledText = styledText
+  /// Plain text: what pipes, lessons and saved notebooks get.
+  public var text: String { render(.plain) }
+
+  public func text(for presentation: Presentation) -> String { render(presentation) }
+
+  public init(text: String, json: JSON, endsSession: Bool = false) {
+    self.init(json: json, endsSession: endsSession) { _ in text }
+  }
+
+  public init(json: JSON, endsSession: Bool = false, render: @escaping @Sendable (Presentation) -> String) {
     self.json = json
     self.endsSession = endsSession
+    self.render = render
   }
 }

@@ -16,10 +16,9 @@ struct InteractiveShell {
     // Colour only where it is seen: on terminals, and never with NO_COLOR.
     let colour = isatty(STDERR_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
     var session = Session(shouldStop: Interrupts.isRequested)
-    session.colour = colour
     session.progress = ProgressLine.show
     var engine = Engine(session: session)
-    print("vaelab: learn how a VAE works by computing it. 'help' lists commands; Ctrl-D leaves.")
+    print("vaelab: learn how a VAE works by computing it. 'help' lists commands.")
     while true {
       _ = Interrupts.take()
       guard let raw = readline("vaelab [\(engine.session.promptNumber)]> ") else {
@@ -35,6 +34,8 @@ struct InteractiveShell {
         lastLine = trimmed
       }
       var quit = false
+      // Tables fold and images wrap to the window as it is now.
+      engine.presentation = Presentation(colour: colour, width: Self.terminalWidth())
       for statement in Tokenizer.statements(line) {
         let reply = engine.execute(statement)
         ProgressLine.clear()
@@ -57,6 +58,13 @@ struct InteractiveShell {
       if quit { break }
     }
     history_truncate_file(historyPath, Self.historyLimit)
+  }
+
+  /// The terminal's width in columns, or nil when it cannot be told.
+  static func terminalWidth() -> Int? {
+    var size = winsize()
+    guard ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return nil }
+    return Int(size.ws_col)
   }
 
   /// `$VAELAB_HISTORY`, else `$XDG_STATE_HOME/vaelab/history`, else `~/.local/state/vaelab/history`.

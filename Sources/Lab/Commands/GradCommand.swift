@@ -64,9 +64,14 @@ enum GradCommand {
     let parameters = parameters(try arguments.required("wrt", arguments.text))
     let rows = results(sampled, exact: exact, problem: problem, baseline: setup.baseline, parameters: parameters)
     let gradients = parameters.map { ($0, exact.gradient($0, sigma: problem.sigma)) }
+    let precision = session.precision
     return Output(
-      text: text(rows, gradients: gradients, setup: setup, exact: exact, count: count, precision: session.precision),
-      json: json(rows, gradients: gradients, setup: setup, exact: exact, count: count, precision: session.precision))
+      json: json(rows, gradients: gradients, setup: setup, exact: exact, count: count, precision: precision)
+    ) { presentation in
+      text(
+        rows, gradients: gradients, setup: setup, exact: exact, count: count, precision: precision,
+        width: presentation.width)
+    }
   }
 
   /// One estimator for one parameter: sampled moments beside exact values.
@@ -121,7 +126,7 @@ enum GradCommand {
 
   static func text(
     _ rows: [Row], gradients: [(GradientProblem.Parameter, Estimate)], setup: GradientArguments,
-    exact: GradientExpectations, count: Int, precision: Int
+    exact: GradientExpectations, count: Int, precision: Int, width: Int? = nil
   ) -> String {
     func number(_ value: Double) -> String { NumberFormat.format(value, precision, .compact) }
     var exactValues = ExactValues(stop: exact.stop, precision: precision)
@@ -135,22 +140,28 @@ enum GradCommand {
       return "d/d\(parameter.rawValue) = \(cell == "-" ? "not available" : cell)"
     }
     lines.append("exact (\(exactLabel(exact))): " + shown.joined(separator: ", "))
-    var table = TextTable([
-      ("param", .left), ("estimator", .left), ("mean", .right), ("std.err", .right), ("variance", .right),
-      ("exact var", .right), ("rel.err", .right), ("var/pathwise", .right),
-    ])
+    var table = TextTable(
+      [
+        ("param", .left), ("estimator", .left), ("mean", .right), ("std.err", .right), ("variance", .right),
+        ("exact var", .right), ("rel.err", .right), ("var/pathwise", .right),
+      ], keyColumns: 2)
     for row in rows {
       table.append([
         row.parameter.rawValue, row.estimator.rawValue, number(row.moments.mean), number(row.moments.standardError),
         number(row.moments.variance),
         exactValues.cell(row.exactVariance, label: varianceLabel(row), style: .compact, isVariance: true),
-        row.relativeError(precision: precision).map { NumberFormat.format(100 * $0, 1, .compact) + "%" } ?? "-",
+        row.relativeError(precision: precision).map { percent($0) } ?? "-",
         row.varianceRatio.isFinite ? NumberFormat.format(row.varianceRatio, 2, .compact) : "-",
       ])
     }
-    lines.append(table.rendered)
-    lines += exactValues.notes
-    return lines.joined(separator: "\n")
+    let header = lines.map { $0.wrapped(to: width) }
+    return (header + [table.rendered(width: width)] + exactValues.notes.map { $0.wrapped(to: width) })
+      .joined(separator: "\n")
+  }
+
+  /// A relative error in percent: `-0.3%`, or `-3e+05%` when it is beyond 1000%.
+  static func percent(_ value: Double) -> String {
+    abs(100 * value) < 1000 ? NumberFormat.fixed(100 * value, 1) + "%" : NumberFormat.scientific(100 * value, 0) + "%"
   }
 
   static func varianceLabel(_ row: Row) -> String { "var \(row.estimator.rawValue) (\(row.parameter.rawValue))" }

@@ -120,11 +120,13 @@ enum GradSweepCommand {
     let plot = self.plot(table, estimators: estimators, over: over, sampled: sampledToo)
     let title = "variance of d/d\(parameter.rawValue) estimators, f(z) = \(setup.expression.source)"
     if let path = arguments.text("svg") { try FileIO.writeAtomically(plot.svg(title: title), to: path) }
-    return Output(
-      text: text(
+    let (svg, precision) = (arguments.text("svg"), session.precision)
+    return Output(json: json(table, estimators: estimators, setup: setup, over: over, parameter: parameter)) {
+      presentation in
+      text(
         table, estimators: estimators, setup: setup, over: over, parameter: parameter, sampled: sampledToo,
-        plot: plot, svg: arguments.text("svg"), precision: session.precision),
-      json: json(table, estimators: estimators, setup: setup, over: over, parameter: parameter))
+        plot: plot, svg: svg, precision: precision, width: presentation.width)
+    }
   }
 
   /// The sweep's exact values as shown: each certified to its printed digits,
@@ -254,7 +256,8 @@ enum GradSweepCommand {
 
   static func text(
     _ table: Table, estimators: [GradientProblem.Estimator], setup: GradientArguments, over: String,
-    parameter: GradientProblem.Parameter, sampled: Bool, plot: LinePlot, svg: String?, precision: Int
+    parameter: GradientProblem.Parameter, sampled: Bool, plot: LinePlot, svg: String?, precision: Int,
+    width: Int? = nil
   ) -> String {
     let points = table.points
     let fixed =
@@ -275,7 +278,7 @@ enum GradSweepCommand {
     var columns: [(String, TextTable.Alignment)] = [(over, .right), ("gradient", .right)]
     columns += estimators.map { ("\(marker($0)) \($0.rawValue)", .right) }
     if sampled { columns += estimators.map { ("\(Character(marker($0).lowercased())) sampled", .right) } }
-    var rendered = TextTable(columns)
+    var rendered = TextTable(columns, keyColumns: 1)
     for (index, point) in points.enumerated() {
       let x = wholeNumberRanges[over] != nil ? NumberFormat.shortest(point.x) : NumberFormat.fixed(point.x, precision)
       var row = [x, table.gradients[index]]
@@ -284,10 +287,10 @@ enum GradSweepCommand {
       if sampled { row += estimators.map { point.sampled[$0].map { NumberFormat.scientific($0, precision) } ?? "-" } }
       rendered.append(row)
     }
-    lines.append(rendered.rendered)
+    lines = lines.map { $0.wrapped(to: width) }
+    lines.append(rendered.rendered(width: width))
     lines.append(plot.terminal())
-    lines += undrawnNotes(plot, over: over, precision: precision)
-    lines += table.notes
+    lines += (undrawnNotes(plot, over: over, precision: precision) + table.notes).map { $0.wrapped(to: width) }
     if let svg { lines.append("wrote \(svg)") }
     return lines.joined(separator: "\n")
   }

@@ -274,22 +274,25 @@ enum VAECommand {
       try FileIO.writeAtomically(
         SVGImages.render(items, width: size.width, height: size.height, columns: 8, title: title), to: svg)
     }
-    func rendered(colour: Bool) -> String {
+    // Four images a row, or as many as fit the terminal's width.
+    let written = svg.map { "\nwrote \($0)" } ?? ""
+    return Output(json: json) { presentation in
+      let cell = (presentation.colour ? size.width : 2 * size.width) + 2
+      let perRow = presentation.width.map { max(1, ($0 + 2) / cell) } ?? 4
       var rows: [String] = []
-      for start in stride(from: 0, to: items.count, by: 4) {
-        let chunk = items[start..<min(start + 4, items.count)]
+      for start in stride(from: 0, to: items.count, by: perRow) {
+        let chunk = items[start..<min(start + perRow, items.count)]
         rows.append(
           TerminalImage.row(
             chunk.map { item in
               (
-                item.0, TerminalImage.lines(item.1, width: size.width, height: size.height, colour: colour),
-                colour ? size.width : 2 * size.width
+                item.0,
+                TerminalImage.lines(item.1, width: size.width, height: size.height, colour: presentation.colour),
+                cell - 2
               )
             }))
       }
-      if let svg { rows.append("wrote \(svg)") }
-      return rows.joined(separator: "\n")
+      return rows.joined(separator: "\n") + written
     }
-    return Output(text: rendered(colour: false), styledText: rendered(colour: true), json: json)
   }
 }

@@ -143,8 +143,18 @@ public struct LinePlot: Sendable {
         + "\(xLabel)\(logX ? " (log scale)" : ""); \(yLabel)\(logY ? " (log scale)" : "")")
     let curves = series.filter(\.isCurve).map { "\($0.marker) \($0.name)" }
     let scattered = series.contains { !$0.isCurve } ? ["lower case: sampled"] : []
-    lines.append(
-      String(repeating: " ", count: labelWidth + 2) + (curves + scattered + ["* overlap"]).joined(separator: "   "))
+    let overlap = series.count > 1 ? ["* overlap"] : []
+    // The legend, wrapped to the plot's width.
+    let indent = String(repeating: " ", count: labelWidth + 2)
+    var legend = ""
+    for item in curves + scattered + overlap {
+      if !legend.isEmpty && legend.count + 3 + item.count > width {
+        lines.append(indent + legend)
+        legend = ""
+      }
+      legend += (legend.isEmpty ? "" : "   ") + item
+    }
+    if !legend.isEmpty { lines.append(indent + legend) }
     return lines.map(\.trailingBlanksRemoved).joined(separator: "\n")
   }
 
