@@ -19,7 +19,10 @@ enum GradCommand {
         measure-valued   difference of f under two coupled distributions
       and prints each one's mean, standard error, per-draw variance (sampled and
       exact), relative error and variance relative to pathwise. Exact values come
-      from closed forms when f is a polynomial, else from adaptive quadrature.
+      from closed forms when f is a polynomial, else from adaptive quadrature
+      (bounded in panels and time; Ctrl-C stops it), and are printed only when
+      their error bound is below half a unit of the last digit: otherwise a note
+      says which integral diverges, where f is undefined, or what bound was reached.
       With dim=D, f is applied to each of D coordinates and summed; the gradient is
       for the first coordinate. 'grad sweep' plots the variances as one setting varies.
       \(GradientArguments.expressionHelp)
