@@ -36,6 +36,17 @@ struct PresentationTests {
     #expect(table.filter { $0.trimmingBlanks.hasPrefix("k  ") }.count == 2)
   }
 
+  /// Prose breaks at blanks, never inside a word; the notebook keeps the long line.
+  @Test func longLinesBreakBetweenWords() {
+    var narrow = engine(width: 50)
+    _ = narrow.execute("vae new shapes latent=2 hidden=16 seed=1")
+    let reply = narrow.execute("vae step 5")
+    let lines = reply.output.split(separator: "\n")
+    #expect(lines.count > 1 && lines.allSatisfy { $0.count <= 50 })
+    #expect(!reply.plainOutput.contains("\n"))
+    #expect(reply.output.replacingAll("\n", with: "").split(separator: " ") == reply.plainOutput.split(separator: " "))
+  }
+
   @Test func imagesWrapToTheWindow() {
     var narrow = engine(width: 80)
     _ = narrow.execute("vae new shapes latent=2 hidden=16 seed=1")

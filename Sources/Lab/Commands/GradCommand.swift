@@ -157,9 +157,7 @@ enum GradCommand {
         row.varianceRatio.isFinite ? NumberFormat.format(row.varianceRatio, 2, .compact) : "-",
       ])
     }
-    let header = lines.map { $0.wrapped(to: width) }
-    return (header + [table.rendered(width: width)] + exactValues.notes.map { $0.wrapped(to: width) })
-      .joined(separator: "\n")
+    return (lines + [table.rendered(width: width)] + exactValues.notes).joined(separator: "\n")
   }
 
   /// A relative error in percent: `-0.3%`, or `-3e+05%` when it is beyond 1000%.

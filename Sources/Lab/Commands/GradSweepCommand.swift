@@ -287,10 +287,9 @@ enum GradSweepCommand {
       if sampled { row += estimators.map { point.sampled[$0].map { NumberFormat.scientific($0, precision) } ?? "-" } }
       rendered.append(row)
     }
-    lines = lines.map { $0.wrapped(to: width) }
     lines.append(rendered.rendered(width: width))
     lines.append(plot.terminal())
-    lines += (undrawnNotes(plot, over: over, precision: precision) + table.notes).map { $0.wrapped(to: width) }
+    lines += undrawnNotes(plot, over: over, precision: precision) + table.notes
     if let svg { lines.append("wrote \(svg)") }
     return lines.joined(separator: "\n")
   }
