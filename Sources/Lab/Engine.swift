@@ -123,16 +123,6 @@ public struct Engine: Sendable {
     return (subcommand, "\(command.name) \(subcommand.name)", words.dropFirst(2))
   }
 
-  /// Text for a window: lines still wider than it (prose; tables and images
-  /// fit themselves) are broken at blanks rather than wherever the window ends.
-  /// Lines with colour codes are left alone, as their length is not their width.
-  static func fitted(_ text: String, _ presentation: Presentation) -> String {
-    guard let width = presentation.width else { return text }
-    return text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
-      line.count > width && !line.contains("\u{1B}") ? String(line).wrapped(to: width) : String(line)
-    }.joined(separator: "\n")
-  }
-
   static func find(_ name: String, in commands: [CommandSpec]) -> CommandSpec? {
     commands.first { $0.name == name || $0.aliases.contains(name) }
   }
@@ -159,7 +149,7 @@ public struct Engine: Sendable {
     let output = try action(&session, arguments)
     let chosen = format ?? session.format
     let plain = chosen == .json ? output.json.serialized : output.text
-    let printed = chosen == .text ? Self.fitted(output.text(for: session.presentation), session.presentation) : plain
+    let printed = chosen == .text ? session.presentation.fitted(output.text(for: session.presentation)) : plain
     return Reply(output: printed, shouldQuit: output.endsSession, plainOutput: plain, isJSON: chosen == .json)
   }
 

@@ -77,6 +77,16 @@ public struct Presentation: Sendable, Equatable {
   }
 
   public static let plain = Presentation()
+
+  /// Text for the window: lines still wider than it (prose; tables and images
+  /// fit themselves) are broken at blanks rather than wherever the window ends.
+  /// Lines with colour codes are left alone, as their length is not their width.
+  public func fitted(_ text: String) -> String {
+    guard let width else { return text }
+    return text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+      line.count > width && !line.contains("\u{1B}") ? String(line).wrapped(to: width) : String(line)
+    }.joined(separator: "\n")
+  }
 }
 
 /// What a command produced, in both forms; the session's format picks one.

@@ -46,7 +46,8 @@ struct InteractiveShell {
           if reply.isJSON, let json = reply.errorJSON(file: nil, line: nil) {
             StandardStream.error.write(json + "\n")
           } else {
-            StandardStream.error.write((colour ? "\u{1B}[31merror:\u{1B}[0m " : "error: ") + error + "\n")
+            let message = engine.presentation.fitted("error: " + error).dropFirst("error: ".count)
+            StandardStream.error.write((colour ? "\u{1B}[31merror:\u{1B}[0m " : "error: ") + message + "\n")
           }
           break
         }
