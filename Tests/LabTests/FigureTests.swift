@@ -59,8 +59,19 @@ struct FigureTests {
     #expect(output.contains("PPPPPPPPPP"))
     let svg = (try? String(contentsOfFile: svgPath, encoding: .utf8)) ?? ""
     // A line swatch per curve; a circle swatch per sampled series, in the tint of its curve.
-    #expect(svg.components(separatedBy: "stroke-width=\"2\"/>").count - 1 == 8)
+    let swatches = svg.split(separator: "\n").filter { $0.hasPrefix("<line ") && $0.contains("stroke-width=\"2\"") }
+    #expect(swatches.count == 4)
     #expect(svg.contains("fill=\"#aec7e8\" stroke=\"#1f77b4\""))
+  }
+
+  /// A value that is not known (NaN) breaks a curve rather than being bridged.
+  @Test func aMissingValueBreaksTheCurve() {
+    let plot = LinePlot(
+      series: [LinePlot.Series(name: "p", marker: "P", points: [(0, 1), (1, .nan), (2, 1)], isCurve: true)],
+      xLabel: "x", yLabel: "y", logX: false, logY: false)
+    let row = plot.terminal(width: 21, height: 3).split(separator: "\n").first { $0.contains("P") } ?? ""
+    #expect(row.filter { $0 == "P" }.count == 2, "\(row)")
+    #expect(plot.svg(title: "t").components(separatedBy: "<polyline").count - 1 == 2)
   }
 
   /// A log axis cannot show a zero variance: said, not dropped.

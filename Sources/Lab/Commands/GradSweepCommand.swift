@@ -211,7 +211,7 @@ enum GradSweepCommand {
     var series = estimators.map { estimator in
       LinePlot.Series(
         name: estimator.rawValue, marker: marker(estimator),
-        points: points.indices.compactMap { i in table.drawable[i][estimator].map { (points[i].x, $0) } },
+        points: points.indices.map { i in (points[i].x, table.drawable[i][estimator] ?? .nan) },
         isCurve: true)
     }
     if sampled {

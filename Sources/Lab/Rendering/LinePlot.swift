@@ -8,6 +8,7 @@ public struct LinePlot: Sendable {
     public var name: String
     /// Upper case for a curve, lower case for scattered points, by convention.
     public var marker: Character
+    /// A point with a NaN y is a gap: a curve is not drawn across it.
     public var points: [(x: Double, y: Double)]
     /// Points are joined by a line (exact curves) or stand alone (sampled values).
     public var isCurve: Bool
@@ -88,8 +89,8 @@ public struct LinePlot: Sendable {
       return min(height - 1, max(0, height - 1 - Int((u * Double(height - 1)).rounded())))
     }
     for line in series where line.isCurve {
-      let points = line.points.filter(drawable)
-      for (a, b) in zip(points, points.dropFirst()) {
+      // A point that cannot be drawn (NaN: a value not known) breaks the curve.
+      for (a, b) in zip(line.points, line.points.dropFirst()) where drawable(a) && drawable(b) {
         let (c0, c1) = (column(a.x), column(b.x))
         guard c1 > c0 + 1 else { continue }
         for c in (c0 + 1)..<c1 {
@@ -222,8 +223,11 @@ public struct LinePlot: Sendable {
         "<circle cx=\"\(f(x))\" cy=\"\(f(y))\" r=\"3.5\" fill=\"\(tint)\" stroke=\"\(colour)\"/>"
       }
       if line.isCurve {
-        let path = points.map { "\(f(px($0.x))),\(f(py($0.y)))" }.joined(separator: " ")
-        out.append("<polyline points=\"\(path)\" fill=\"none\" stroke=\"\(colour)\" stroke-width=\"2\"/>")
+        // One polyline for each run of drawable points: a missing value breaks the curve.
+        for run in line.points.split(whereSeparator: { !drawable($0) }) {
+          let path = run.map { "\(f(px($0.x))),\(f(py($0.y)))" }.joined(separator: " ")
+          out.append("<polyline points=\"\(path)\" fill=\"none\" stroke=\"\(colour)\" stroke-width=\"2\"/>")
+        }
         out.append(
           "<line x1=\"\(f(width - right + 10))\" y1=\"\(f(legendY))\" x2=\"\(f(width - right + 30))\" y2=\"\(f(legendY))\" stroke=\"\(colour)\" stroke-width=\"2\"/>"
         )
