@@ -252,6 +252,12 @@ public struct GradientExpectations: Sendable {
       return out
     }
     stop = budget.stop
+    // The Rayleigh integrand at w holds f at mu + sigma w and mu - sigma w: the singular one is the larger.
+    func singularEnd(w: Double) -> Double {
+      let (plus, minus) = (mu + sigma * w, mu - sigma * w)
+      let (a, b) = (cost.evaluate(at: plus).value, cost.evaluate(at: minus).value)
+      return !(abs(b) <= abs(a)) ? minus : plus
+    }
     func estimate(_ result: GaussKronrod.Result, _ c: Int, _ integral: Integral, domain: Estimate.Failure.Reason?)
       -> Estimate
     {
@@ -259,7 +265,7 @@ public struct GradientExpectations: Sendable {
         domain
         ?? result.failures[c].map { failure in
           switch failure {
-          case .diverges(let x): .diverges(near: mu + sigma * x)
+          case .diverges(let x): .diverges(near: integral == .weibull ? singularEnd(w: x) : mu + sigma * x)
           case .notFinite(let x): .tooLarge(at: mu + sigma * x)
           case .tail: .tail
           }
