@@ -69,6 +69,9 @@ public enum NumberFormat {
     return min(17, max(minimum, Int((-log10(step)).rounded(.up)) + 1))
   }
 
+  /// Six significant digits at most: `1.37096e-06` for exp(-13.5), `0.5` for 0.5.
+  public static func significant(_ value: Double) -> String { String(format: "%.6g", value) }
+
   /// `value` rounded to `digits` significant digits, e.g. 0.022 for 0.0220294.
   public static func rounded(_ value: Double, significantDigits digits: Int) -> Double {
     Double(String(format: "%.*e", digits - 1, value)) ?? value

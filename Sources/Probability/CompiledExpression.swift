@@ -216,11 +216,13 @@ public struct CompiledExpression: Sendable {
   }
 
   /// a^b: for a whole b up to 64 in size, by squaring and multiplying (exact for
-  /// z^2, fast, and right for a negative base: (-2)^2 = 4); otherwise
+  /// z^2, fast, and right for a negative base: (-2)^2 = 4); for larger whole b
+  /// by the integer power, also right for a negative base; otherwise
   /// exp(b log a), NaN for a negative base.
   @inline(__always)
   static func power(_ a: Double, _ b: Double) -> Double {
-    guard b == b.rounded(.towardZero), abs(b) <= 64 else { return Double.pow(a, b) }
+    guard b == b.rounded(.towardZero) else { return Double.pow(a, b) }
+    guard abs(b) <= 64 else { return abs(b) < 1e18 ? Double.pow(a, Int(b)) : Double.pow(a, b) }
     var exponent = Int(abs(b))
     var (result, square) = (1.0, a)
     while exponent > 0 {

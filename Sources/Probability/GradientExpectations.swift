@@ -297,22 +297,20 @@ public struct GradientExpectations: Sendable {
   /// E[f(z)] itself: without it there is no gradient to estimate.
   public var mean: Estimate { c + f }
 
-  /// The largest error bound of the values computed (zero for exact arithmetic).
-  public var largestError: Double {
-    [
-      f, f2, fx, fx2, f2x2, fScaleScore2, f2ScaleScore2, fp, fp2, fpx, fpx2, fp2x2, weibullDifference2,
-      maxwellDifference2,
-    ]
-    .filter { $0.failure == nil }.map(\.error).max() ?? 0
-  }
-
-  /// dF/dtheta for the first coordinate: E[f'(z)] for mu, E[f'(z) x] for sigma.
+  /// Two forms give it: E[f'] (E[f' x] for sigma), and the score identity
+  /// E[F x] / sigma (E[F (x^2 - 1)] / sigma). The one with the smaller error
+  /// bound is used: where f' has no mean (log|z|: f' = 1/z), or converges slowly
+  /// near a singularity (|z|^0.25), E[log|z|] is still smooth in mu.
   public func gradient(_ parameter: GradientProblem.Parameter, sigma: Double) -> Estimate {
-    switch parameter {
-    case .mu: d + fp
-    case .sigma: fpx
-    case .logvar: (sigma / 2) * fpx
-    }
+    let pathwise =
+      switch parameter {
+      case .mu: d + fp
+      case .sigma, .logvar: fpx
+      }
+    let score = scoreMoments(parameter, sigma: sigma).fs
+    let chosen =
+      pathwise.failure == nil && (score.failure != nil || pathwise.error <= score.error) ? pathwise : score
+    return parameter == .logvar ? (sigma / 2) * chosen : chosen
   }
 
   /// The constant baseline that minimises the score-function variance:
@@ -348,7 +346,7 @@ public struct GradientExpectations: Sendable {
   ) -> Estimate {
     let sigma = problem.sigma
     let scale = problem.scale(for: parameter)
-    let raw: Estimate
+    var raw: Estimate
     switch estimator {
     case .pathwise:
       raw = parameter == .mu ? fp2 - fp * fp : fp2x2 + 2 * d * fpx2 + d * d - fpx * fpx
@@ -365,7 +363,9 @@ public struct GradientExpectations: Sendable {
       let (fs, fs2, f2s2, s2) = scoreMoments(parameter, sigma: sigma)
       let others = dimension - 1
       let shift = others * f - b
-      raw = f2s2 + 2 * fs2 * shift + s2 * (others * (f2 - f * f) + shift * shift) - fs * fs
+      raw = f2s2 + 2 * fs2 * shift + s2 * shift * shift - fs * fs
+      // The other coordinates' spread, a term only where there are other coordinates.
+      if others > 0 { raw = raw + others * s2 * (f2 - f * f) }
     case .measureValued:
       // The gradient from the score identity, E[F s], which needs f only.
       let g = scoreMoments(parameter, sigma: sigma).fs

@@ -37,7 +37,7 @@ struct GradCommandTests {
     var engine = Engine()
     let output = engine.execute(#"grad "cos(k*z)" 1 1 k=1 wrt=mu n=1000 seed=1"#).output
     // d/dmu E[cos(k z)] = -k exp(-k^2 sigma^2 / 2) sin(k mu) = -0.510 at k = mu = sigma = 1.
-    #expect(output.contains("exact (quadrature, estimated error "))
+    #expect(output.contains("exact (quadrature, error bound "))
     #expect(output.contains("d/dmu = -0.510"))
   }
 
@@ -106,14 +106,16 @@ struct GradCommandTests {
 
   /// sin(z) with sigma = 1e6 oscillates faster than the quadrature can follow:
   /// within its budget it stops, and values it cannot certify are not shown.
+  /// The gradient itself comes from the score identity, E[f eps] / sigma, and
+  /// is right: cos(mu) exp(-sigma^2 / 2) = 0.
   @Test func unresolvedValuesAreRefusedWithTheirErrorBound() {
     var engine = Engine()
     let reply = engine.execute(#"grad "sin(z)" 0 1e6 n=200 wrt=mu seed=1"#)
     #expect(reply.error == nil)
-    #expect(reply.output.contains("d/dmu = not available"))
+    #expect(reply.output.contains("d/dmu = 0.000"))
     #expect(
       reply.output.contains(
-        "not shown because the error bound exceeds half a unit of the last printed digit (the quadrature stopped at its limit of 60000 panels): d/dmu (error bound "
+        "not shown because the error bound exceeds half a unit of the last printed digit (the quadrature stopped at its limit of 60000 panels): var pathwise (mu) (error bound "
       ))
   }
 
@@ -121,13 +123,29 @@ struct GradCommandTests {
   @Test func largeMeansKeepTheirDigits() {
     var engine = Engine()
     let output = engine.execute(#"grad "z+exp(0)" 1e6 1 wrt=mu n=1000 seed=1"#).output
-    #expect(output.contains("exact (quadrature, estimated error "))
+    #expect(output.contains("exact (quadrature, error bound "))
     #expect(output.contains("d/dmu = 1.000"))
     // Exact variances: pathwise 0, score (mu + 1)^2 + 2, score+baseline 2.
     #expect(output.contains("  0.000  "))
     #expect(output.contains("  1.000e+12  "))
     #expect(output.contains("  2.000  "))
     #expect(!output.contains("not shown"))
+  }
+
+  /// A spike narrower than the quadrature's nodes reads as zero there; the draws
+  /// contradict it, and the exact values are withheld with the reason.
+  @Test func theDrawsCanWithholdAQuadratureThatMissedSomething() {
+    var engine = Engine()
+    let output = engine.execute(#"grad "1000*exp(-1000000*(z-0.123)^2)" 0 1 n=200000 wrt=mu seed=1"#).output
+    #expect(output.contains("d/dmu = not available"))
+    #expect(output.contains("not shown because the draws disagree with the quadrature: "))
+  }
+
+  /// No relative error against an exact gradient printed as 0.000.
+  @Test func noRelativeErrorAgainstZero() {
+    var engine = Engine()
+    let output = engine.execute(#"grad "sin(1000*z)" 0 1 wrt=mu n=1000 seed=1"#).output
+    #expect(!output.contains("%"), "\(output)")
   }
 
   @Test func ctrlCStopsTheQuadrature() {

@@ -152,6 +152,40 @@ struct ExactValueExistenceTests {
     #expect(pathwise.error < 1e-9)
   }
 
+  /// |z|^-a is integrable for a < 1: not called divergent. E|z|^-a = 2^(-a/2)
+  /// Gamma((1 - a)/2) / sqrt(pi); 3.278 for a = 0.75.
+  @Test(arguments: [0.4, 0.75])
+  func integrableSingularitiesAreNotDivergent(a: Double) throws {
+    let (exact, _) = try expectations("1/abs(z)^\(a)", mu: 0, sigma: 1)
+    let truth = Double.pow(2, -a / 2) * Double.gamma((1 - a) / 2) / Double.pi.squareRoot()
+    #expect(exact.mean.failure == nil, "\(exact.mean)")
+    #expect(abs(exact.mean.value - truth) <= max(exact.mean.error, 1e-3 * truth), "\(exact.mean) vs \(truth)")
+  }
+
+  /// In one dimension the other coordinates' spread is no term at all: a failure
+  /// of E[f^2] cannot make the score variance infinite through it. For
+  /// f = |z|^-1/2 at mu = 0 the score variance for mu is E[f^2 x^2] = E|x| = sqrt(2/pi).
+  @Test func anAbsentTermCarriesNoFailure() throws {
+    let (exact, problem) = try expectations("1/abs(z)^0.5", mu: 0, sigma: 1)
+    let score = exact.variance(.score, .mu, baseline: .none, problem: problem)
+    #expect(score.failure == nil)
+    #expect(abs(score.value - (2 / Double.pi).squareRoot()) <= max(score.error, 1e-3))
+  }
+
+  /// log|z|: f' = 1/z has no mean, but the gradient exists; the score identity
+  /// gives it: d/dmu E[log|z|] at mu = 0.3 is 0.2912 (by mpmath).
+  @Test func theScoreIdentityGivesGradientsWhereFPrimeHasNoMean() throws {
+    let (exact, _) = try expectations("log(abs(z))", mu: 0.3, sigma: 1)
+    let gradient = exact.gradient(.mu, sigma: 1)
+    #expect(gradient.failure == nil)
+    #expect(abs(gradient.value - 0.2912) < 1e-4)
+  }
+
+  @Test func largeWholePowersOfNegativeNumbersAreDefined() throws {
+    let f = try CompiledExpression(try Expression(parsing: "z^65"), parameters: [:])
+    #expect(f.evaluate(at: -2).value == -Double.pow(2, 65))
+  }
+
   @Test func ctrlCThrows() throws {
     #expect(throws: Interrupted.self) { try expectations("cos(z)", mu: 0, sigma: 1, shouldStop: { true }) }
   }

@@ -11,6 +11,10 @@ struct ExactValues {
   var precision: Int
   /// Reasons in order of first use, each with the values it applies to.
   private var groups: [(reason: String, labels: [String])] = []
+  /// When set, no exact value is shown, for this reason (the draws contradicted them).
+  var withheld: String?
+  /// The largest error bound of the values shown.
+  private(set) var largestShownError = 0.0
 
   init(stop: GaussKronrod.Stop, precision: Int) {
     self.stop = stop
@@ -25,8 +29,14 @@ struct ExactValues {
   mutating func cell(_ estimate: Estimate, label: String, style: NumberFormat.Style, isVariance: Bool = false)
     -> String
   {
+    if let withheld {
+      note(withheld, label)
+      return "-"
+    }
     switch Self.judge(estimate, style: style, precision: precision, isVariance: isVariance) {
-    case .value(let value): return NumberFormat.format(value, precision, style)
+    case .value(let value):
+      largestShownError = max(largestShownError, estimate.error)
+      return NumberFormat.format(value, precision, style)
     case .infinite(let failure):
       note("infinite because \(failure)", label)
       return "infinite"
@@ -36,6 +46,12 @@ struct ExactValues {
     case .atMost(let bound):
       note("zero within its error bound, so only the bound is shown", label)
       return "≤ " + NumberFormat.scientific(bound, 1)
+    case .overflow:
+      note("not shown because it overflows a double on the way", label)
+      return "-"
+    case .negative:
+      note("not shown because rounding made it negative beyond its error bound", label)
+      return "-"
     case .uncertified(let error):
       note(
         "not shown because the error bound exceeds half a unit of the last printed digit\(stopText)",
@@ -46,10 +62,11 @@ struct ExactValues {
 
   /// The value for JSON: a number when certified at the precision, "infinite", or null (see the notes).
   func json(_ estimate: Estimate, style: NumberFormat.Style, isVariance: Bool = false) -> JSON {
-    switch Self.judge(estimate, style: style, precision: precision, isVariance: isVariance) {
+    if withheld != nil { return .null }
+    return switch Self.judge(estimate, style: style, precision: precision, isVariance: isVariance) {
     case .value(let value): .number(value)
     case .infinite: .string("infinite")
-    case .failed, .uncertified, .atMost: .null
+    case .failed, .uncertified, .atMost, .overflow, .negative: .null
     }
   }
 
@@ -61,19 +78,23 @@ struct ExactValues {
     /// notation where `0.000e+00` would claim an exact zero.
     case atMost(Double)
     case uncertified(error: Double)
+    /// Beyond the range of a double on the way (a closed form at 1e150).
+    case overflow
+    /// A variance that came out negative beyond its error bound.
+    case negative
   }
 
   static func judge(_ estimate: Estimate, style: NumberFormat.Style, precision: Int, isVariance: Bool) -> Verdict {
     if let failure = estimate.failure {
       return estimate.value == .infinity ? .infinite(failure) : .failed(failure)
     }
+    guard estimate.value.isFinite && estimate.error.isFinite else { return .overflow }
     let tolerance = NumberFormat.halfUnit(of: estimate.value, decimals: precision, style: style)
     if isVariance && tolerance == 0 && estimate.error > 0 && abs(estimate.value) <= estimate.error {
       return .atMost(estimate.value + estimate.error)
     }
-    guard estimate.isWithin(tolerance), estimate.value >= 0 || !isVariance else {
-      return .uncertified(error: estimate.error)
-    }
+    guard estimate.value >= 0 || !isVariance else { return .negative }
+    guard estimate.isWithin(tolerance) else { return .uncertified(error: estimate.error) }
     return .value(estimate.value)
   }
 
