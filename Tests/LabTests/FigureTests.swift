@@ -81,6 +81,23 @@ struct FigureTests {
     #expect(output.contains("P pathwise is zero at every point, which a log axis cannot show"))
   }
 
+  /// sample 0 1e-100: where fixed decimals would print zeros, scientific notation.
+  @Test func tinySpreadsPrintInScientificNotation() {
+    var engine = Engine()
+    let output = engine.execute("sample 0 1e-100 n=3 bins=4 show=1 seed=1").output
+    #expect(output.contains("1.000e-100"))
+    #expect(output.contains("[-4.000e-100, -2.000e-100)"))
+    #expect(!output.contains("0.00000000000"))
+  }
+
+  /// At 80 columns the histogram's bars shrink rather than wrap.
+  @Test func histogramsFitTheWindow() {
+    var engine = Engine()
+    engine.presentation = Presentation(colour: false, width: 80)
+    let output = engine.execute("sample 1e6 1e-6 n=100 bins=6 show=0 seed=1").output
+    #expect(output.split(separator: "\n").allSatisfy { $0.count <= 80 }, "\(output)")
+  }
+
   /// sample 1e6 1e-6: enough decimals that the bins' edges and sigma differ.
   @Test func edgesAreToldApart() {
     var engine = Engine()

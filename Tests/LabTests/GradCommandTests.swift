@@ -77,7 +77,18 @@ struct GradCommandTests {
     ("grad z^2 wrt=nu", "wrt must be one of mu, sigma, logvar, all, got 'nu'; did you mean 'mu'?"),
     ("grad sweep z^2 over=q from=0 to=1", "over must be n, dim, mu, sigma or a parameter of f (f has none); got 'q'"),
     ("grad sweep z^2 over=mu from=1 to=0", "from must be less than to; got from=1 to=0"),
-    ("grad sweep z^2 over=sigma from=0 to=1", "over=sigma needs from > 0; got from=0"),
+    (
+      "grad sweep z^2 over=sigma from=0 to=1",
+      "over=sigma needs from > 0 (from 1e-6 to 1e6), like sigma itself; got from=0"
+    ),
+    (
+      "grad sweep z^2 over=sigma from=1e-300 to=1",
+      "over=sigma needs from > 0 (from 1e-6 to 1e6), like sigma itself; got from=1e-300"
+    ),
+    (
+      "grad sweep z^2 over=mu from=0 to=1e9",
+      "over=mu needs to from -1000000 to 1000000, like mu itself; got to=1000000000"
+    ),
     ("grad sweep z^2 over=n from=1 to=10", "over=n needs 2 <= from < to <= 10000000"),
     (
       "grad sweep z^2 from=0 to=1",

@@ -38,7 +38,9 @@ struct RendererGoldenTests {
       let (lower, upper) = histogram.edges(of: bin)
       return Double(histogram.total) * normal.probability(from: lower, to: upper)
     }
-    try assertGolden(TerminalHistogram.render(histogram, expected: expected, precision: 2) + "\n", "histogram.txt")
+    try assertGolden(
+      TerminalHistogram.render(histogram, expected: expected, edge: { NumberFormat.fixed($0, 2) }) + "\n",
+      "histogram.txt")
   }
 
   @Test func barsUseEighthBlocksAndTheMarker() {

@@ -195,8 +195,14 @@ enum GradSweepCommand {
       }
       return values
     }
-    if over == "sigma" {
-      guard from > 0 else { throw LabError("over=sigma needs from > 0; got from=\(NumberFormat.shortest(from))") }
+    // mu and sigma keep the ranges grad gives them.
+    for (name, domain) in [("mu", GradientArguments.muDomain), ("sigma", GradientArguments.sigmaDomain)]
+    where over == name {
+      for (end, value) in [("from", from), ("to", to)] where !domain.contains(value) {
+        throw LabError(
+          "over=\(name) needs \(end) \(domain), like \(name) itself; got \(end)=\(NumberFormat.shortest(value))",
+          argument: end)
+      }
     }
     return (0..<count).map { from + (to - from) * Double($0) / Double(count - 1) }
   }

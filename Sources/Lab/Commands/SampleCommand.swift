@@ -1,5 +1,7 @@
 import Probability
 
+import func Foundation.log10
+
 /// `sample`: reparameterised draws z = mu + sigma * eps, their moments against
 /// (mu, sigma), and a histogram of z with the N(mu, sigma^2) density over it.
 enum SampleCommand {
@@ -65,33 +67,47 @@ enum SampleCommand {
     let densities = (0..<dimension).map {
       NormalDistribution(mean: mean[$0], standardDeviation: standardDeviation[$0])
     }
-    // Enough decimals to tell the bins' edges apart and to show sigma: sample 1e6 1e-6
-    // needs eight, where three would print every edge as 1000000.000.
-    let finest = zip(summary.histograms, standardDeviation).map { min($0.binWidth, $1 / 10) }.min() ?? 1
-    let precision = NumberFormat.decimals(resolving: finest, minimum: session.precision)
+    let number = digits(
+      summary: summary, mean: mean, standardDeviation: standardDeviation, precision: session.precision)
     if let path = arguments.text("svg") {
       let panels = (0..<dimension).map { d in
         SVGHistogram.Panel(
           histogram: summary.histograms[d], density: densities[d],
           title:
-            "z\(dimension > 1 ? "[\(d)]" : "") = mu + sigma * eps, n = \(count): histogram and \(label(densities[d], precision: precision)) density"
+            "z\(dimension > 1 ? "[\(d)]" : "") = mu + sigma * eps, n = \(count): histogram and \(label(densities[d], number)) density"
         )
       }
       try FileIO.writeAtomically(SVGHistogram.render(panels), to: path)
     }
     session.keep(generator, drawnWith: seed)
-    let text = self.text(
-      summary, q: q, densities: densities, count: count, svg: arguments.text("svg"), precision: precision)
-    return Output(text: text, json: json(summary, q: q, count: count))
+    let svg = arguments.text("svg")
+    return Output(json: json(summary, q: q, count: count)) { presentation in
+      text(
+        summary, q: q, densities: densities, count: count, svg: svg, number: number, width: presentation.width)
+    }
+  }
+
+  /// How sample prints its numbers: enough digits to tell the bins' edges apart
+  /// and to show sigma. Fixed decimals where twelve or fewer do (sample 1e6 1e-6
+  /// needs eight, where three would print every edge as 1000000.000), else
+  /// scientific notation with enough significant digits (sample 0 1e-100).
+  static func digits(
+    summary: Reparameterisation.Summary, mean: [Double], standardDeviation: [Double], precision: Int
+  ) -> @Sendable (Double) -> String {
+    let finest = zip(summary.histograms, standardDeviation).map { min($0.binWidth, $1 / 10) }.min() ?? 1
+    let decimals = NumberFormat.decimals(resolving: finest, minimum: precision)
+    guard decimals > 12 else { return { NumberFormat.fixed($0, decimals) } }
+    let largest = zip(mean, standardDeviation).map { abs($0) + 4 * $1 }.max() ?? 1
+    let significant = min(16, max(precision, Int(log10(largest / finest).rounded(.up)) + 1))
+    return { NumberFormat.scientific($0, significant) }
   }
 
   static func text(
     _ summary: Reparameterisation.Summary, q: GaussianArguments, densities: [NormalDistribution], count: Int,
-    svg: String?, precision: Int
+    svg: String?, number: (Double) -> String, width: Int?
   ) -> String {
-    func number(_ value: Double) -> String { NumberFormat.fixed(value, precision) }
     func numbers(_ values: [Double]) -> String {
-      q.isVector ? NumberFormat.vector(values, precision) : number(values[0])
+      q.isVector ? "[" + values.map(number).joined(separator: ", ") + "]" : number(values[0])
     }
     let dimension = q.gaussian.dimension
     var lines: [String] = []
@@ -134,9 +150,9 @@ enum SampleCommand {
       }
       let name = q.isVector ? "z[\(d)]" : "z"
       lines.append(
-        "histogram of \(name); • = expected count under \(label(densities[d], precision: precision)):"
+        "histogram of \(name); • = expected count under \(label(densities[d], number)):"
       )
-      lines.append(TerminalHistogram.render(histogram, expected: expected, precision: precision))
+      lines.append(TerminalHistogram.render(histogram, expected: expected, edge: number, width: width))
       if histogram.below + histogram.above > 0 {
         lines.append("outside the range: \(histogram.below) below, \(histogram.above) above")
       }
@@ -145,9 +161,9 @@ enum SampleCommand {
     return lines.joined(separator: "\n")
   }
 
-  /// `N(2.000, 0.500^2)`, at the session's precision.
-  static func label(_ density: NormalDistribution, precision: Int) -> String {
-    "N(\(NumberFormat.fixed(density.mean, precision)), \(NumberFormat.fixed(density.standardDeviation, precision))^2)"
+  /// `N(2.000, 0.500^2)`.
+  static func label(_ density: NormalDistribution, _ number: (Double) -> String) -> String {
+    "N(\(number(density.mean)), \(number(density.standardDeviation))^2)"
   }
 
   static func json(_ summary: Reparameterisation.Summary, q: GaussianArguments, count: Int) -> JSON {
