@@ -153,17 +153,19 @@ public enum GaussKronrod {
   ///
   /// Starts from `panels` equal panels and halves the worst until every
   /// component's error estimate is below `relativeTolerance` times the integral
-  /// of its absolute value, or the budget runs out. A panel narrower than
+  /// of its absolute value (or `absoluteTolerance`, if larger), or the budget runs out.
+  /// With `refining: k`, only the first k components are refined for; the rest
+  /// are integrated along on the same panels. A panel narrower than
   /// `minimumWidth` is kept as it is; if its contribution is still as large as
   /// its parent's, the component diverges there and is refined no further. A
   /// tail is reported when the panels within `tailWidth` of an end that
   /// `checkedEnds` marks carry more than the tolerance.
   public static func integrate(
     from lower: Double, to upper: Double, components: Int, panels initialPanels: Int = 16,
-    relativeTolerance: Double = 1e-12, minimumWidth: Double? = nil,
-    checkedEnds: (lower: Bool, upper: Bool) = (
-      false, false
-    ), tailWidth: Double = 1, budget: Budget = Budget(), integrand: ([Double]) -> [Double]
+    refining: Int? = nil, relativeTolerance: Double = 1e-12, absoluteTolerance: Double = 0,
+    minimumWidth: Double? = nil,
+    checkedEnds: (lower: Bool, upper: Bool) = (false, false), tailWidth: Double = 1, budget: Budget = Budget(),
+    integrand: ([Double]) -> [Double]
   ) -> Result {
     let smallest = minimumWidth ?? (upper - lower) * 1e-12
     func evaluate(_ a: Double, _ b: Double) -> Panel {
@@ -206,7 +208,10 @@ public enum GaussKronrod {
     // Tolerances from the first pass: the integral of |integrand| sets the scale.
     // A component found to diverge gets an infinite one: refining it is pointless.
     var tolerances = (0..<components).map { c in
-      max(relativeTolerance * all.reduce(0) { $0 + $1.magnitudes[c] }, Double.leastNormalMagnitude)
+      c < (refining ?? components)
+        ? max(
+          relativeTolerance * all.reduce(0) { $0 + $1.magnitudes[c] }, absoluteTolerance, Double.leastNormalMagnitude)
+        : .infinity
     }
     var failures = [Failure?](repeating: nil, count: components)
     func priority(_ panel: Panel) -> Double {

@@ -229,17 +229,25 @@ public struct GradientExpectations: Sendable {
     }
     // Double-sided Maxwell density m^2 phi(m), and inside it U uniform on [0, 1]:
     // component 0 the value, component 1 the inner integrals' error estimates.
+    // An inner integral needs only the accuracy its weight makes count: the
+    // whole is at most 2 E[F(M)^2] + 2 E[F(MU)^2] = 2 (E[F^2 x^2] + E[F^2]), and
+    // inner errors below 1e-12 of that over the range's length, divided by the
+    // weight, add up to no more than 1e-12 of it.
+    let scale = 2 * (abs(normal.values[4]) + abs(normal.values[1]))
     var innerFailure: Estimate.Failure.Reason?
+    // The outer tolerance is looser than the inner ones: halving outer panels to
+    // chase the inner integrals' rounding would spend the budget for nothing.
     let maxwell = GaussKronrod.integrate(
-      from: -R, to: R, components: 2, panels: 40, minimumWidth: minimumWidth, checkedEnds: (true, true),
-      budget: budget
+      from: -R, to: R, components: 2, panels: 40, refining: 1, relativeTolerance: 1e-10, minimumWidth: minimumWidth,
+      checkedEnds: (true, true), budget: budget
     ) { ms in
       var out = [Double](repeating: 0, count: 2 * ms.count)
       for (i, m) in ms.enumerated() {
         let weight = m * m * density(m)
         let outer = evaluate([mu + sigma * m]).values[0]
         let inner = GaussKronrod.integrate(
-          from: 0, to: 1, components: 1, panels: 1, minimumWidth: 1e-12, budget: budget
+          from: 0, to: 1, components: 1, panels: 1,
+          absoluteTolerance: 1e-12 * scale / (2 * R * max(weight, 1e-300)), minimumWidth: 1e-12, budget: budget
         ) { us in
           evaluate(us.map { mu + sigma * m * $0 }).values.map { (outer - $0) * (outer - $0) }
         }
