@@ -84,9 +84,12 @@ public struct Estimate: Sendable, Equatable, CustomStringConvertible {
       failure: a.failure ?? b.failure)
   }
 
-  public static func * (a: Double, b: Estimate) -> Estimate { Estimate(a) * b }
+  /// A plain number is taken as correctly rounded: within u |a| of the value it stands for.
+  public static func * (a: Double, b: Estimate) -> Estimate { Estimate(a, error: unitRoundoff * abs(a)) * b }
 
-  public static func / (a: Estimate, b: Double) -> Estimate { a * Estimate(1 / b) }
+  public static func / (a: Estimate, b: Double) -> Estimate {
+    a * Estimate(1 / b, error: unitRoundoff * abs(1 / b))
+  }
 
   public var description: String {
     failure.map { "\($0)" } ?? "\(value) +- \(error)"

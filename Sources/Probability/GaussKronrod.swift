@@ -63,7 +63,8 @@ public enum GaussKronrod {
       self.seconds = seconds
     }
 
-    /// About a second of work for the gradient expectations at most.
+    /// For the gradient expectations: 60,000 panels (a quarter of a second or
+    /// so in a release build), and 10 seconds in case a machine is much slower.
     public static let standard = Limits(panels: 60_000, seconds: 10)
   }
 

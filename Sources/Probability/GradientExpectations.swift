@@ -127,7 +127,9 @@ public struct GradientExpectations: Sendable {
         maxwellMagnitude += pm[j] * pm[k] * Self.absoluteNormalMoment(j + k + 2) * uniform
       }
     }
-    maxwellDifference2 = Estimate(maxwell, error: gamma(2 * p.degree) * maxwellMagnitude)
+    // About degree^2 terms summed, on coefficients rounded in the substitution.
+    let sumBound = Double(p.degree * p.degree + 16) * Estimate.unitRoundoff + gamma(p.degree)
+    maxwellDifference2 = Estimate(maxwell, error: sumBound * maxwellMagnitude)
   }
 
   // MARK: Quadrature for any f
@@ -337,10 +339,12 @@ public struct GradientExpectations: Sendable {
   func scoreMoments(_ parameter: GradientProblem.Parameter, sigma: Double) -> (
     fs: Estimate, fs2: Estimate, f2s2: Estimate, s2: Estimate
   ) {
+    // 1/sigma^2 carries two roundings.
     let (s1, s2) = (1 / sigma, 1 / (sigma * sigma))
+    let square = Estimate(s2, error: 2 * Estimate.unitRoundoff * s2)
     return switch parameter {
-    case .mu: (s1 * fx, s2 * fx2, s2 * f2x2, Estimate(s2))
-    case .sigma, .logvar: (s1 * (fx2 - f), s2 * fScaleScore2, s2 * f2ScaleScore2, Estimate(2 * s2))
+    case .mu: (s1 * fx, square * fx2, square * f2x2, square)
+    case .sigma, .logvar: (s1 * (fx2 - f), square * fScaleScore2, square * f2ScaleScore2, 2 * square)
     }
   }
 

@@ -78,14 +78,17 @@ enum VAECommand {
     action: { session, arguments throws(LabError) in
       let data = try openData(try arguments.required("data", arguments.text), label: arguments.text("label"))
       let choice = try likelihood(for: data, arguments)
+      let kind = VAEConfiguration.Kind(rawValue: try arguments.required("kind", arguments.text)) ?? .vae
+      if kind == .autoencoder && arguments.isGiven("beta") {
+        throw LabError("beta weights the KL term, and a plain autoencoder (kind=ae) has none", argument: "beta")
+      }
       let configuration = VAEConfiguration(
         inputs: data.dimension, hidden: try hiddenSizes(try arguments.required("hidden", arguments.integers)),
         latent: try arguments.required("latent", arguments.integer),
         activation: Activation(rawValue: try arguments.required("activation", arguments.text)) ?? .relu,
         likelihood: choice.likelihood,
         beta: try arguments.required("beta", arguments.real),
-        kind: VAEConfiguration.Kind(rawValue: try arguments.required("kind", arguments.text)) ?? .vae,
-        variance: choice.variance)
+        kind: kind, variance: choice.variance)
       var sessionGenerator = session.generator
       let seed = arguments.integer("seed").map { UInt64($0) } ?? sessionGenerator.next()
       if arguments.integer("seed") == nil { session.generator = sessionGenerator }
@@ -188,7 +191,8 @@ enum VAECommand {
       ("kind", .string(c.kind.rawValue)), ("inputs", .integer(c.inputs)),
       ("hidden", .array(c.hidden.map(JSON.integer))), ("activation", .string(c.activation.rawValue)),
       ("latent", .integer(c.latent)), ("likelihood", .string(c.likelihood.rawValue)),
-      ("variance", c.likelihood == .gaussian ? .number(c.variance) : .null), ("beta", .number(c.beta)),
+      ("variance", c.likelihood == .gaussian ? .number(c.variance) : .null),
+      ("beta", c.kind == .vae ? .number(c.beta) : .null),
       ("optimizer", .string(workbench.trainer.optimizer.kind.rawValue)),
       ("lr", .number(workbench.trainer.optimizer.learningRate)), ("batch", .integer(workbench.trainer.batchSize)),
       ("seed", .string(String(workbench.seed))), ("parameters", .integer(workbench.model.parameterCount)),
@@ -258,15 +262,21 @@ enum VAECommand {
       }
       var names: [String] = []
       for index in items.indices where !names.contains(series(index)) { names.append(series(index)) }
+      // The held-out data behind the points, so that they are seen where the data are.
+      let background = stride(from: 0, to: data.heldOutCount, by: max(1, data.heldOutCount / 500)).map {
+        (Double(data.heldOut[2 * $0]), Double(data.heldOut[2 * $0 + 1]))
+      }
       let plot = LinePlot(
-        series: names.enumerated().map { number, name in
-          LinePlot.Series(
-            name: name, marker: Character(String(number + 1)),
-            points: items.indices.filter { series($0) == name }.map {
-              (Double(items[$0].1[0]), Double(items[$0].1[1]))
-            },
-            isCurve: false)
-        }, xLabel: "x0", yLabel: "x1", logX: false, logY: false)
+        series: [
+          LinePlot.Series(name: "held-out data", marker: "0", points: background, isCurve: false, isBackground: true)
+        ]
+          + names.enumerated().map { number, name in
+            LinePlot.Series(
+              name: name, marker: Character(String(number + 1)),
+              points: items.indices.filter { series($0) == name }.map {
+                (Double(items[$0].1[0]), Double(items[$0].1[1]))
+              }, isCurve: false)
+          }, xLabel: "x0", yLabel: "x1", logX: false, logY: false)
       try FileIO.writeAtomically(plot.svg(title: title), to: svg)
       return Output(text: table.rendered + "\nwrote \(svg)", json: json)
     }

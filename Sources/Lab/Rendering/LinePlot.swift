@@ -12,12 +12,18 @@ public struct LinePlot: Sendable {
     public var points: [(x: Double, y: Double)]
     /// Points are joined by a line (exact curves) or stand alone (sampled values).
     public var isCurve: Bool
+    /// Context behind the other series (the data under a few reconstructions):
+    /// small light grey dots in SVG.
+    public var isBackground: Bool
 
-    public init(name: String, marker: Character, points: [(x: Double, y: Double)], isCurve: Bool) {
+    public init(
+      name: String, marker: Character, points: [(x: Double, y: Double)], isCurve: Bool, isBackground: Bool = false
+    ) {
       self.name = name
       self.marker = marker
       self.points = points
       self.isCurve = isCurve
+      self.isBackground = isBackground
     }
   }
 
@@ -220,7 +226,9 @@ public struct LinePlot: Sendable {
       let points = line.points.filter { drawable($0) && yRange.contains(logY ? log10($0.y) : $0.y) }
       let legendY = top + 18 * Double(index) + 8
       func circle(_ x: Double, _ y: Double) -> String {
-        "<circle cx=\"\(f(x))\" cy=\"\(f(y))\" r=\"3.5\" fill=\"\(tint)\" stroke=\"\(colour)\"/>"
+        line.isBackground
+          ? "<circle cx=\"\(f(x))\" cy=\"\(f(y))\" r=\"2\" fill=\"#cccccc\"/>"
+          : "<circle cx=\"\(f(x))\" cy=\"\(f(y))\" r=\"3.5\" fill=\"\(tint)\" stroke=\"\(colour)\"/>"
       }
       if line.isCurve {
         // One polyline for each run of drawable points: a missing value breaks the curve.
