@@ -157,10 +157,13 @@ public enum GaussKronrod {
   /// of its absolute value (or `absoluteTolerance`, if larger), or the budget runs out.
   /// With `refining: k`, only the first k components are refined for; the rest
   /// are integrated along on the same panels. A panel narrower than
-  /// `minimumWidth` is kept as it is; if its contribution is still as large as
-  /// its parent's, the component diverges there and is refined no further. A
-  /// tail is reported when the panels within `tailWidth` of an end that
-  /// `checkedEnds` marks carry more than the tolerance.
+  /// `minimumWidth` is kept as it is, and the point it closed in on is tested
+  /// for a singularity that is not integrable (`growsTowards`): a component
+  /// that diverges there is refined no further. A node where the integrand is
+  /// not finite is left out and its panel halved first, so that the point ends
+  /// on a panel's end, never evaluated. A tail is reported when the panels
+  /// within `tailWidth` of an end that `checkedEnds` marks carry more than the
+  /// tolerance.
   public static func integrate(
     from lower: Double, to upper: Double, components: Int, panels initialPanels: Int = 16,
     refining: Int? = nil, relativeTolerance: Double = 1e-12, absoluteTolerance: Double = 0,
