@@ -35,11 +35,40 @@ public enum FileIO {
   }
 
   /// `writeAtomically` for bytes.
+  ///
+  /// - The temporary file has an unpredictable name and is created exclusively
+  ///   (mkstemp: O_CREAT | O_EXCL, mode 0600), so a symlink planted beside the
+  ///   target is never followed.
+  /// - A symlink given as the path is written through: its target is replaced,
+  ///   the link stays.
+  /// - The new file keeps the mode of the file it replaces (0666 less the umask
+  ///   for a new one).
+  /// - Temporary files of writers that died (kill -9) are removed on the next
+  ///   write to the same directory.
   public static func writeAtomically(bytes: [UInt8], to path: String) throws(LabError) {
-    let (directory, name) = try splitForWriting(path)
-    let temporary = directory + ".\(name).\(getpid()).tmp"
-    let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    _ = try splitForWriting(path)
+    let target = resolvedTarget(path)
+    let (directory, _) = try splitForWriting(target)
+    removeStaleTemporaries(in: directory)
+    var template = Array((directory + temporaryPrefix + "\(getpid())-XXXXXX").utf8CString)
+    let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
     guard descriptor >= 0 else { throw LabError("cannot write \(path): \(String(cString: strerror(errno)))") }
+    let temporary = String(cString: template)
+    func fail(_ reason: String) -> LabError {
+      close(descriptor)
+      unlink(temporary)
+      return LabError("cannot write \(path): \(reason)")
+    }
+    var existing = stat()
+    let mode: mode_t
+    if stat(target, &existing) == 0 {
+      mode = existing.st_mode & 0o7777
+    } else {
+      let mask = umask(0)
+      umask(mask)
+      mode = 0o666 & ~mask
+    }
+    guard fchmod(descriptor, mode) == 0 else { throw fail(String(cString: strerror(errno))) }
     var written = 0
     while written < bytes.count {
       let result = bytes.withUnsafeBytes { buffer in
@@ -47,19 +76,42 @@ public enum FileIO {
       }
       if result < 0 {
         if errno == EINTR { continue }
-        let reason = String(cString: strerror(errno))
-        close(descriptor)
-        unlink(temporary)
-        throw LabError("cannot write \(path): \(reason)")
+        throw fail(String(cString: strerror(errno)))
       }
       written += result
     }
-    let synced = fsync(descriptor) == 0
+    guard fsync(descriptor) == 0 else { throw fail(String(cString: strerror(errno))) }
     close(descriptor)
-    guard synced, rename(temporary, path) == 0 else {
+    guard rename(temporary, target) == 0 else {
       let reason = String(cString: strerror(errno))
       unlink(temporary)
       throw LabError("cannot write \(path): \(reason)")
+    }
+  }
+
+  /// Temporary files are `.vaelab-tmp-PID-XXXXXX`: the writer's process id,
+  /// then mkstemp's random letters.
+  static let temporaryPrefix = ".vaelab-tmp-"
+
+  /// Where a write to `path` lands: the file a symlink points to (through any
+  /// chain of links), else `path` itself.
+  static func resolvedTarget(_ path: String) -> String {
+    var status = stat()
+    guard lstat(path, &status) == 0, (status.st_mode & S_IFMT) == S_IFLNK, let resolved = realpath(path, nil) else {
+      return path
+    }
+    defer { free(resolved) }
+    return String(cString: resolved)
+  }
+
+  /// Removes temporary files in `directory` whose writer is no longer running.
+  static func removeStaleTemporaries(in directory: String) {
+    guard let entries = try? FileManager.default.contentsOfDirectory(atPath: directory.isEmpty ? "." : directory)
+    else { return }
+    for entry in entries where entry.hasPrefix(temporaryPrefix) {
+      let digits = entry.dropFirst(temporaryPrefix.count).prefix { $0.isNumber }
+      guard let pid = pid_t(digits), pid != getpid(), kill(pid, 0) != 0, errno == ESRCH else { continue }
+      unlink(directory + entry)
     }
   }
 

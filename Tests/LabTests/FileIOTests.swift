@@ -26,6 +26,77 @@ struct FileIOTests {
     }
   }
 
+  func mode(_ path: String) -> mode_t {
+    var status = stat()
+    _ = stat(path, &status)
+    return status.st_mode & 0o7777
+  }
+
+  /// Saving in place keeps the file's mode (a private 0600 file stays private).
+  @Test func theModeOfTheReplacedFileIsKept() throws {
+    let directory = try TemporaryDirectory()
+    let path = directory.path + "/private.md"
+    try FileIO.writeAtomically("one\n", to: path)
+    let mask = umask(0)
+    umask(mask)
+    #expect(mode(path) == 0o666 & ~mask)
+    chmod(path, 0o600)
+    try FileIO.writeAtomically("two\n", to: path)
+    #expect(mode(path) == 0o600)
+    #expect(try FileIO.readText(path) == "two\n")
+  }
+
+  /// A symlink is written through: its target gets the new text, the link stays.
+  @Test func aSymlinkIsWrittenThrough() throws {
+    let directory = try TemporaryDirectory()
+    try FileManager.default.createDirectory(atPath: directory.path + "/real", withIntermediateDirectories: true)
+    try FileIO.writeAtomically("old\n", to: directory.path + "/real/notes.md")
+    symlink("real/notes.md", directory.path + "/link.md")
+    try FileIO.writeAtomically("new\n", to: directory.path + "/link.md")
+    var status = stat()
+    lstat(directory.path + "/link.md", &status)
+    #expect(status.st_mode & S_IFMT == S_IFLNK)
+    #expect(try FileIO.readText(directory.path + "/real/notes.md") == "new\n")
+  }
+
+  /// The temporary files of a writer killed mid-write are removed by the next
+  /// write to the directory; a running writer's are left alone.
+  @Test func deadWritersTemporariesAreRemoved() throws {
+    let directory = try TemporaryDirectory()
+    let finished = Process()
+    finished.executableURL = URL(fileURLWithPath: "/bin/true")
+    try finished.run()
+    finished.waitUntilExit()
+    let dead = directory.path + "/.vaelab-tmp-\(finished.processIdentifier)-a1b2c3"
+    let running = directory.path + "/.vaelab-tmp-1-d4e5f6"
+    for path in [dead, running] { try "partial".write(toFile: path, atomically: false, encoding: .utf8) }
+    try FileIO.writeAtomically("x\n", to: directory.path + "/out.md")
+    #expect(!FileManager.default.fileExists(atPath: dead))
+    #expect(FileManager.default.fileExists(atPath: running))
+    let left = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+    #expect(Set(left) == [".vaelab-tmp-1-d4e5f6", "out.md"])
+  }
+
+  /// A symlink planted where the old writer put its temporary file (a
+  /// predictable name) is not followed: the file it points to is untouched.
+  @Test func aPlantedSymlinkIsNotFollowed() throws {
+    let directory = try TemporaryDirectory()
+    let victim = directory.path + "/victim"
+    try "secret\n".write(toFile: victim, atomically: false, encoding: .utf8)
+    symlink(victim, directory.path + "/.out.md.\(getpid()).tmp")
+    try FileIO.writeAtomically("x\n", to: directory.path + "/out.md")
+    #expect(try FileIO.readText(victim) == "secret\n")
+    #expect(try FileIO.readText(directory.path + "/out.md") == "x\n")
+  }
+
+  /// The temporary name does not grow with the target's: a 250-byte name works.
+  @Test func longNamesWork() throws {
+    let directory = try TemporaryDirectory()
+    let path = directory.path + "/" + String(repeating: "n", count: 247) + ".md"
+    try FileIO.writeAtomically("x\n", to: path)
+    #expect(try FileIO.readText(path) == "x\n")
+  }
+
   @Test(arguments: [("a", ""), ("./a", "./"), ("/x/y.md", "/x/"), ("d/", "d/"), ("/", "/")])
   func directoryOfAPath(path: String, directory: String) {
     #expect(FileIO.directory(of: path) == directory)
