@@ -64,6 +64,31 @@ public enum DataLoader {
     return output
   }
 
+  /// The product of `factors`, or nil where it overflows an Int: sizes read
+  /// from a file are checked before anything is computed from them.
+  static func product(_ factors: [Int]) -> Int? {
+    var result = 1
+    for factor in factors {
+      let (value, overflow) = result.multipliedReportingOverflow(by: factor)
+      if overflow { return nil }
+      result = value
+    }
+    return result
+  }
+
+  /// The values, refused where one is NaN or infinite (including a float64
+  /// beyond float32's range): training on them would only spread NaN.
+  static func finiteRows(_ rows: [Float], dimension: Int, file: String) throws(DataFileError) -> [Float] {
+    if let bad = rows.firstIndex(where: { !$0.isFinite }) {
+      throw DataFileError(
+        file: file,
+        problem:
+          "value \(bad % dimension) of example \(bad / dimension) is not a finite number (NaN, infinite, or beyond float32's 3.4e38)"
+      )
+    }
+    return rows
+  }
+
   // MARK: IDX
 
   /// IDX (LeCun's MNIST format): two zero bytes, a type byte, the number of
@@ -91,8 +116,10 @@ public enum DataLoader {
     case 0x0E: (size, read) = (8, { Float(Double(bitPattern: bigEndian(start + 8 * $0, 8))) })
     default: throw DataFileError(file: file, problem: String(format: "unknown IDX type byte 0x%02X", bytes[2]))
     }
-    let count = shape.reduce(1, *)
-    guard bytes.count - start >= count * size else {
+    guard let count = product(shape), let needed = product([count, size]) else {
+      throw DataFileError(file: file, problem: "the header's dimensions \(shape) multiply beyond any file's size")
+    }
+    guard bytes.count - start >= needed else {
       throw DataFileError(
         file: file,
         problem: "truncated: the header promises \(count) values but the file holds \((bytes.count - start) / size)")
@@ -100,7 +127,7 @@ public enum DataLoader {
     let dimension = shape.dropFirst().reduce(1, *)
     guard shape[0] > 0, dimension > 0 else { throw DataFileError(file: file, problem: "it holds no examples") }
     return Table(
-      rows: (0..<count).map(read), dimension: dimension,
+      rows: try finiteRows((0..<count).map(read), dimension: dimension, file: file), dimension: dimension,
       imageSize: shape.count == 3 ? (width: shape[2], height: shape[1]) : nil)
   }
 
@@ -136,14 +163,24 @@ public enum DataLoader {
     guard let shapeField = field("shape"), let open = shapeField.firstIndex(of: "("),
       let close = shapeField.firstIndex(of: ")")
     else { throw DataFileError(file: file, problem: "NPY header has no shape") }
-    let shape = shapeField[shapeField.index(after: open)..<close].split(separator: ",").compactMap {
-      Int($0.trimmingCharacters(in: .whitespaces))
+    let elements = shapeField[shapeField.index(after: open)..<close].split(separator: ",").map {
+      $0.trimmingCharacters(in: .whitespaces)
+    }.filter { !$0.isEmpty }
+    var shape: [Int] = []
+    for element in elements {
+      guard let value = Int(element) else {
+        throw DataFileError(
+          file: file, problem: "shape element '\(element)' is not a whole number that fits in 64 bits")
+      }
+      shape.append(value)
     }
     guard (1...3).contains(shape.count), shape.allSatisfy({ $0 > 0 }) else {
       throw DataFileError(file: file, problem: "shape \(shape) is not (examples, values) or (examples, height, width)")
     }
     let start = headerStart + headerLength
-    let count = shape.reduce(1, *)
+    guard let count = product(shape), product([count, 8]) != nil else {
+      throw DataFileError(file: file, problem: "shape \(shape) multiplies beyond any file's size")
+    }
     let size: Int
     let read: (Int) -> Float
     func little(_ offset: Int, _ width: Int) -> UInt64 {
@@ -163,8 +200,9 @@ public enum DataLoader {
         file: file,
         problem: "truncated: shape \(shape) needs \(count * size) bytes of data, the file holds \(bytes.count - start)")
     }
+    let dimension = shape.dropFirst().reduce(1, *)
     return Table(
-      rows: (0..<count).map(read), dimension: shape.dropFirst().reduce(1, *),
+      rows: try finiteRows((0..<count).map(read), dimension: dimension, file: file), dimension: dimension,
       imageSize: shape.count == 3 ? (width: shape[2], height: shape[1]) : nil)
   }
 

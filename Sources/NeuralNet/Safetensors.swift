@@ -63,11 +63,16 @@ public enum Safetensors {
     guard let metadata = header["__metadata__"] as? [String: String],
       let configurationText = metadata[configurationKey]
     else { throw .notVaelab("it has no \(configurationKey) in __metadata__, so it was not written by vaelab") }
+    // The ranges `vae new` accepts: a checkpoint asks for nothing the shell would not build.
     guard let configuration = try? JSONDecoder().decode(VAEConfiguration.self, from: Data(configurationText.utf8)),
-      (1...100_000).contains(configuration.inputs), (1...16).contains(configuration.hidden.count),
-      configuration.hidden.allSatisfy({ (1...100_000).contains($0) }),
-      (1...10_000).contains(configuration.latent)
-    else { throw .notVaelab("its \(configurationKey) is not a valid VAE configuration") }
+      (1...100_000).contains(configuration.inputs), (1...8).contains(configuration.hidden.count),
+      configuration.hidden.allSatisfy({ (1...4096).contains($0) }), (1...256).contains(configuration.latent),
+      (0...1000).contains(configuration.beta), (1e-6...1e6).contains(configuration.variance)
+    else {
+      throw .notVaelab(
+        "its \(configurationKey) is not a configuration vae new would build (at most 8 hidden layers of 4096, latent 256, beta from 0 to 1000, variance from 1e-6 to 1e6)"
+      )
+    }
     // Every weight is stored in the file: a configuration larger than the file is refused
     // before anything is allocated for it.
     guard 4 * configuration.parameterCount <= bytes.count - dataStart else {
@@ -96,11 +101,13 @@ public enum Safetensors {
     guard let actualShape = entry["shape"] as? [Int], actualShape == shape else {
       throw .malformed("tensor \(name) has shape \(entry["shape"] ?? "none"), not \(shape) as its configuration says")
     }
+    // Checked so that no offset in the file can overflow the arithmetic: begin <= end <= the data's length.
+    let count = shape.reduce(1, *)
     guard let offsets = entry["data_offsets"] as? [Int], offsets.count == 2, offsets[0] >= 0,
-      offsets[1] - offsets[0] == 4 * shape.reduce(1, *), dataStart + offsets[1] <= bytes.count
+      offsets[1] >= offsets[0], offsets[1] <= bytes.count - dataStart, offsets[1] - offsets[0] == 4 * count
     else { throw .malformed("tensor \(name)'s data_offsets do not fit the file (is it truncated?)") }
     let start = dataStart + offsets[0]
-    return (0..<shape.reduce(1, *)).map { index in
+    return (0..<count).map { index in
       let base = start + 4 * index
       let bits = (0..<4).reduce(UInt32(0)) { $0 | UInt32(bytes[base + $1]) << (8 * UInt32($1)) }
       return Float(bitPattern: bits)

@@ -166,3 +166,42 @@ struct VAECommandTests {
     #expect(engine.execute("vae step 10").output.hasPrefix("steps 1-10:"))
   }
 }
+
+/// Checkpoint metadata is validated against the ranges vae new accepts (issue 9, defect 3).
+struct CheckpointMetadataTests {
+  /// `bytes` with `target` replaced by `replacement` in the safetensors header.
+  static func editingHeader(_ bytes: [UInt8], _ target: String, _ replacement: String) -> [UInt8] {
+    let length = Int(bytes[0..<8].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
+    let header = String(decoding: bytes[8..<(8 + length)], as: UTF8.self)
+    let edited = Array(header.replacingOccurrences(of: target, with: replacement).utf8)
+    return withUnsafeBytes(of: UInt64(edited.count).littleEndian) { Array($0) } + edited + bytes[(8 + length)...]
+  }
+
+  @Test(arguments: [
+    ("vaelab_batch", "64", "-5", "its vaelab_batch is '-5', not a batch size from 1 to 4096"),
+    (
+      "vaelab_step", "0", "9223372036854775807",
+      "its vaelab_step is '9223372036854775807', not a step count from 0 to 1000000000000"
+    ),
+    ("vaelab_lr", "0.001", "nan", "its vaelab_lr is 'nan', not a learning rate > 0 and <= 10"),
+    ("vaelab_optimizer", "adam", "rmsprop", "its vaelab_optimizer is 'rmsprop', not adam or sgd"),
+  ])
+  func badMetadataIsRefused(key: String, value: String, bad: String, message: String) throws {
+    let directory = try TemporaryDirectory()
+    var engine = Engine()
+    _ = engine.execute("vae new pinwheel latent=2 hidden=8 seed=1")
+    _ = engine.execute("vae save \(directory.path)/m.safetensors")
+    let bytes = try Data(contentsOf: URL(fileURLWithPath: directory.path + "/m.safetensors"))
+    let edited = Self.editingHeader(Array(bytes), "\"\(key)\":\"\(value)\"", "\"\(key)\":\"\(bad)\"")
+    try Data(edited).write(to: URL(fileURLWithPath: directory.path + "/bad.safetensors"))
+    #expect(
+      engine.execute("vae load \(directory.path)/bad.safetensors").error
+        == "\(directory.path)/bad.safetensors was not loaded: \(message); the current model is kept")
+  }
+
+  @Test func aSeedBeyondTheSeedCommandIsRefused() {
+    #expect(throws: LabError.self) {
+      try Transcript(parsing: "---\nseed: 18446744073709551615\n---\n", name: "s.md")
+    }
+  }
+}

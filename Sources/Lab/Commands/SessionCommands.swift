@@ -11,7 +11,9 @@ enum SessionCommands {
     examples: ["seed", "seed 42"],
     action: { session, arguments throws(LabError) in
       if let seed = arguments.integer("seed") { session.reseed(UInt64(seed)) }
-      return Output(text: "seed = \(session.seed)", json: .object([("seed", .integer(Int(session.seed)))]))
+      return Output(
+        text: "seed = \(session.seed)",
+        json: .object([("seed", Int(exactly: session.seed).map(JSON.integer) ?? .string(String(session.seed)))]))
     })
 
   static let set = CommandSpec(

@@ -61,14 +61,29 @@ extension VAECommand {
           "\(path) was not loaded: its model takes \(checkpoint.model.configuration.inputs) inputs but \(data.name) has \(data.dimension); the current model is kept"
         )
       }
-      let seed = metadata["vaelab_seed"].flatMap(UInt64.init) ?? 0
-      let optimizer = Optimizer<Float>(
-        metadata["vaelab_optimizer"].flatMap(OptimizerKind.init(rawValue:)) ?? .adam,
-        learningRate: metadata["vaelab_lr"].flatMap(Double.init) ?? 1e-3)
+      // Each field, where present, must lie in the range vae new accepts; absent, it takes vae new's default.
+      func field<T>(_ key: String, _ fallback: T, _ allowed: String, _ parse: (String) -> T?) throws(LabError) -> T {
+        guard let text = metadata[key] else { return fallback }
+        guard let value = parse(text) else {
+          throw LabError(
+            "\(path) was not loaded: its \(key) is '\(text)', not \(allowed); the current model is kept")
+        }
+        return value
+      }
+      let seed = try field("vaelab_seed", UInt64(0), "a whole number from 0") { UInt64($0) }
+      let kind = try field("vaelab_optimizer", OptimizerKind.adam, "adam or sgd") { OptimizerKind(rawValue: $0) }
+      let lr = try field("vaelab_lr", 1e-3, "a learning rate > 0 and <= 10") { text in
+        Double(text).flatMap { $0 > 0 && $0 <= 10 ? $0 : nil }
+      }
+      let batch = try field("vaelab_batch", 64, "a batch size from 1 to 4096") { text in
+        Int(text).flatMap { (1...4096).contains($0) ? $0 : nil }
+      }
+      let step = try field("vaelab_step", 0, "a step count from 0 to 1000000000000") { text in
+        Int(text).flatMap { (0...1_000_000_000_000).contains($0) ? $0 : nil }
+      }
       let trainer = Trainer(
-        model: checkpoint.model, optimizer: optimizer, examples: data.training,
-        batchSize: metadata["vaelab_batch"].flatMap(Int.init) ?? 64, generator: Xoshiro256StarStar(seed: seed &+ 1),
-        steps: metadata["vaelab_step"].flatMap(Int.init) ?? 0)
+        model: checkpoint.model, optimizer: Optimizer<Float>(kind, learningRate: lr), examples: data.training,
+        batchSize: batch, generator: Xoshiro256StarStar(seed: seed &+ 1), steps: step)
       let workbench = VAEWorkbench(data: data, trainer: trainer, seed: seed, label: metadata["vaelab_label"])
       session.workbench = workbench
       return Output(text: "loaded \(path) at step \(trainer.steps)\n" + describe(workbench), json: json(workbench))

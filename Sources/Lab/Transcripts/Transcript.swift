@@ -54,8 +54,9 @@ public struct Transcript: Sendable {
         guard let colon = line.firstIndex(of: ":") else { continue }
         frontMatter[line[..<colon].trimmingBlanks] = line[line.index(after: colon)...].trimmingBlanks
       }
-      if let seed = frontMatter["seed"], UInt64(seed) == nil {
-        throw LabError("\(name): seed '\(seed)' in the front matter must be a whole number from 0")
+      // The range the seed command accepts.
+      if let seed = frontMatter["seed"], (UInt64(seed) ?? .max) > UInt64(Int.max) {
+        throw LabError("\(name): seed '\(seed)' in the front matter must be a whole number from 0 to \(Int.max)")
       }
       index = end + 1
     }
