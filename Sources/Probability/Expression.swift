@@ -64,9 +64,21 @@ public struct Expression: Sendable, Equatable {
 
   public static func == (lhs: Expression, rhs: Expression) -> Bool { lhs.root == rhs.root }
 
+  /// The longest expression accepted, in characters, and the deepest nesting
+  /// of parentheses, calls and unary minus: every pass over the tree recurses,
+  /// and these bound its depth (a sum of n terms nests n deep) and its size.
+  public static let maximumLength = 1000
+  public static let maximumNesting = 100
+
   public init(parsing source: String) throws(ExpressionError) {
     self.source = source
-    var parser = Parser(Array(source))
+    let characters = Array(source)
+    guard characters.count <= Self.maximumLength else {
+      throw ExpressionError(
+        "the expression has \(characters.count) characters; at most \(Self.maximumLength) are accepted",
+        column: Self.maximumLength)
+    }
+    var parser = Parser(characters)
     root = try parser.parseAll()
   }
 }
@@ -86,6 +98,17 @@ public struct ExpressionError: Error, Equatable, Sendable {
 private struct Parser {
   let characters: [Character]
   var position = 0
+  var nesting = 0
+
+  /// Enters one level of nesting, refusing more than `Expression.maximumNesting`.
+  mutating func nest() throws(ExpressionError) {
+    nesting += 1
+    guard nesting <= Expression.maximumNesting else {
+      throw ExpressionError(
+        "the expression nests deeper than \(Expression.maximumNesting) levels of parentheses, calls and minus signs",
+        column: position)
+    }
+  }
 
   init(_ characters: [Character]) { self.characters = characters }
 
@@ -132,13 +155,13 @@ private struct Parser {
   }
 
   mutating func parseUnary() throws(ExpressionError) -> Expression.Node {
-    if peek() == "-" {
+    if peek() == "-" || peek() == "+" {
+      let negative = peek() == "-"
       position += 1
-      return .negate(try parseUnary())
-    }
-    if peek() == "+" {
-      position += 1
-      return try parseUnary()
+      try nest()
+      defer { nesting -= 1 }
+      let operand = try parseUnary()
+      return negative ? .negate(operand) : operand
     }
     return try parsePower()
   }
@@ -159,6 +182,8 @@ private struct Parser {
     let start = position
     if character == "(" {
       position += 1
+      try nest()
+      defer { nesting -= 1 }
       let inner = try parseExpression()
       guard peek() == ")" else {
         throw ExpressionError("expected ')' to close the '(' at column \(start + 1)", column: position)
@@ -182,6 +207,8 @@ private struct Parser {
             column: start)
         }
         position += 1
+        try nest()
+        defer { nesting -= 1 }
         let argument = try parseExpression()
         guard peek() == ")" else { throw ExpressionError("expected ')' to close \(name)(", column: position) }
         position += 1

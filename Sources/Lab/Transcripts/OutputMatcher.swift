@@ -12,56 +12,56 @@ public enum OutputMatcher {
   public static func matches(expected: [String], actual: [String]) -> Bool {
     let expected = expected.trimmingTrailingBlankLines
     let actual = actual.trimmingTrailingBlankLines
-    // memo[i][j]: whether expected[i...] matches actual[j...].
-    var memo = [[Bool?]](repeating: [Bool?](repeating: nil, count: actual.count + 1), count: expected.count + 1)
-    func match(_ i: Int, _ j: Int) -> Bool {
-      if let known = memo[i][j] { return known }
-      let result: Bool
-      if i == expected.count {
-        result = j == actual.count
-      } else if expected[i].trimmingBlanks == "..." {
-        result = match(i + 1, j) || (j < actual.count && match(i, j + 1))
+    // Forward, over the set of actual lines the expected ones so far can end
+    // before (sorted, no repeats): no input nests a recursion, and a line is
+    // compared only where the match so far can reach.
+    var reach = [0]
+    for line in expected {
+      guard let first = reach.first else { return false }
+      if line.trimmingBlanks == "..." {
+        reach = Array(first...actual.count)
       } else {
-        result = j < actual.count && lineMatches(expected[i], actual[j]) && match(i + 1, j + 1)
+        reach = reach.filter { $0 < actual.count && lineMatches(line, actual[$0]) }.map { $0 + 1 }
       }
-      memo[i][j] = result
-      return result
     }
-    return match(0, 0)
+    return reach.last == actual.count
   }
 
-  /// One line: literal pieces, numbers and `...` wildcards.
+  /// One line: literal pieces, numbers and `...` wildcards; forward over the
+  /// reachable positions, as `matches`.
   public static func lineMatches(_ expected: String, _ actual: String) -> Bool {
     let pieces = Piece.split(expected.trimmingBlanks)
     let target = Array(actual.trimmingBlanks)
-    var memo = [[Bool?]](repeating: [Bool?](repeating: nil, count: target.count + 1), count: pieces.count + 1)
-    func match(_ p: Int, _ t: Int) -> Bool {
-      if let known = memo[p][t] { return known }
-      var result = false
-      if p == pieces.count {
-        result = t == target.count
-      } else {
-        switch pieces[p] {
-        case .wildcard:
-          result = (t...target.count).contains { match(p + 1, $0) }
-        case .blank:
+    let n = target.count
+    var reach = [0]
+    for piece in pieces {
+      guard let first = reach.first else { return false }
+      var next: [Int] = []
+      switch piece {
+      case .wildcard:
+        next = Array(first...n)
+      case .blank:
+        for t in reach where t < n && target[t].isWhitespace {
           var end = t
-          while end < target.count && target[end].isWhitespace { end += 1 }
-          result = end > t && match(p + 1, end)
-        case .literal(let characters):
-          let end = t + characters.count
-          result = end <= target.count && Array(target[t..<end]) == characters && match(p + 1, end)
-        case .number(let value, let decimals):
-          if let (actualValue, end) = Piece.number(in: target, at: t) {
-            let tolerance = 0.5 * pow10(-decimals) * (1 + 1e-9)
-            result = abs(actualValue - value) <= tolerance && match(p + 1, end)
+          while end < n && target[end].isWhitespace { end += 1 }
+          next.append(end)
+        }
+      case .literal(let characters):
+        for t in reach where t + characters.count <= n && Array(target[t..<(t + characters.count)]) == characters {
+          next.append(t + characters.count)
+        }
+      case .number(let value, let decimals):
+        let tolerance = 0.5 * pow10(-decimals) * (1 + 1e-9)
+        for t in reach {
+          if let (actualValue, end) = Piece.number(in: target, at: t), abs(actualValue - value) <= tolerance {
+            next.append(end)
           }
         }
       }
-      memo[p][t] = result
-      return result
+      // Sorted, without repeats (blanks from neighbouring starts end alike).
+      reach = next.sorted().reduce(into: []) { if $0.last != $1 { $0.append($1) } }
     }
-    return match(0, 0)
+    return reach.last == n
   }
 
   static func pow10(_ exponent: Int) -> Double {
