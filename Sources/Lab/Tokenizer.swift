@@ -76,6 +76,18 @@ public enum Tokenizer {
   }
 
   private static func scan(_ line: String, lenient: Bool) throws(LabError) -> Scan {
+    // A control character (a NUL pasted in, say) would hide inside a word and make
+    // `seed` look unknown; say so instead. A tab is a blank.
+    if !lenient,
+      let (column, scalar) = line.unicodeScalars.enumerated().first(where: {
+        $0.element.properties.generalCategory == .control && $0.element != "\t"
+      })
+    {
+      let code = String(scalar.value, radix: 16, uppercase: true)
+      throw LabError(
+        "the line holds a control character (U+\(String(repeating: "0", count: max(0, 4 - code.count)) + code)) at column \(column + 1); commands are plain text"
+      )
+    }
     var tokens: [Token] = []
     var word: String? = nil
     var wordColumn = 0

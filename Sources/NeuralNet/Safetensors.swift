@@ -88,6 +88,10 @@ public enum Safetensors {
       layer.bias = try tensor(
         "\(name).bias", shape: [layer.outputs], header: header, bytes: bytes, dataStart: dataStart)
     }
+    // NaN or infinite weights would train to NaN at once: refused as the file's fault, not the learning rate's.
+    for (name, layer) in model.layers where !(layer.weight + layer.bias).allSatisfy(\.isFinite) {
+      throw .malformed("tensor \(name) holds NaN or infinite values")
+    }
     return Checkpoint(model: model, metadata: metadata.filter { $0.key != configurationKey && $0.key != "format" })
   }
 

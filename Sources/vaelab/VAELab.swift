@@ -119,6 +119,7 @@ struct Check: ParsableCommand {
     var failed = false
     var commandCount = 0
     var mismatchCount = 0
+    var updatedCount = 0
     for file in files {
       do {
         let transcript = try Transcript(parsing: try FileIO.readText(file), name: file)
@@ -129,6 +130,7 @@ struct Check: ParsableCommand {
           StandardStream.output.write("ok    \(file) (\(result.commandCount) commands)\n")
         } else if update {
           try FileIO.writeAtomically(result.updatedText, to: file)
+          updatedCount += result.mismatches.count
           StandardStream.output.write("wrote \(file) (\(result.mismatches.count) outputs updated)\n")
         } else {
           failed = true
@@ -142,7 +144,7 @@ struct Check: ParsableCommand {
       }
     }
     StandardStream.output.write(
-      "checked \(files.count) file\(files.count == 1 ? "" : "s"), \(commandCount) commands, \(mismatchCount) mismatch\(mismatchCount == 1 ? "" : "es")\(update && mismatchCount > 0 ? " (updated)" : "")\n"
+      "checked \(files.count) file\(files.count == 1 ? "" : "s"), \(commandCount) commands, \(mismatchCount) mismatch\(mismatchCount == 1 ? "" : "es")\(update && mismatchCount > 0 ? " (\(updatedCount == mismatchCount ? "" : "\(updatedCount) of them ")updated)" : "")\n"
     )
     if failed { throw ExitCode(1) }
   }

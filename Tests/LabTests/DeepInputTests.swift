@@ -35,6 +35,15 @@ struct DeepInputTests {
     #expect(engine.execute("kl 2 1").error == nil)
   }
 
+  /// A NUL byte pasted into a command is named, not hidden inside a word.
+  @Test func controlCharactersAreNamed() {
+    var engine = Engine()
+    #expect(
+      engine.execute("seed\u{0}3").error
+        == "the line holds a control character (U+0000) at column 5; commands are plain text")
+    #expect(engine.execute("seed\t3").output == "seed = 3")
+  }
+
   /// A lesson with 100,000 lines of `...` after one command checks without recursion.
   @Test func manyWildcardLinesCheck() throws {
     let text = "```vaelab\n> seed 3\n" + String(repeating: "...\n", count: 100_000) + "seed = 3\n```\n"

@@ -199,6 +199,27 @@ struct CheckpointMetadataTests {
         == "\(directory.path)/bad.safetensors was not loaded: \(message); the current model is kept")
   }
 
+  /// A Bernoulli checkpoint on data outside [0, 1], and NaN weights, are refused
+  /// as what they are, not with advice about the learning rate.
+  @Test func aBernoulliModelOnRealDataAndNaNWeightsAreRefused() throws {
+    let directory = try TemporaryDirectory()
+    var engine = Engine()
+    _ = engine.execute("vae new pinwheel latent=2 hidden=8 seed=1")
+    _ = engine.execute("vae save \(directory.path)/m.safetensors")
+    let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: directory.path + "/m.safetensors")))
+    let bernoulli = Self.editingHeader(bytes, #"\"likelihood\":\"gaussian\""#, #"\"likelihood\":\"bernoulli\""#)
+    try Data(bernoulli).write(to: URL(fileURLWithPath: directory.path + "/b.safetensors"))
+    #expect(
+      engine.execute("vae load \(directory.path)/b.safetensors").error
+        == "\(directory.path)/b.safetensors was not loaded: its likelihood is bernoulli, which needs data in [0, 1], and pinwheel is not; the current model is kept"
+    )
+    var poisoned = bytes
+    for i in (poisoned.count - 4)..<poisoned.count { poisoned[i] = 0xFF }  // the last float: NaN
+    try Data(poisoned).write(to: URL(fileURLWithPath: directory.path + "/n.safetensors"))
+    let error = engine.execute("vae load \(directory.path)/n.safetensors").error ?? ""
+    #expect(error.hasSuffix("holds NaN or infinite values; the current model is kept"), "\(error)")
+  }
+
   @Test func aSeedBeyondTheSeedCommandIsRefused() {
     #expect(throws: LabError.self) {
       try Transcript(parsing: "---\nseed: 18446744073709551615\n---\n", name: "s.md")

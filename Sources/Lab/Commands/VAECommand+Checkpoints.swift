@@ -56,6 +56,11 @@ extension VAECommand {
       {
         throw LabError("\(path) was not loaded: its data (\(error.message)); the current model is kept")
       }
+      if checkpoint.model.configuration.likelihood == .bernoulli && !data.isUnitInterval {
+        throw LabError(
+          "\(path) was not loaded: its likelihood is bernoulli, which needs data in [0, 1], and \(data.name) is not; the current model is kept"
+        )
+      }
       guard data.dimension == checkpoint.model.configuration.inputs else {
         throw LabError(
           "\(path) was not loaded: its model takes \(checkpoint.model.configuration.inputs) inputs but \(data.name) has \(data.dimension); the current model is kept"
