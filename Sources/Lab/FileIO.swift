@@ -9,11 +9,32 @@ public enum FileIO {
     return text
   }
 
+  /// The largest file read whole: half of physical memory.
+  public static let readLimit = Int(clamping: ProcessInfo.processInfo.physicalMemory / 2)
+
+  /// A regular file's bytes. A FIFO or a device (`/dev/zero`) would block or
+  /// never end, and a file beyond `readLimit` would not fit: both are refused
+  /// before reading.
   public static func readBytes(_ path: String) throws(LabError) -> [UInt8] {
-    guard let handle = fopen(path, "rb") else {
+    // Opened without blocking, so that a FIFO with no writer is refused, not waited on.
+    let descriptor = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+    guard descriptor >= 0 else { throw LabError("cannot read \(path): \(String(cString: strerror(errno)))") }
+    var status = stat()
+    guard fstat(descriptor, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else {
+      close(descriptor)
+      throw LabError("cannot read \(path): it is not a regular file (a directory, FIFO or device); vaelab reads files")
+    }
+    _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) & ~O_NONBLOCK)
+    guard let handle = fdopen(descriptor, "rb") else {
+      close(descriptor)
       throw LabError("cannot read \(path): \(String(cString: strerror(errno)))")
     }
     defer { fclose(handle) }
+    guard Int(status.st_size) <= readLimit else {
+      throw LabError(
+        "cannot read \(path): it is \(status.st_size) bytes, more than vaelab reads whole (half of this machine's memory, \(readLimit) bytes)"
+      )
+    }
     var bytes: [UInt8] = []
     var chunk = [UInt8](repeating: 0, count: 65536)
     while true {

@@ -89,6 +89,22 @@ struct FileIOTests {
     #expect(try FileIO.readText(directory.path + "/out.md") == "x\n")
   }
 
+  /// A FIFO (which blocked forever), a device (`/dev/zero`, which never ends) and
+  /// a directory are refused before reading.
+  @Test func onlyRegularFilesAreRead() throws {
+    let directory = try TemporaryDirectory()
+    let fifo = directory.path + "/fifo"
+    #expect(mkfifo(fifo, 0o600) == 0)
+    for path in [fifo, "/dev/zero", directory.path] {
+      #expect(
+        throws: LabError(
+          "cannot read \(path): it is not a regular file (a directory, FIFO or device); vaelab reads files")
+      ) {
+        try FileIO.readBytes(path)
+      }
+    }
+  }
+
   /// The temporary name does not grow with the target's: a 250-byte name works.
   @Test func longNamesWork() throws {
     let directory = try TemporaryDirectory()
