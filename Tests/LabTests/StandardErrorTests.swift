@@ -22,6 +22,19 @@ struct StandardErrorTests {
     #expect(json.contains(#""std":null"#) == (n == 1))
   }
 
+  /// Work is sized before it starts (issue 9, defect 6): kl mc= times dimensions,
+  /// and a sampled sweep's largest point.
+  @Test func workIsSizedBeforeItStarts() {
+    var engine = Engine()
+    let twelve = "[" + (0..<12).map(String.init).joined(separator: ", ") + "]"
+    #expect(
+      engine.execute("kl \(twelve) 1 mc=1e8").error
+        == "mc = 100000000 draws of 12 dimensions is too much work: mc * dimensions must be at most 1000000000")
+    #expect(
+      engine.execute(#"grad sweep "(z-1)^2" over=dim from=1 to=1000 sampled=yes n=1e7"#).error
+        == "n * dim must be at most 100000000 for sampled=yes; the sweep reaches 10000000000")
+  }
+
   @Test func monteCarloNeedsTwoDraws() {
     var engine = Engine()
     #expect(engine.execute("kl 1 2 mc=1").error == "mc must be an integer from 2 to 100000000, got 1")

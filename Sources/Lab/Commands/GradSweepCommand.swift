@@ -66,6 +66,13 @@ enum GradSweepCommand {
     }
     try setup.checkParameters(allowing: over)
     let values = try self.values(over: over, from: from, to: to, count: count)
+    // The sampling's size, checked before any work: draws times dimensions at the largest point.
+    if sampledToo {
+      let largest = values.map { x in (over == "n" ? Int(x) : draws) * (over == "dim" ? Int(x) : setup.dimension) }
+      if let most = largest.max(), most > GradCommand.maximumDraws {
+        throw LabError("n * dim must be at most \(GradCommand.maximumDraws) for sampled=yes; the sweep reaches \(most)")
+      }
+    }
     let estimators = GradientProblem.Estimator.allCases.filter { $0 != .scoreWithBaseline || setup.baseline != .none }
     let seed = arguments.integer("seed")
     var generator = session.generator(commandSeed: seed)

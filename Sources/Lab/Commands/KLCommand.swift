@@ -73,6 +73,12 @@ enum KLCommand {
     if order != "qp" { pairs.append(("KL(p || q)", pFull, qFull, "p", "q")) }
 
     let draws = arguments.integer("mc")
+    // The work is draws times dimensions: checked before any is done, as for sample.
+    if let draws, draws > SampleCommand.maximumDraws / dimension {
+      throw LabError(
+        "mc = \(draws) draws of \(dimension) dimensions is too much work: mc * dimensions must be at most \(SampleCommand.maximumDraws)",
+        argument: "mc")
+    }
     let seed = arguments.integer("seed")
     var generator = session.generator(commandSeed: seed)
     var directions: [Direction] = []
