@@ -50,8 +50,26 @@ public struct GradientExpectations: Sendable {
     case weibull = "E[(f(mu + sigma W) - f(mu - sigma W))^2] (W ~ Rayleigh)"
     case maxwell = "E[(f(mu + sigma M) - f(mu + sigma M U))^2] (M ~ Maxwell, U ~ uniform)"
 
-    static let ofF: [Integral] = [.f, .f2, .fx, .fx2, .f2x2, .fScaleScore2, .f2ScaleScore2]
-    static let ofDerivative: [Integral] = [.fp, .fp2, .fpx, .fpx2, .fp2x2]
+    /// The integrals under the standard normal density, in the order of the
+    /// quadrature's components.
+    static let normal: [Integral] = [
+      .f, .f2, .fx, .fx2, .f2x2, .fScaleScore2, .f2ScaleScore2, .fp, .fp2, .fpx, .fpx2, .fp2x2,
+    ]
+
+    /// Whether the integral needs f' (then f' being undefined makes it fail), else f alone.
+    var needsDerivative: Bool {
+      switch self {
+      case .fp, .fp2, .fpx, .fpx2, .fp2x2: true
+      default: false
+      }
+    }
+
+    /// The integrands of `normal`, in its order, at x and without the density,
+    /// for F = f - f(mu) and D = f' - f'(mu) at z = mu + sigma x.
+    static func normalTerms(F: Double, D: Double, x: Double) -> [Double] {
+      let s2 = (x * x - 1) * (x * x - 1)
+      return [F, F * F, F * x, F * x * x, F * F * x * x, F * s2, F * F * s2, D, D * D, D * x, D * x * x, D * D * x * x]
+    }
   }
 
   // MARK: Closed forms for polynomial f
@@ -203,21 +221,19 @@ public struct GradientExpectations: Sendable {
     let R = Self.range
     let minimumWidth = 1e-12 * R
     let normal = GaussKronrod.integrate(
-      from: -R, to: R, components: 12, panels: 40, minimumWidth: minimumWidth, checkedEnds: (true, true),
-      budget: budget
+      from: -R, to: R, components: Integral.normal.count, panels: 40, minimumWidth: minimumWidth,
+      checkedEnds: (true, true), budget: budget
     ) { xs in
       let (v, dv) = evaluate(xs.map { mu + sigma * $0 })
-      var out = [Double](repeating: 0, count: 12 * xs.count)
+      var out = [Double](repeating: 0, count: Integral.normal.count * xs.count)
       for (i, x) in xs.enumerated() {
-        let (w, F, D) = (density(x), v[i], dv[i])
-        let s2 = (x * x - 1) * (x * x - 1)
-        let terms = [
-          F, F * F, F * x, F * x * x, F * F * x * x, F * s2, F * F * s2, D, D * D, D * x, D * x * x, D * D * x * x,
-        ]
-        for (c, term) in terms.enumerated() { out[c * xs.count + i] = term * w }
+        let w = density(x)
+        for (c, term) in Integral.normalTerms(F: v[i], D: dv[i], x: x).enumerated() { out[c * xs.count + i] = term * w }
       }
       return out
     }
+    /// The component of one of `Integral.normal` in `normal`.
+    func component(_ integral: Integral) -> Int { Integral.normal.firstIndex(of: integral) ?? 0 }
     // Rayleigh density w exp(-w^2 / 2) on w >= 0.
     let weibull = GaussKronrod.integrate(
       from: 0, to: R, components: 1, panels: 20, minimumWidth: minimumWidth, checkedEnds: (false, true),
@@ -235,7 +251,7 @@ public struct GradientExpectations: Sendable {
     // whole is at most 2 E[F(M)^2] + 2 E[F(MU)^2] = 2 (E[F^2 x^2] + E[F^2]), and
     // inner errors below 1e-12 of that over the range's length, divided by the
     // weight, add up to no more than 1e-12 of it.
-    let scale = 2 * (abs(normal.values[4]) + abs(normal.values[1]))
+    let scale = 2 * (abs(normal.values[component(.f2x2)]) + abs(normal.values[component(.f2)]))
     var innerFailure: Estimate.Failure.Reason?
     // The outer tolerance is looser than the inner ones: halving outer panels to
     // chase the inner integrals' rounding would spend the budget for nothing.
@@ -285,18 +301,16 @@ public struct GradientExpectations: Sendable {
         failure: reason.map { Estimate.Failure(integral: integral.rawValue, reason: $0) })
     }
     let (ofF, ofD) = (domain.value, domain.derivative)
-    f = estimate(normal, 0, .f, domain: ofF)
-    f2 = estimate(normal, 1, .f2, domain: ofF)
-    fx = estimate(normal, 2, .fx, domain: ofF)
-    fx2 = estimate(normal, 3, .fx2, domain: ofF)
-    f2x2 = estimate(normal, 4, .f2x2, domain: ofF)
-    fScaleScore2 = estimate(normal, 5, .fScaleScore2, domain: ofF)
-    f2ScaleScore2 = estimate(normal, 6, .f2ScaleScore2, domain: ofF)
-    fp = estimate(normal, 7, .fp, domain: ofD)
-    fp2 = estimate(normal, 8, .fp2, domain: ofD)
-    fpx = estimate(normal, 9, .fpx, domain: ofD)
-    fpx2 = estimate(normal, 10, .fpx2, domain: ofD)
-    fp2x2 = estimate(normal, 11, .fp2x2, domain: ofD)
+    func normalEstimate(_ integral: Integral) -> Estimate {
+      estimate(normal, component(integral), integral, domain: integral.needsDerivative ? ofD : ofF)
+    }
+    (f, f2, fx, fx2, f2x2) = (
+      normalEstimate(.f), normalEstimate(.f2), normalEstimate(.fx), normalEstimate(.fx2), normalEstimate(.f2x2)
+    )
+    (fScaleScore2, f2ScaleScore2) = (normalEstimate(.fScaleScore2), normalEstimate(.f2ScaleScore2))
+    (fp, fp2, fpx, fpx2, fp2x2) = (
+      normalEstimate(.fp), normalEstimate(.fp2), normalEstimate(.fpx), normalEstimate(.fpx2), normalEstimate(.fp2x2)
+    )
     weibullDifference2 = estimate(weibull, 0, .weibull, domain: ofF)
     maxwellDifference2 = estimate(maxwell, 0, .maxwell, domain: ofF ?? innerFailure)
     maxwellDifference2.error += maxwell.values[1]
