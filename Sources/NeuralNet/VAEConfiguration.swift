@@ -1,0 +1,77 @@
+/// What a VAE is: sizes, activation, likelihood, beta, and whether it is variational at all.
+public struct VAEConfiguration: Codable, Sendable, Equatable {
+  public enum Kind: String, Codable, Sendable, CaseIterable {
+    case vae
+    case autoencoder = "ae"
+  }
+
+  public var inputs: Int
+  /// The encoder's hidden layer widths, first to last; the decoder mirrors them.
+  public var hidden: [Int]
+  public var latent: Int
+  /// The nonlinearity after every hidden layer, encoder and decoder.
+  public var activation: Activation
+  public var likelihood: Likelihood
+  public var beta: Double
+  public var kind: Kind
+  /// The fixed variance of the Gaussian likelihood (unused by Bernoulli).
+  public var variance: Double
+
+  public init(
+    inputs: Int, hidden: [Int], latent: Int, activation: Activation = .relu, likelihood: Likelihood = .bernoulli,
+    beta: Double = 1, kind: Kind = .vae, variance: Double = 1
+  ) {
+    precondition(!hidden.isEmpty, "a VAE needs at least one hidden layer")
+    self.inputs = inputs
+    self.hidden = hidden
+    self.latent = latent
+    self.activation = activation
+    self.likelihood = likelihood
+    self.beta = beta
+    self.kind = kind
+    self.variance = variance
+  }
+}
+
+extension VAEConfiguration {
+  /// Weights and biases of the model this describes (fc22 only for a VAE).
+  public var parameterCount: Int {
+    let widths = [inputs] + hidden
+    let encoder = zip(widths, widths.dropFirst()).reduce(0) { $0 + ($1.0 + 1) * $1.1 }
+    let top = hidden.last ?? inputs
+    let heads = (kind == .vae ? 2 : 1) * (top + 1) * latent
+    let mirrored = [latent] + hidden.reversed() + [inputs]
+    let decoder = zip(mirrored, mirrored.dropFirst()).reduce(0) { $0 + ($1.0 + 1) * $1.1 }
+    return encoder + heads + decoder
+  }
+
+  /// One hidden layer of `hidden` units, as in pytorch/examples.
+  public init(
+    inputs: Int, hidden: Int, latent: Int, activation: Activation = .relu, likelihood: Likelihood = .bernoulli,
+    beta: Double = 1, kind: Kind = .vae, variance: Double = 1
+  ) {
+    self.init(
+      inputs: inputs, hidden: [hidden], latent: latent, activation: activation, likelihood: likelihood, beta: beta,
+      kind: kind, variance: variance)
+  }
+
+  private enum CodingKeys: String, CodingKey {
+    case inputs, hidden, latent, activation, likelihood, beta, kind, variance
+  }
+
+  /// Decodes a configuration; checkpoints written before activations were
+  /// configurable have no `activation` and used ReLU.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    let hidden = try c.decode([Int].self, forKey: .hidden)
+    guard !hidden.isEmpty else {
+      throw DecodingError.dataCorruptedError(forKey: .hidden, in: c, debugDescription: "no hidden layers")
+    }
+    self.init(
+      inputs: try c.decode(Int.self, forKey: .inputs), hidden: hidden,
+      latent: try c.decode(Int.self, forKey: .latent),
+      activation: try c.decodeIfPresent(Activation.self, forKey: .activation) ?? .relu,
+      likelihood: try c.decode(Likelihood.self, forKey: .likelihood), beta: try c.decode(Double.self, forKey: .beta),
+      kind: try c.decode(Kind.self, forKey: .kind), variance: try c.decode(Double.self, forKey: .variance))
+  }
+}
