@@ -14,25 +14,27 @@ public enum FileIO {
 
   /// A regular file's bytes. A FIFO or a device (`/dev/zero`) would block or
   /// never end, and a file beyond `readLimit` would not fit: both are refused
-  /// before reading.
-  public static func readBytes(_ path: String) throws(LabError) -> [UInt8] {
+  /// before reading. Errors name the file `shownAs` (the path as the user gave
+  /// it), else `path`.
+  public static func readBytes(_ path: String, shownAs name: String? = nil) throws(LabError) -> [UInt8] {
+    let shown = name ?? path
     // Opened without blocking, so that a FIFO with no writer is refused, not waited on.
     let descriptor = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
-    guard descriptor >= 0 else { throw LabError("cannot read \(path): \(String(cString: strerror(errno)))") }
+    guard descriptor >= 0 else { throw LabError("cannot read \(shown): \(String(cString: strerror(errno)))") }
     var status = stat()
     guard fstat(descriptor, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else {
       close(descriptor)
-      throw LabError("cannot read \(path): it is not a regular file (a directory, FIFO or device); vaelab reads files")
+      throw LabError("cannot read \(shown): it is not a regular file (a directory, FIFO or device); vaelab reads files")
     }
     _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) & ~O_NONBLOCK)
     guard let handle = fdopen(descriptor, "rb") else {
       close(descriptor)
-      throw LabError("cannot read \(path): \(String(cString: strerror(errno)))")
+      throw LabError("cannot read \(shown): \(String(cString: strerror(errno)))")
     }
     defer { fclose(handle) }
     guard Int(status.st_size) <= readLimit else {
       throw LabError(
-        "cannot read \(path): it is \(status.st_size) bytes, more than vaelab reads whole (half of this machine's memory, \(readLimit) bytes)"
+        "cannot read \(shown): it is \(status.st_size) bytes, more than vaelab reads whole (half of this machine's memory, \(readLimit) bytes)"
       )
     }
     var bytes: [UInt8] = []
@@ -41,7 +43,7 @@ public enum FileIO {
       let count = fread(&chunk, 1, chunk.count, handle)
       bytes.append(contentsOf: chunk[0..<count])
       if count < chunk.count {
-        if ferror(handle) != 0 { throw LabError("cannot read \(path): \(String(cString: strerror(errno)))") }
+        if ferror(handle) != 0 { throw LabError("cannot read \(shown): \(String(cString: strerror(errno)))") }
         break
       }
     }
@@ -66,19 +68,21 @@ public enum FileIO {
   ///   for a new one).
   /// - Temporary files of writers that died (kill -9) are removed on the next
   ///   write to the same directory.
-  public static func writeAtomically(bytes: [UInt8], to path: String) throws(LabError) {
-    _ = try splitForWriting(path)
+  /// - Errors name the file `shownAs` (the path as the user gave it), else `path`.
+  public static func writeAtomically(bytes: [UInt8], to path: String, shownAs name: String? = nil) throws(LabError) {
+    let shown = name ?? path
+    _ = try splitForWriting(path, shownAs: shown)
     let target = resolvedTarget(path)
-    let (directory, _) = try splitForWriting(target)
+    let (directory, _) = try splitForWriting(target, shownAs: shown)
     removeStaleTemporaries(in: directory)
     var template = Array((directory + temporaryPrefix + "\(getpid())-XXXXXX").utf8CString)
     let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-    guard descriptor >= 0 else { throw LabError("cannot write \(path): \(String(cString: strerror(errno)))") }
-    let temporary = String(cString: template)
+    guard descriptor >= 0 else { throw LabError("cannot write \(shown): \(String(cString: strerror(errno)))") }
+    let temporary = string(fromTemplate: template)
     func fail(_ reason: String) -> LabError {
       close(descriptor)
       unlink(temporary)
-      return LabError("cannot write \(path): \(reason)")
+      return LabError("cannot write \(shown): \(reason)")
     }
     var existing = stat()
     let mode: mode_t
@@ -106,8 +110,13 @@ public enum FileIO {
     guard rename(temporary, target) == 0 else {
       let reason = String(cString: strerror(errno))
       unlink(temporary)
-      throw LabError("cannot write \(path): \(reason)")
+      throw LabError("cannot write \(shown): \(reason)")
     }
+  }
+
+  /// The path mkstemp or mkdtemp filled into `template` (a NUL-terminated C string).
+  static func string(fromTemplate template: [CChar]) -> String {
+    String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
   }
 
   /// Temporary files are `.vaelab-tmp-PID-XXXXXX`: the writer's process id,
@@ -145,14 +154,17 @@ public enum FileIO {
   /// The directory part of `path` (up to and including its last `/`, empty for
   /// the working directory) and the file name after it, refusing paths that name
   /// a directory: `dir/`, `.`, `..`, or an existing directory.
-  static func splitForWriting(_ path: String) throws(LabError) -> (directory: String, name: String) {
+  static func splitForWriting(_ path: String, shownAs shown: String? = nil) throws(LabError) -> (
+    directory: String, name: String
+  ) {
     let directory = self.directory(of: path)
     let name = String(path.dropFirst(directory.count))
     var status = stat()
     let isDirectory = stat(path, &status) == 0 && (status.st_mode & S_IFMT) == S_IFDIR
     guard !name.isEmpty, name != ".", name != "..", !isDirectory else {
-      let inside = path.isEmpty || path.hasSuffix("/") ? path : path + "/"
-      throw LabError("cannot write \(path): it is a directory, not a file; name a file in it, such as \(inside)NAME")
+      let shown = shown ?? path
+      let inside = shown.isEmpty || shown.hasSuffix("/") ? shown : shown + "/"
+      throw LabError("cannot write \(shown): it is a directory, not a file; name a file in it, such as \(inside)NAME")
     }
     return (directory, name)
   }

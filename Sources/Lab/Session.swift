@@ -31,11 +31,17 @@ public struct Session: Sendable {
   /// How replies are shown (a terminal sets colour, unless NO_COLOR, and its
   /// width); what the notebook records is always plain.
   public var presentation = Presentation.plain
+  /// Where commands may read and write files: anywhere for what the user types,
+  /// a lesson's own directories for a lesson.
+  public let files: FileAccess
   /// The VAE being built and trained, once `vae new` has run.
   public internal(set) var workbench: VAEWorkbench?
 
-  public init(seed: UInt64 = 0, shouldStop: @escaping @Sendable () -> Bool = { false }) {
+  public init(
+    seed: UInt64 = 0, files: FileAccess = .unrestricted, shouldStop: @escaping @Sendable () -> Bool = { false }
+  ) {
     self.seed = seed
+    self.files = files
     self.initialSeed = seed
     self.generator = Xoshiro256StarStar(seed: seed)
     self.shouldStop = shouldStop

@@ -243,7 +243,10 @@ public enum DataLoader {
       for (column, field) in fields.enumerated() where column != dropped {
         guard let value = Float(field), value.isFinite else {
           throw DataFileError(
-            file: file, problem: "line \(lineNumber), column \(column + 1): '\(field)' is not a finite number")
+            file: file,
+            problem:
+              "line \(lineNumber), column \(column + 1) is not a finite number (CSV values are decimal numbers such as 0.5 or -1e-3; only the first line may be a header)"
+          )
         }
         rows.append(value)
       }

@@ -54,7 +54,10 @@ public enum Safetensors {
       $0 | UInt64($1.element) << (8 * UInt64($1.offset))
     }
     guard headerLength <= UInt64(min(largestHeader, bytes.count - 8)) else {
-      throw .malformed("its header claims \(headerLength) bytes but the file has \(bytes.count - 8) after the length")
+      // The length is not echoed: the file may be anything (a password file's first 8 bytes).
+      throw .malformed(
+        "it is not a safetensors file: its first 8 bytes, read as the length of its header, point past the end of the file or beyond the \(largestHeader >> 20) MiB a header may have"
+      )
     }
     let dataStart = 8 + Int(headerLength)
     guard let header = try? JSONSerialization.jsonObject(with: Data(bytes[8..<dataStart])) as? [String: Any] else {

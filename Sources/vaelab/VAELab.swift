@@ -18,13 +18,12 @@ struct VAELab: ParsableCommand {
   @Option(name: .customShort("c"), help: "Run commands (';'-separated; repeatable), print, and exit.")
   var commands: [String] = []
 
-  @Flag(name: .long, help: "Carry on after a failing command (the exit status is still 1).")
-  var keepGoing = false
+  @OptionGroup var batch: BatchOptions
 
   func run() throws {
     Interrupts.install()
     if !commands.isEmpty {
-      var runner = Self.batchRunner(keepGoing: keepGoing)
+      var runner = Self.batchRunner(keepGoing: batch.keepGoing)
       for (index, line) in commands.enumerated() where runner.shouldContinue {
         runner.run(line: line, file: "-c", number: index + 1)
       }
@@ -32,7 +31,7 @@ struct VAELab: ParsableCommand {
     } else if isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1 {
       InteractiveShell().run()
     } else {
-      var runner = Self.batchRunner(keepGoing: keepGoing)
+      var runner = Self.batchRunner(keepGoing: batch.keepGoing)
       var lineNumber = 0
       var input = InputLines()
       while runner.shouldContinue, let line = input.next() {
@@ -60,6 +59,14 @@ struct VAELab: ParsableCommand {
   }
 }
 
+/// Options of running commands without a prompt, shared by `vaelab` and
+/// `vaelab run` as one group, so that `vaelab run --keep-going` reaches `run`
+/// (a flag declared in both separately is taken by the parent).
+struct BatchOptions: ParsableArguments {
+  @Flag(name: .long, help: "Carry on after a failing command (the exit status is still 1).")
+  var keepGoing = false
+}
+
 struct Run: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Run scripts (.vae: a command a line, '#' comments) or lessons (.md), printing their output.")
@@ -67,17 +74,36 @@ struct Run: ParsableCommand {
   @Argument(help: "The files to run, in order.")
   var files: [String]
 
-  @Flag(name: .long, help: "Carry on after a failing command (the exit status is still 1).")
-  var keepGoing = false
+  @OptionGroup var batch: BatchOptions
+
+  @Flag(
+    name: .long,
+    help: ArgumentHelp(
+      "Give lessons your own rights: their commands read and write files anywhere you can.",
+      discussion: """
+        Without it a lesson's commands write only into a fresh scratch directory \
+        (by relative paths) and read only files in the lesson's own directory or that they wrote.
+        """))
+  var trust = false
 
   func run() throws {
     Interrupts.install()
-    var runner = VAELab.batchRunner(keepGoing: keepGoing)
+    var runner = VAELab.batchRunner(keepGoing: batch.keepGoing)
     for file in files where runner.shouldContinue {
       do {
         let text = try FileIO.readText(file)
         if file.hasSuffix(".md") {
-          runner.run(transcript: try Transcript(parsing: text, name: file), name: file)
+          let transcript = try Transcript(parsing: text, name: file)
+          let access = trust ? FileAccess.unrestricted : try FileAccess.confined(toLessonAt: file)
+          runner.run(transcript: transcript, name: file, files: access)
+          // The files a lesson wrote are kept for the user to look at; an empty scratch directory is not.
+          if let scratch = access.scratchDirectory {
+            if access.scratchHoldsFiles {
+              StandardStream.error.write("vaelab: the files \(file) wrote are in \(scratch)\n")
+            } else {
+              access.removeScratch()
+            }
+          }
         } else {
           runner.run(script: text, name: file)
         }
@@ -99,6 +125,16 @@ struct Check: ParsableCommand {
 
   @Flag(name: .long, help: "Rewrite the expected outputs in place with what the commands print now.")
   var update = false
+
+  @Flag(
+    name: .long,
+    help: ArgumentHelp(
+      "Give lessons your own rights: their commands read and write files anywhere you can.",
+      discussion: """
+        Without it a lesson's commands write only into a fresh scratch directory \
+        (by relative paths) and read only files in the lesson's own directory or that they wrote.
+        """))
+  var trust = false
 
   func run() throws {
     Interrupts.install()
@@ -123,7 +159,10 @@ struct Check: ParsableCommand {
     for file in files {
       do {
         let transcript = try Transcript(parsing: try FileIO.readText(file), name: file)
-        let result = TranscriptChecker.check(transcript, file: file, shouldStop: Interrupts.isRequested)
+        let access = trust ? FileAccess.unrestricted : try FileAccess.confined(toLessonAt: file)
+        let result = TranscriptChecker.check(
+          transcript, file: file, files: access, shouldStop: Interrupts.isRequested)
+        access.removeScratch()
         commandCount += result.commandCount
         mismatchCount += result.mismatches.count
         if result.mismatches.isEmpty {

@@ -73,7 +73,8 @@ struct TranscriptTests {
   }
 
   @Test func checkReportsOnlyTheMismatchWithItsLine() throws {
-    let result = TranscriptChecker.check(try Transcript(parsing: lesson, name: "a.md"), file: "a.md")
+    let result = TranscriptChecker.check(
+      try Transcript(parsing: lesson, name: "a.md"), file: "a.md", files: .unrestricted)
     #expect(result.commandCount == 3)
     #expect(result.mismatches.count == 1)
     let mismatch = try #require(result.mismatches.first)
@@ -90,9 +91,9 @@ struct TranscriptTests {
 
   @Test func updateRewritesOnlyExpectedOutputs() throws {
     let transcript = try Transcript(parsing: lesson, name: "a.md")
-    let updated = TranscriptChecker.check(transcript, file: "a.md").updatedText
+    let updated = TranscriptChecker.check(transcript, file: "a.md", files: .unrestricted).updatedText
     let reparsed = try Transcript(parsing: updated, name: "a.md")
-    #expect(TranscriptChecker.check(reparsed, file: "a.md").mismatches.isEmpty)
+    #expect(TranscriptChecker.check(reparsed, file: "a.md", files: .unrestricted).mismatches.isEmpty)
     #expect(reparsed.proseLines.map { reparsed.lines[$0] } == transcript.proseLines.map { transcript.lines[$0] })
     // A matching output stays as written, wildcard and all.
     #expect(reparsed.commands[0].expected == transcript.commands[0].expected)
@@ -104,7 +105,9 @@ struct TranscriptTests {
   /// A matching output keeps its wildcards and precision; only the mismatch is rewritten.
   @Test func updateLeavesMatchingOutputsAsWritten() throws {
     let text = "```vaelab\n> kl 2 1\n...\n= 2.0 nats\n> kl 0 1\n= 1 nats\n```\n"
-    let updated = TranscriptChecker.check(try Transcript(parsing: text, name: "d.md"), file: "d.md").updatedText
+    let updated = TranscriptChecker.check(
+      try Transcript(parsing: text, name: "d.md"), file: "d.md", files: .unrestricted
+    ).updatedText
     #expect(
       updated
         == "```vaelab\n> kl 2 1\n...\n= 2.0 nats\n> kl 0 1\nKL(q || p) for q = N(0, 1^2), p = N(0, 1^2):\n  0.5 * (sigma^2 + mu^2 - 1 - log sigma^2)\n= 0.5 * (1.000 + 0.000 - 1 - 0.000)\n= 0.000 nats\n```\n"
@@ -116,7 +119,7 @@ struct TranscriptTests {
     let transcript = try Transcript(parsing: text, name: "c.md")
     #expect(transcript.commands.map(\.input) == ["kl 1 1"])
     #expect(transcript.commands[0].expected == ["= 0.4 nats"])
-    let updated = TranscriptChecker.check(transcript, file: "c.md").updatedText
+    let updated = TranscriptChecker.check(transcript, file: "c.md", files: .unrestricted).updatedText
     #expect(
       updated.hasSuffix(
         "   > kl 1 1\n   KL(q || p) for q = N(1, 1^2), p = N(0, 1^2):\n     0.5 * (sigma^2 + mu^2 - 1 - log sigma^2)\n   = 0.5 * (1.000 + 1.000 - 1 - 0.000)\n   = 0.500 nats\n   ```\n"
@@ -153,6 +156,6 @@ struct TranscriptTests {
         "seed 4", "sample 1 2 n=500 show=2", "kl 0 0", "kl [0, 1] [1, 2] mc=1000", "help kl",
       ])
     #expect(transcript.commands[2].expected == ["error: sigma must be > 0 (from 1e-100 to 1e100), got 0"])
-    #expect(TranscriptChecker.check(transcript, file: path).mismatches.isEmpty)
+    #expect(TranscriptChecker.check(transcript, file: path, files: .unrestricted).mismatches.isEmpty)
   }
 }

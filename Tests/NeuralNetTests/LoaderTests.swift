@@ -57,7 +57,10 @@ struct LoaderTests {
       "t-idx3-ubyte.gz: the gzip data is corrupt or truncated (zlib status -5)"
     ),
     ("c.csv", Array("a,b\n1,2\n3\n".utf8), "c.csv: line 3 has 1 fields; the first has 2"),
-    ("c.csv", Array("1,2\n3,x\n".utf8), "c.csv: line 2, column 2: 'x' is not a finite number"),
+    (
+      "c.csv", Array("1,2\n3,x\n".utf8),
+      "c.csv: line 2, column 2 is not a finite number (CSV values are decimal numbers such as 0.5 or -1e-3; only the first line may be a header)"
+    ),
     ("c.csv", Array("a,b\n1,2\n".utf8), "c.csv: no column 'z' to use as the label"),
     ("c.csv", [], "c.csv: it is empty"),
     ("data.bin", [0, 1], "data.bin: unknown format; vaelab reads .npy, .csv and IDX (.idx, *-ubyte, also .gz)"),

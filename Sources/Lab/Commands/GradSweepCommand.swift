@@ -126,7 +126,7 @@ enum GradSweepCommand {
     let table = Table(points, estimators: estimators, over: over, sampled: sampledToo, precision: session.precision)
     let plot = self.plot(table, estimators: estimators, over: over, sampled: sampledToo)
     let title = "variance of d/d\(parameter.rawValue) estimators, f(z) = \(setup.expression.source)"
-    if let path = arguments.text("svg") { try FileIO.writeAtomically(plot.svg(title: title), to: path) }
+    if let path = arguments.text("svg") { try session.files.write(plot.svg(title: title), to: path) }
     let (svg, precision) = (arguments.text("svg"), session.precision)
     return Output(json: json(table, estimators: estimators, setup: setup, over: over, parameter: parameter)) {
       presentation in

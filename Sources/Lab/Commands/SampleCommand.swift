@@ -77,7 +77,7 @@ enum SampleCommand {
             "z\(dimension > 1 ? "[\(d)]" : "") = mu + sigma * eps, n = \(count): histogram and \(label(densities[d], number)) density"
         )
       }
-      try FileIO.writeAtomically(SVGHistogram.render(panels), to: path)
+      try session.files.write(SVGHistogram.render(panels), to: path)
     }
     session.keep(generator, drawnWith: seed)
     let svg = arguments.text("svg")

@@ -48,7 +48,7 @@ enum SessionCommands {
     isRecorded: false,
     action: { session, arguments throws(LabError) in
       let path = try arguments.required("path", arguments.text)
-      try FileIO.writeAtomically(Transcript.notebook(session.notebook, seed: session.initialSeed), to: path)
+      try session.files.write(Transcript.notebook(session.notebook, seed: session.initialSeed), to: path)
       let count = session.notebook.count
       return Output(
         text:

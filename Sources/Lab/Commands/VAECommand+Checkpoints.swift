@@ -29,7 +29,7 @@ extension VAECommand {
       ]
       if let label = workbench.label { metadata["vaelab_label"] = label }
       let bytes = Safetensors.encode(workbench.model, metadata: metadata)
-      try FileIO.writeAtomically(bytes: bytes, to: path)
+      try session.files.write(bytes, to: path)
       return Output(
         text: "saved the model at step \(workbench.trainer.steps) to \(path) (\(bytes.count) bytes)",
         json: .object([
@@ -45,15 +45,16 @@ extension VAECommand {
     isRecorded: false,
     action: { session, arguments throws(LabError) in
       let path = try arguments.required("path", arguments.text)
-      let bytes = try FileIO.readBytes(path)
+      let bytes = try session.files.readBytes(path)
       let checkpoint: Safetensors.Checkpoint
       do throws(CheckpointError) { checkpoint = try Safetensors.decode(bytes) } catch {
         throw LabError("\(path) was not loaded: \(error.reason); the current model is kept")
       }
       let metadata = checkpoint.metadata
       let data: Dataset
-      do throws(LabError) { data = try openData(metadata["vaelab_data"] ?? "", label: metadata["vaelab_label"]) } catch
-      {
+      do throws(LabError) {
+        data = try openData(metadata["vaelab_data"] ?? "", label: metadata["vaelab_label"], files: session.files)
+      } catch {
         throw LabError("\(path) was not loaded: its data (\(error.message)); the current model is kept")
       }
       if checkpoint.model.configuration.likelihood == .bernoulli && !data.isUnitInterval {

@@ -76,7 +76,8 @@ enum VAECommand {
       "vae new pinwheel latent=2", "vae new kind=ae", "vae new activation=tanh",
     ],
     action: { session, arguments throws(LabError) in
-      let data = try openData(try arguments.required("data", arguments.text), label: arguments.text("label"))
+      let data = try openData(
+        try arguments.required("data", arguments.text), label: arguments.text("label"), files: session.files)
       let choice = try likelihood(for: data, arguments)
       let kind = VAEConfiguration.Kind(rawValue: try arguments.required("kind", arguments.text)) ?? .vae
       if kind == .autoencoder && arguments.isGiven("beta") {
@@ -205,12 +206,12 @@ enum VAECommand {
   static let builtInData = ["shapes", "pinwheel"]
 
   /// A built-in data set by name, or a data file by path (its name is the path).
-  static func openData(_ name: String, label: String?) throws(LabError) -> Dataset {
+  static func openData(_ name: String, label: String?, files: FileAccess) throws(LabError) -> Dataset {
     switch name {
     case "shapes": return BuiltInData.shapes()
     case "pinwheel": return BuiltInData.pinwheel()
     default:
-      let bytes = try FileIO.readBytes(name)
+      let bytes = try files.readBytes(name)
       let table: DataLoader.Table
       do throws(DataFileError) { table = try DataLoader.load(name, bytes: bytes, labelColumn: label) } catch {
         throw LabError(error.description)
@@ -277,11 +278,11 @@ enum VAECommand {
                 (Double(items[$0].1[0]), Double(items[$0].1[1]))
               }, isCurve: false)
           }, xLabel: "x0", yLabel: "x1", logX: false, logY: false)
-      try FileIO.writeAtomically(plot.svg(title: title), to: svg)
+      try session.files.write(plot.svg(title: title), to: svg)
       return Output(text: table.rendered + "\nwrote \(svg)", json: json)
     }
     if let svg {
-      try FileIO.writeAtomically(
+      try session.files.write(
         SVGImages.render(items, width: size.width, height: size.height, columns: 8, title: title), to: svg)
     }
     // Four images a row, or as many as fit the terminal's width.

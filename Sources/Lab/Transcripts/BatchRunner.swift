@@ -51,9 +51,9 @@ public struct BatchRunner {
 
   /// A lesson or notebook: its prose as written, then each command (`> cmd`) and
   /// what it prints now, in file order, in a fresh session seeded as the file says
-  /// (as `vaelab check` runs it).
-  public mutating func run(transcript: Transcript, name: String) {
-    engine = Engine(session: Session(seed: transcript.seed, shouldStop: engine.session.shouldStop))
+  /// and reading and writing files as `files` allows (as `vaelab check` runs it).
+  public mutating func run(transcript: Transcript, name: String, files: FileAccess) {
+    engine = Engine(session: Session(seed: transcript.seed, files: files, shouldStop: engine.session.shouldStop))
     var commands = transcript.commands[...]
     var prose = transcript.proseLines[...]
     while shouldContinue, !(commands.isEmpty && prose.isEmpty) {

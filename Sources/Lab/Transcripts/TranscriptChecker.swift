@@ -26,10 +26,12 @@ public enum TranscriptChecker {
     public var updatedText: String
   }
 
+  /// Checks `transcript` (read from `file`), its commands reading and writing
+  /// files as `files` allows.
   public static func check(
-    _ transcript: Transcript, file: String, shouldStop: @escaping @Sendable () -> Bool = { false }
+    _ transcript: Transcript, file: String, files: FileAccess, shouldStop: @escaping @Sendable () -> Bool = { false }
   ) -> FileResult {
-    var engine = Engine(session: Session(seed: transcript.seed, shouldStop: shouldStop))
+    var engine = Engine(session: Session(seed: transcript.seed, files: files, shouldStop: shouldStop))
     var mismatches: [Mismatch] = []
     // What --update writes: the expected output where it matched (so `...` and
     // the author's precision survive), the actual output where it did not.

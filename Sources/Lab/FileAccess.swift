@@ -1,0 +1,135 @@
+import Foundation
+
+/// Where a session's commands may read and write files.
+///
+/// What the user types (the shell, `-c`, piped input, their own scripts) runs
+/// with the user's rights: `unrestricted`. A lesson is data that may come from
+/// anyone, so `vaelab run` and `vaelab check` run it `confined`: its writes land
+/// in a fresh scratch directory and its reads stay in its own directory, unless
+/// the user passes `--trust`.
+///
+/// Every file a command reads or writes goes through `readBytes` and `write`,
+/// which resolve the path and name the file in errors as the command gave it.
+public struct FileAccess: Sendable, Equatable {
+  /// A confined session's directories, each an absolute path with symlinks resolved.
+  struct Confinement: Sendable, Equatable {
+    /// Where writes go; relative paths resolve here first, for reading too.
+    var scratch: String
+    /// The lesson's own directory: relative reads resolve here when the scratch
+    /// directory has no such file.
+    var lessonDirectory: String
+  }
+
+  let confinement: Confinement?
+
+  /// Reads and writes wherever the user can, relative paths from the working directory.
+  public static let unrestricted = FileAccess(confinement: nil)
+
+  /// Whether commands are confined to a lesson's directories.
+  public var isConfined: Bool { confinement != nil }
+
+  /// The scratch directory of a confined session (where its files were written).
+  public var scratchDirectory: String? { confinement?.scratch }
+
+  /// Confines a lesson at `lessonPath`: a fresh scratch directory (mode 0700,
+  /// under `TMPDIR` or `/tmp`) for its writes, its own directory for its reads.
+  public static func confined(toLessonAt lessonPath: String) throws(LabError) -> FileAccess {
+    let base = ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+    var template = Array((base.hasSuffix("/") ? base : base + "/").appending("vaelab-lesson-XXXXXX").utf8CString)
+    guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else {
+      throw LabError(
+        "cannot make a scratch directory for \(lessonPath) in \(base): \(String(cString: strerror(errno)))")
+    }
+    let lessonDirectory = FileIO.directory(of: lessonPath)
+    guard let scratch = canonical(FileIO.string(fromTemplate: template)),
+      let directory = canonical(lessonDirectory.isEmpty ? "." : lessonDirectory)
+    else { throw LabError("cannot find the directory of \(lessonPath): \(String(cString: strerror(errno)))") }
+    return FileAccess(confinement: Confinement(scratch: scratch, lessonDirectory: directory))
+  }
+
+  /// Removes a confined session's scratch directory and what it holds.
+  public func removeScratch() {
+    guard let scratch = confinement?.scratch else { return }
+    try? FileManager.default.removeItem(atPath: scratch)
+  }
+
+  /// Whether the scratch directory holds any file (a lesson wrote something).
+  public var scratchHoldsFiles: Bool {
+    guard let scratch = confinement?.scratch else { return false }
+    return !((try? FileManager.default.contentsOfDirectory(atPath: scratch)) ?? []).isEmpty
+  }
+
+  /// The bytes of the file at `path`, as `FileIO.readBytes` reads them.
+  public func readBytes(_ path: String) throws(LabError) -> [UInt8] {
+    try FileIO.readBytes(try resolvedForReading(path), shownAs: path)
+  }
+
+  /// Writes `bytes` to `path` atomically, as `FileIO.writeAtomically` does.
+  public func write(_ bytes: [UInt8], to path: String) throws(LabError) {
+    try FileIO.writeAtomically(bytes: bytes, to: try resolvedForWriting(path), shownAs: path)
+  }
+
+  /// Writes `text` to `path` atomically.
+  public func write(_ text: String, to path: String) throws(LabError) {
+    try write(Array(text.utf8), to: path)
+  }
+
+  static let trustAdvice = "run it with --trust to give the lesson your own rights"
+
+  /// Where a write to `path` lands: in a confined session, a relative path that
+  /// stays inside the scratch directory.
+  func resolvedForWriting(_ path: String) throws(LabError) -> String {
+    guard let confinement else { return path }
+    guard !path.hasPrefix("/") else {
+      throw LabError(
+        "cannot write \(path): a lesson writes only into its scratch directory, by relative paths; \(Self.trustAdvice)")
+    }
+    guard let inside = Self.normalised(path) else {
+      throw LabError(
+        "cannot write \(path): the path leaves the lesson's scratch directory by '..'; \(Self.trustAdvice)")
+    }
+    return confinement.scratch + "/" + inside
+  }
+
+  /// Where a read of `path` looks: in a confined session, the scratch directory
+  /// then the lesson's directory, refusing a file outside both (after
+  /// following symlinks).
+  func resolvedForReading(_ path: String) throws(LabError) -> String {
+    guard let confinement else { return path }
+    let roots = [confinement.scratch, confinement.lessonDirectory]
+    // Where the path leads is decided below, after symlinks and `..` are resolved.
+    let candidates = path.hasPrefix("/") ? [path] : roots.map { $0 + "/" + path }
+    guard let found = candidates.first(where: { access($0, F_OK) == 0 }) else {
+      throw LabError(
+        "cannot read \(path): a lesson reads only files in its own directory or that it wrote itself; \(Self.trustAdvice)"
+      )
+    }
+    guard let real = Self.canonical(found), roots.contains(where: { real == $0 || real.hasPrefix($0 + "/") }) else {
+      throw LabError(
+        "cannot read \(path): it lies outside the lesson's directory; a lesson reads only files in its own directory or that it wrote itself; \(Self.trustAdvice)"
+      )
+    }
+    return real
+  }
+
+  /// `path` with `.` and `a/..` pairs removed, or nil when a `..` would climb
+  /// above its start.
+  static func normalised(_ path: String) -> String? {
+    var parts: [Substring] = []
+    for part in path.split(separator: "/") where part != "." {
+      if part == ".." {
+        guard parts.popLast() != nil else { return nil }
+      } else {
+        parts.append(part)
+      }
+    }
+    return parts.joined(separator: "/")
+  }
+
+  /// The absolute path with every symlink resolved, or nil if it does not exist.
+  static func canonical(_ path: String) -> String? {
+    guard let resolved = realpath(path, nil) else { return nil }
+    defer { free(resolved) }
+    return String(cString: resolved)
+  }
+}
