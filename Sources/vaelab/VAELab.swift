@@ -156,6 +156,7 @@ struct Check: ParsableCommand {
     var commandCount = 0
     var mismatchCount = 0
     var updatedCount = 0
+    var interrupted = false
     for file in files {
       do {
         let transcript = try Transcript(parsing: try FileIO.readText(file), name: file)
@@ -163,6 +164,12 @@ struct Check: ParsableCommand {
         let result = TranscriptChecker.check(
           transcript, file: file, files: access, shouldStop: Interrupts.isRequested)
         access.removeScratch()
+        if let line = result.interruptedAt {
+          StandardStream.error.write(
+            "\(file):\(line): error: interrupted (Ctrl-C); the check stopped here and wrote nothing\n")
+          interrupted = true
+          break
+        }
         commandCount += result.commandCount
         mismatchCount += result.mismatches.count
         if result.mismatches.isEmpty {
@@ -182,6 +189,7 @@ struct Check: ParsableCommand {
         StandardStream.error.write("vaelab: error: \(error.message)\n")
       }
     }
+    if interrupted { throw ExitCode(1) }
     StandardStream.output.write(
       "checked \(files.count) file\(files.count == 1 ? "" : "s"), \(commandCount) commands, \(mismatchCount) mismatch\(mismatchCount == 1 ? "" : "es")\(update && mismatchCount > 0 ? " (\(updatedCount == mismatchCount ? "" : "\(updatedCount) of them ")updated)" : "")\n"
     )

@@ -116,6 +116,28 @@ struct CommandLineTests {
     #expect(!output.contains("seed = 3"))
   }
 
+  /// Ctrl-C during `check --update` stops the check at the command it was in,
+  /// and nothing is written from the cut-short run.
+  @Test func ctrlCStopsACheckAndWritesNothing() throws {
+    let directory = try TemporaryDirectory()
+    let lesson = "```vaelab\n> kl 2 1\nwrong\n> sample n=1000000000\nwrong\n> sample n=1000000000\nwrong\n```\n"
+    try directory.write(lesson, to: "slow.md")
+    let running = try Binary.start(["check", "--update", directory.path + "/slow.md"])
+    try Binary.waitUntilCatchingInterrupts(running.process.processIdentifier)
+    usleep(300_000)
+    running.process.interrupt()
+    let deadline = Date().addingTimeInterval(20)
+    while running.process.isRunning && Date() < deadline { usleep(10_000) }
+    #expect(!running.process.isRunning)
+    if running.process.isRunning { running.process.terminate() }
+    running.process.waitUntilExit()
+    #expect(running.process.terminationStatus == 1)
+    let stderr = String(decoding: running.stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    #expect(
+      stderr == "\(directory.path)/slow.md:4: error: interrupted (Ctrl-C); the check stopped here and wrote nothing\n")
+    #expect(try directory.read("slow.md") == lesson)
+  }
+
   @Test func runsScriptsAndReportsFileAndLine() throws {
     let directory = try TemporaryDirectory()
     try directory.write("# anchors\nkl 0 1\nkl 2 1\nsample n=0\nkl 1 2\n", to: "anchors.vae")

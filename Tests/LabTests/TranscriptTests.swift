@@ -62,6 +62,43 @@ struct TranscriptTests {
     ```
     """
 
+  /// More expected lines (not `...`) than actual lines cannot match, and is
+  /// refused without comparing them; runs of `...` act as one.
+  @Test func matchingStaysWithinTheActualOutput() {
+    let actual = (0..<3).map { "line \($0)" }
+    #expect(!OutputMatcher.matches(expected: Array(repeating: "...", count: 100_000) + ["x"] + actual, actual: actual))
+    #expect(OutputMatcher.matches(expected: Array(repeating: "...", count: 100_000) + ["line 2"], actual: actual))
+    #expect(!OutputMatcher.matches(expected: Array(repeating: "line 0", count: 100_000), actual: actual))
+  }
+
+  /// Outputs that differ throughout and would need a table beyond the budget are
+  /// shown as removed and added blocks; lines agreeing at both ends stay shared.
+  @Test func largeDiffsFallBackToBlocks() {
+    let expected = ["head"] + (0..<1100).map { "e \($0)" } + ["tail"]
+    let actual = ["head"] + (0..<1000).map { "a \($0)" } + ["tail"]
+    var budget = LineDiff.fileBudget
+    let diff = LineDiff.lines(expected: expected, actual: actual, budget: &budget)
+    #expect(diff.first == "  head" && diff.last == "  tail")
+    #expect(diff[1] == "- e 0" && diff[1101] == "+ a 0" && diff.count == 2102)
+    #expect(budget == LineDiff.fileBudget, "no table was made")
+    var small = 2_000
+    let table = LineDiff.lines(expected: ["x", "1", "y"], actual: ["x", "2", "y", "z"], budget: &small)
+    #expect(table == ["  x", "- 1", "+ 2", "  y", "+ z"])
+    var spent = 10
+    #expect(LineDiff.lines(expected: ["1", "2", "3", "4"], actual: ["5", "6", "7"], budget: &spent).count == 7)
+    #expect(spent == 10)
+  }
+
+  /// Ctrl-C during a check stops it after the command it arrived in, and says where.
+  @Test func anInterruptedCheckSaysWhereItStopped() throws {
+    let transcript = try Transcript(parsing: "```vaelab\n> kl 2 1\nx\n> kl 1 2\nx\n```\n", name: "i.md")
+    let result = TranscriptChecker.check(transcript, file: "i.md", files: .unrestricted, shouldStop: { true })
+    #expect(result.interruptedAt == 2)
+    #expect(result.mismatches.isEmpty)
+    let whole = TranscriptChecker.check(transcript, file: "i.md", files: .unrestricted)
+    #expect(whole.interruptedAt == nil && whole.mismatches.count == 2)
+  }
+
   @Test func parsesFrontMatterCommandsAndProse() throws {
     let transcript = try Transcript(parsing: lesson, name: "a.md")
     #expect(transcript.frontMatter["title"] == "Anchors")

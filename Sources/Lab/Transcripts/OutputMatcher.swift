@@ -10,58 +10,84 @@
 ///   `...` inside a line matches any text.
 public enum OutputMatcher {
   public static func matches(expected: [String], actual: [String]) -> Bool {
-    let expected = expected.trimmingTrailingBlankLines
-    let actual = actual.trimmingTrailingBlankLines
+    // Runs of `...` lines stand for one; every other line takes exactly one actual line,
+    // so more of them than actual lines cannot match (and the work below stays
+    // within about 2 n^2 line comparisons for n actual lines).
+    let patterns = expected.trimmingTrailingBlankLines.map(LinePattern.init).reduce(into: [LinePattern]()) {
+      if !($1.isEllipsisLine && $0.last?.isEllipsisLine == true) { $0.append($1) }
+    }
+    let actual = actual.trimmingTrailingBlankLines.map(LinePattern.characters)
+    guard patterns.count(where: { !$0.isEllipsisLine }) <= actual.count else { return false }
     // Forward, over the set of actual lines the expected ones so far can end
     // before (sorted, no repeats): no input nests a recursion, and a line is
     // compared only where the match so far can reach.
     var reach = [0]
-    for line in expected {
+    for pattern in patterns {
       guard let first = reach.first else { return false }
-      if line.trimmingBlanks == "..." {
+      if pattern.isEllipsisLine {
         reach = Array(first...actual.count)
       } else {
-        reach = reach.filter { $0 < actual.count && lineMatches(line, actual[$0]) }.map { $0 + 1 }
+        reach = reach.filter { $0 < actual.count && pattern.matches(actual[$0]) }.map { $0 + 1 }
       }
     }
     return reach.last == actual.count
   }
 
-  /// One line: literal pieces, numbers and `...` wildcards; forward over the
-  /// reachable positions, as `matches`.
+  /// Whether the actual line matches the expected one.
   public static func lineMatches(_ expected: String, _ actual: String) -> Bool {
-    let pieces = Piece.split(expected.trimmingBlanks)
-    let target = Array(actual.trimmingBlanks)
-    let n = target.count
-    var reach = [0]
-    for piece in pieces {
-      guard let first = reach.first else { return false }
-      var next: [Int] = []
-      switch piece {
-      case .wildcard:
-        next = Array(first...n)
-      case .blank:
-        for t in reach where t < n && target[t].isWhitespace {
-          var end = t
-          while end < n && target[end].isWhitespace { end += 1 }
-          next.append(end)
-        }
-      case .literal(let characters):
-        for t in reach where t + characters.count <= n && Array(target[t..<(t + characters.count)]) == characters {
-          next.append(t + characters.count)
-        }
-      case .number(let value, let decimals):
-        let tolerance = 0.5 * pow10(-decimals) * (1 + 1e-9)
-        for t in reach {
-          if let (actualValue, end) = Piece.number(in: target, at: t), abs(actualValue - value) <= tolerance {
+    LinePattern(expected).matches(LinePattern.characters(actual))
+  }
+
+  /// An expected line split once into literal pieces, numbers and `...`
+  /// wildcards, to be compared with many actual lines (as a diff does).
+  struct LinePattern {
+    let pieces: [Piece]
+    /// The line is exactly `...`: it stands for any number of lines.
+    let isEllipsisLine: Bool
+
+    init(_ expected: String) {
+      let trimmed = expected.trimmingBlanks
+      pieces = Piece.split(trimmed)
+      isEllipsisLine = trimmed == "..."
+    }
+
+    /// An actual line as `matches` takes it: trimmed, as characters.
+    static func characters(_ actual: String) -> [Character] { Array(actual.trimmingBlanks) }
+
+    /// Forward over the reachable positions in `target`, as `matches` goes over lines.
+    func matches(_ target: [Character]) -> Bool {
+      let n = target.count
+      var reach = [0]
+      for piece in pieces {
+        guard let first = reach.first else { return false }
+        var next: [Int] = []
+        switch piece {
+        case .wildcard:
+          next = Array(first...n)
+        case .blank:
+          for t in reach where t < n && target[t].isWhitespace {
+            var end = t
+            while end < n && target[end].isWhitespace { end += 1 }
             next.append(end)
           }
+        case .literal(let characters):
+          for t in reach where t + characters.count <= n && target[t..<(t + characters.count)].elementsEqual(characters)
+          {
+            next.append(t + characters.count)
+          }
+        case .number(let value, let decimals):
+          let tolerance = 0.5 * pow10(-decimals) * (1 + 1e-9)
+          for t in reach {
+            if let (actualValue, end) = Piece.number(in: target, at: t), abs(actualValue - value) <= tolerance {
+              next.append(end)
+            }
+          }
         }
+        // Sorted, without repeats (blanks from neighbouring starts end alike).
+        reach = next.sorted().reduce(into: []) { if $0.last != $1 { $0.append($1) } }
       }
-      // Sorted, without repeats (blanks from neighbouring starts end alike).
-      reach = next.sorted().reduce(into: []) { if $0.last != $1 { $0.append($1) } }
+      return reach.last == n
     }
-    return reach.last == n
   }
 
   static func pow10(_ exponent: Int) -> Double {

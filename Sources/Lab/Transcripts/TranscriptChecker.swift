@@ -9,12 +9,12 @@ public enum TranscriptChecker {
     public var input: String
     public var expected: [String]
     public var actual: [String]
+    /// The unified-style line diff of the two: `  ` same, `- ` expected, `+ ` actual.
+    public var diff: [String]
 
-    /// `FILE:LINE: output of 'CMD' differs` and a unified-style line diff.
+    /// `FILE:LINE: output of 'CMD' differs` and the diff.
     public var report: String {
-      var lines = ["\(file):\(line): output of '\(input)' differs (- expected, + actual):"]
-      lines += LineDiff.lines(expected: expected.trimmingTrailingBlankLines, actual: actual.trimmingTrailingBlankLines)
-      return lines.joined(separator: "\n")
+      (["\(file):\(line): output of '\(input)' differs (- expected, + actual):"] + diff).joined(separator: "\n")
     }
   }
 
@@ -24,6 +24,9 @@ public enum TranscriptChecker {
     public var mismatches: [Mismatch]
     /// The file with its expected outputs replaced by the actual ones.
     public var updatedText: String
+    /// The 1-based line of the command Ctrl-C stopped the check at, if it did:
+    /// then the result is incomplete, and nothing should be written from it.
+    public var interruptedAt: Int?
   }
 
   /// Checks `transcript` (read from `file`), its commands reading and writing
@@ -36,54 +39,85 @@ public enum TranscriptChecker {
     // What --update writes: the expected output where it matched (so `...` and
     // the author's precision survive), the actual output where it did not.
     var kept: [[String]] = []
+    var interruptedAt: Int? = nil
+    var diffBudget = LineDiff.fileBudget
     for command in transcript.commands {
       let actual = Tokenizer.statements(command.input).flatMap { engine.execute($0).transcriptLines }
+      // Ctrl-C: this command's output may be cut short, and the rest are not run.
+      guard !shouldStop() else {
+        interruptedAt = command.inputLine + 1
+        break
+      }
       guard !OutputMatcher.matches(expected: command.expected, actual: actual) else {
         kept.append(command.expected)
         continue
       }
+      let diff = LineDiff.lines(
+        expected: command.expected.trimmingTrailingBlankLines, actual: actual.trimmingTrailingBlankLines,
+        budget: &diffBudget)
       mismatches.append(
         Mismatch(
-          file: file, line: command.inputLine + 1, input: command.input, expected: command.expected, actual: actual))
+          file: file, line: command.inputLine + 1, input: command.input, expected: command.expected, actual: actual,
+          diff: diff))
       // Keep a blank line the author left before the closing fence or the next command.
       let trailingBlanks = command.expected.count - command.expected.trimmingTrailingBlankLines.count
       kept.append(actual.trimmingTrailingBlankLines + Array(repeating: "", count: trailingBlanks))
     }
     return FileResult(
       file: file, commandCount: transcript.commands.count, mismatches: mismatches,
-      updatedText: transcript.replacingExpectedOutputs(with: kept))
+      updatedText: transcript.replacingExpectedOutputs(with: kept), interruptedAt: interruptedAt)
   }
 }
 
 /// A line diff by longest common subsequence, where lines are "equal" when
-/// `OutputMatcher.lineMatches` accepts them.
+/// `OutputMatcher.lineMatches` accepts them. Lines that agree at the start and
+/// the end are taken off first; when what is left would need more line
+/// comparisons than `budget` has left, or than `largestTable` (outputs of
+/// thousands of lines that differ throughout), it is shown as the expected lines
+/// removed and the actual ones added, rather than spending minutes on a table.
+/// (About 0.7 s a million comparisons in a release build.)
 enum LineDiff {
-  static func lines(expected: [String], actual: [String]) -> [String] {
-    let (m, n) = (expected.count, actual.count)
-    // common[i][j]: length of the LCS of expected[i...] and actual[j...].
-    var common = [[Int]](repeating: [Int](repeating: 0, count: n + 1), count: m + 1)
-    for i in stride(from: m - 1, through: 0, by: -1) {
-      for j in stride(from: n - 1, through: 0, by: -1) {
-        common[i][j] =
-          OutputMatcher.lineMatches(expected[i], actual[j])
-          ? common[i + 1][j + 1] + 1 : max(common[i + 1][j], common[i][j + 1])
+  static let largestTable = 1_000_000
+  /// The comparisons one file's diffs may make in all.
+  static let fileBudget = 8_000_000
+
+  static func lines(expected: [String], actual: [String], budget: inout Int) -> [String] {
+    let patterns = expected.map(OutputMatcher.LinePattern.init)
+    let targets = actual.map(OutputMatcher.LinePattern.characters)
+    func same(_ i: Int, _ j: Int) -> Bool { patterns[i].matches(targets[j]) }
+    var (start, end) = (0, (expected.count, actual.count))
+    while start < min(expected.count, actual.count) && same(start, start) { start += 1 }
+    while end.0 > start && end.1 > start && same(end.0 - 1, end.1 - 1) { end = (end.0 - 1, end.1 - 1) }
+    let (m, n) = (end.0 - start, end.1 - start)
+    var result = actual[..<start].map { "  " + $0 }
+    if m * n > min(largestTable, budget) {
+      result += expected[start..<end.0].map { "- " + $0 } + actual[start..<end.1].map { "+ " + $0 }
+    } else {
+      budget -= m * n
+      // common[i][j]: length of the LCS of the middle's expected[i...] and actual[j...].
+      var common = [[Int]](repeating: [Int](repeating: 0, count: n + 1), count: m + 1)
+      var matching = [[Bool]](repeating: [Bool](repeating: false, count: n + 1), count: m + 1)
+      for i in stride(from: m - 1, through: 0, by: -1) {
+        for j in stride(from: n - 1, through: 0, by: -1) {
+          matching[i][j] = same(start + i, start + j)
+          common[i][j] = matching[i][j] ? common[i + 1][j + 1] + 1 : max(common[i + 1][j], common[i][j + 1])
+        }
+      }
+      var (i, j) = (0, 0)
+      while i < m || j < n {
+        if i < m && j < n && matching[i][j] {
+          result.append("  " + actual[start + j])
+          i += 1
+          j += 1
+        } else if i < m && (j == n || common[i + 1][j] >= common[i][j + 1]) {
+          result.append("- " + expected[start + i])
+          i += 1
+        } else {
+          result.append("+ " + actual[start + j])
+          j += 1
+        }
       }
     }
-    var result: [String] = []
-    var (i, j) = (0, 0)
-    while i < m || j < n {
-      if i < m && j < n && OutputMatcher.lineMatches(expected[i], actual[j]) {
-        result.append("  " + actual[j])
-        i += 1
-        j += 1
-      } else if i < m && (j == n || common[i + 1][j] >= common[i][j + 1]) {
-        result.append("- " + expected[i])
-        i += 1
-      } else {
-        result.append("+ " + actual[j])
-        j += 1
-      }
-    }
-    return result
+    return result + actual[end.1...].map { "  " + $0 }
   }
 }
