@@ -60,8 +60,8 @@ public struct FileAccess: Sendable, Equatable {
   }
 
   /// The bytes of the file at `path`, as `FileIO.readBytes` reads them.
-  public func readBytes(_ path: String) throws(LabError) -> [UInt8] {
-    try FileIO.readBytes(try resolvedForReading(path), shownAs: path)
+  public func readBytes(_ path: String, shouldStop: () -> Bool = { false }) throws(LabError) -> [UInt8] {
+    try FileIO.readBytes(try resolvedForReading(path), shownAs: path, shouldStop: shouldStop)
   }
 
   /// Writes `bytes` to `path` atomically, as `FileIO.writeAtomically` does.

@@ -1,4 +1,5 @@
 import Foundation
+import NeuralNet
 
 /// Reading text files and writing them atomically, with errors that name the file.
 public enum FileIO {
@@ -9,14 +10,14 @@ public enum FileIO {
     return text
   }
 
-  /// The largest file read whole: half of physical memory.
-  public static let readLimit = Int(clamping: ProcessInfo.processInfo.physicalMemory / 2)
-
   /// A regular file's bytes. A FIFO or a device (`/dev/zero`) would block or
-  /// never end, and a file beyond `readLimit` would not fit: both are refused
+  /// never end, and a file beyond the memory budget would not fit: both are refused
   /// before reading. Errors name the file `shownAs` (the path as the user gave
   /// it), else `path`.
-  public static func readBytes(_ path: String, shownAs name: String? = nil) throws(LabError) -> [UInt8] {
+  /// Asks `shouldStop` every 16 MiB, and stops with `LabError.interrupted` when it says so.
+  public static func readBytes(
+    _ path: String, shownAs name: String? = nil, shouldStop: () -> Bool = { false }
+  ) throws(LabError) -> [UInt8] {
     let shown = name ?? path
     // Opened without blocking, so that a FIFO with no writer is refused, not waited on.
     let descriptor = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
@@ -32,14 +33,13 @@ public enum FileIO {
       throw LabError("cannot read \(shown): \(String(cString: strerror(errno)))")
     }
     defer { fclose(handle) }
-    guard Int(status.st_size) <= readLimit else {
-      throw LabError(
-        "cannot read \(shown): it is \(status.st_size) bytes, more than vaelab reads whole (half of this machine's memory, \(readLimit) bytes)"
-      )
+    if let refusal = MemoryBudget.refusal(Int(status.st_size), for: "reading it whole") {
+      throw LabError("cannot read \(shown): it is \(status.st_size) bytes, and \(refusal)")
     }
     var bytes: [UInt8] = []
     var chunk = [UInt8](repeating: 0, count: 65536)
     while true {
+      if bytes.count % (1 << 24) == 0 && shouldStop() { throw .interrupted }
       let count = fread(&chunk, 1, chunk.count, handle)
       bytes.append(contentsOf: chunk[0..<count])
       if count < chunk.count {

@@ -12,7 +12,9 @@ public struct Dataset: Sendable {
   /// Width and height when each row is a grayscale image, row by row.
   public var imageSize: (width: Int, height: Int)?
   /// Whether every value lies in [0, 1], as the Bernoulli likelihood needs.
-  public var isUnitInterval: Bool { (training + heldOut).allSatisfy { $0 >= 0 && $0 <= 1 } }
+  public var isUnitInterval: Bool {
+    training.allSatisfy { $0 >= 0 && $0 <= 1 } && heldOut.allSatisfy { $0 >= 0 && $0 <= 1 }
+  }
 
   /// The variance of each value across the training examples, averaged over
   /// the dimensions: the scale of the data, from which a Gaussian likelihood's

@@ -5,7 +5,13 @@ import Foundation
 public struct DataFileError: Error, Equatable, Sendable, CustomStringConvertible {
   public let file: String
   public let problem: String
+  /// Reading stopped at Ctrl-C: nothing is wrong with the file.
+  public var isInterrupted = false
   public var description: String { "\(file): \(problem)" }
+
+  static func interrupted(_ file: String) -> DataFileError {
+    DataFileError(file: file, problem: "reading was interrupted (Ctrl-C)", isInterrupted: true)
+  }
 }
 
 /// Data files in the formats people already have, as rows of floats. Unsigned
@@ -19,47 +25,71 @@ public enum DataLoader {
     public var imageSize: (width: Int, height: Int)?
   }
 
-  /// By extension: .idx / -ubyte (optionally .gz), .npy, .csv.
-  public static func load(_ path: String, bytes: [UInt8], labelColumn: String? = nil) throws(DataFileError) -> Table {
-    let plain = try isGzip(bytes) ? gunzip(bytes, file: path) : bytes
+  /// By extension: .idx / -ubyte (optionally .gz), .npy, .csv. Asks
+  /// `shouldStop` between pieces of the work (a megabyte or so), and stops with
+  /// an interrupted error when it says so.
+  public static func load(
+    _ path: String, bytes: [UInt8], labelColumn: String? = nil, shouldStop: () -> Bool = { false }
+  ) throws(DataFileError) -> Table {
+    let plain = try isGzip(bytes) ? gunzip(bytes, file: path, shouldStop: shouldStop) : bytes
     let name = path.hasSuffix(".gz") ? String(path.dropLast(3)) : path
-    if name.hasSuffix(".npy") { return try npy(plain, file: path) }
-    if name.hasSuffix(".csv") { return try csv(plain, file: path, labelColumn: labelColumn) }
-    if name.hasSuffix(".idx") || name.contains("-ubyte") || name.contains("idx") { return try idx(plain, file: path) }
+    if name.hasSuffix(".npy") { return try npy(plain, file: path, shouldStop: shouldStop) }
+    if name.hasSuffix(".csv") { return try csv(plain, file: path, labelColumn: labelColumn, shouldStop: shouldStop) }
+    if name.hasSuffix(".idx") || name.contains("-ubyte") || name.contains("idx") {
+      return try idx(plain, file: path, shouldStop: shouldStop)
+    }
     throw DataFileError(
       file: path, problem: "unknown format; vaelab reads .npy, .csv and IDX (.idx, *-ubyte, also .gz)")
   }
 
   static func isGzip(_ bytes: [UInt8]) -> Bool { bytes.count >= 2 && bytes[0] == 0x1F && bytes[1] == 0x8B }
 
-  /// Inflates a gzip stream with zlib.
-  static func gunzip(_ bytes: [UInt8], file: String) throws(DataFileError) -> [UInt8] {
+  /// Inflates a gzip stream with zlib, feeding the input in pieces zlib's
+  /// 32-bit counts can take, and refusing output beyond half the memory budget
+  /// (a small file can inflate a thousandfold: the rest of the budget is for
+  /// the values read from it).
+  static func gunzip(_ bytes: [UInt8], file: String, shouldStop: () -> Bool) throws(DataFileError) -> [UInt8] {
     var stream = z_stream()
     guard vaelab_inflate_init_gzip(&stream) == Z_OK else {
       throw DataFileError(file: file, problem: "zlib failed to start")
     }
     defer { inflateEnd(&stream) }
+    let largestOutput = MemoryBudget.bytes / 2
+    let piece = 1 << 30
     var output: [UInt8] = []
     var chunk = [UInt8](repeating: 0, count: 1 << 16)
-    var input = bytes
-    let status: Int32 = input.withUnsafeMutableBufferPointer { source in
-      stream.next_in = source.baseAddress
-      stream.avail_in = uInt(source.count)
-      var result = Z_OK
-      while result == Z_OK {
-        result = chunk.withUnsafeMutableBufferPointer { buffer in
+    var consumed = 0
+    var status = Z_OK
+    while status == Z_OK {
+      // zlib counts in 32 bits: give it the input a gigabyte at a time.
+      if stream.avail_in == 0 && consumed < bytes.count {
+        let count = min(piece, bytes.count - consumed)
+        stream.avail_in = uInt(count)
+        consumed += count
+      }
+      status = bytes.withUnsafeBufferPointer { source in
+        // The unread input starts `avail_in` bytes before the end of what was handed over.
+        stream.next_in = UnsafeMutablePointer(mutating: source.baseAddress.map { $0 + consumed - Int(stream.avail_in) })
+        return chunk.withUnsafeMutableBufferPointer { buffer in
           stream.next_out = buffer.baseAddress
           stream.avail_out = uInt(buffer.count)
           let code = inflate(&stream, Z_NO_FLUSH)
           output.append(contentsOf: buffer[0..<(buffer.count - Int(stream.avail_out))])
           return code
         }
-        if output.count > 1 << 31 { return Z_MEM_ERROR }
       }
-      return result
+      if output.count % (1 << 24) < chunk.count && shouldStop() { throw .interrupted(file) }
+      if output.count > largestOutput {
+        throw DataFileError(
+          file: file,
+          problem:
+            "it inflates to more than \(MemoryBudget.describe(largestOutput)), half of vaelab's memory budget of \(MemoryBudget.describe(MemoryBudget.bytes)) (\(MemoryBudget.origin))"
+        )
+      }
     }
     guard status == Z_STREAM_END else {
-      throw DataFileError(file: file, problem: "the gzip data is corrupt or truncated (zlib status \(status))")
+      let reason = status == Z_BUF_ERROR ? "truncated" : "corrupt"
+      throw DataFileError(file: file, problem: "the gzip data is \(reason) (zlib status \(status))")
     }
     return output
   }
@@ -76,15 +106,27 @@ public enum DataLoader {
     return result
   }
 
-  /// The values, refused where one is NaN or infinite (including a float64
-  /// beyond float32's range): training on them would only spread NaN.
-  static func finiteRows(_ rows: [Float], dimension: Int, file: String) throws(DataFileError) -> [Float] {
-    if let bad = rows.firstIndex(where: { !$0.isFinite }) {
-      throw DataFileError(
-        file: file,
-        problem:
-          "value \(bad % dimension) of example \(bad / dimension) is not a finite number (NaN, infinite, or beyond float32's 3.4e38)"
-      )
+  /// The `count` values `read` gives, refused where one is NaN or infinite
+  /// (including a float64 beyond float32's range): training on them would only
+  /// spread NaN. Asks `shouldStop` every million values.
+  static func values(
+    count: Int, dimension: Int, file: String, shouldStop: () -> Bool, read: (Int) -> Float
+  ) throws(DataFileError) -> [Float] {
+    var rows: [Float] = []
+    rows.reserveCapacity(count)
+    for start in stride(from: 0, to: count, by: 1 << 20) {
+      if shouldStop() { throw .interrupted(file) }
+      for index in start..<min(count, start + (1 << 20)) {
+        let value = read(index)
+        guard value.isFinite else {
+          throw DataFileError(
+            file: file,
+            problem:
+              "value \(index % dimension) of example \(index / dimension) is not a finite number (NaN, infinite, or beyond float32's 3.4e38)"
+          )
+        }
+        rows.append(value)
+      }
     }
     return rows
   }
@@ -93,7 +135,7 @@ public enum DataLoader {
 
   /// IDX (LeCun's MNIST format): two zero bytes, a type byte, the number of
   /// dimensions, each dimension as a big-endian UInt32, then big-endian values.
-  static func idx(_ bytes: [UInt8], file: String) throws(DataFileError) -> Table {
+  static func idx(_ bytes: [UInt8], file: String, shouldStop: () -> Bool) throws(DataFileError) -> Table {
     guard bytes.count >= 4, bytes[0] == 0, bytes[1] == 0 else {
       throw DataFileError(file: file, problem: "not an IDX file (it does not start with two zero bytes)")
     }
@@ -126,8 +168,10 @@ public enum DataLoader {
     }
     let dimension = shape.dropFirst().reduce(1, *)
     guard shape[0] > 0, dimension > 0 else { throw DataFileError(file: file, problem: "it holds no examples") }
+    try requireMemory(forValues: count, file: file)
     return Table(
-      rows: try finiteRows((0..<count).map(read), dimension: dimension, file: file), dimension: dimension,
+      rows: try values(count: count, dimension: dimension, file: file, shouldStop: shouldStop, read: read),
+      dimension: dimension,
       imageSize: shape.count == 3 ? (width: shape[2], height: shape[1]) : nil)
   }
 
@@ -135,7 +179,7 @@ public enum DataLoader {
 
   /// NPY (numpy.save): magic "\x93NUMPY", version, header length, a Python dict
   /// literal with descr, fortran_order and shape, then the values.
-  static func npy(_ bytes: [UInt8], file: String) throws(DataFileError) -> Table {
+  static func npy(_ bytes: [UInt8], file: String, shouldStop: () -> Bool) throws(DataFileError) -> Table {
     guard bytes.count >= 10, Array(bytes[0..<6]) == [0x93] + Array("NUMPY".utf8) else {
       throw DataFileError(file: file, problem: "not an NPY file (no \\x93NUMPY magic)")
     }
@@ -201,8 +245,10 @@ public enum DataLoader {
         problem: "truncated: shape \(shape) needs \(count * size) bytes of data, the file holds \(bytes.count - start)")
     }
     let dimension = shape.dropFirst().reduce(1, *)
+    try requireMemory(forValues: count, file: file)
     return Table(
-      rows: try finiteRows((0..<count).map(read), dimension: dimension, file: file), dimension: dimension,
+      rows: try values(count: count, dimension: dimension, file: file, shouldStop: shouldStop, read: read),
+      dimension: dimension,
       imageSize: shape.count == 3 ? (width: shape[2], height: shape[1]) : nil)
   }
 
@@ -210,36 +256,54 @@ public enum DataLoader {
 
   /// CSV: comma-separated numbers, one example a line; a first line that is
   /// not all numbers is a header. `labelColumn` (a header name or a 0-based
-  /// index) is dropped from the values.
-  static func csv(_ bytes: [UInt8], file: String, labelColumn: String?) throws(DataFileError) -> Table {
+  /// index) is dropped from the values. Read a line at a time, so that only the
+  /// values are kept (a file of short fields split whole would take many times
+  /// its size).
+  static func csv(
+    _ bytes: [UInt8], file: String, labelColumn: String?, shouldStop: () -> Bool
+  ) throws(DataFileError) -> Table {
     guard let text = String(validating: bytes, as: UTF8.self) else {
       throw DataFileError(file: file, problem: "not UTF-8 text")
     }
-    var lines = text.split(whereSeparator: \.isNewline).map {
-      $0.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
-    }
-    .filter { !($0.count == 1 && $0[0].isEmpty) }
-    guard let first = lines.first else { throw DataFileError(file: file, problem: "it is empty") }
-    var header: [String]? = nil
-    if first.contains(where: { Float($0) == nil }) {
-      header = first
-      lines.removeFirst()
-    }
+    // At most one value per comma or line break.
+    try requireMemory(
+      forValues: bytes.count(where: { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\n") }) + 1, file: file)
+    var width: Int? = nil
     var dropped: Int? = nil
-    if let labelColumn {
-      dropped = Int(labelColumn) ?? header?.firstIndex(of: labelColumn)
-      guard let index = dropped, index >= 0, index < first.count else {
-        throw DataFileError(file: file, problem: "no column '\(labelColumn)' to use as the label")
-      }
-    }
-    let width = first.count
     var rows: [Float] = []
-    for (number, fields) in lines.enumerated() {
-      let lineNumber = number + (header == nil ? 1 : 2)
-      guard fields.count == width else {
-        throw DataFileError(
-          file: file, problem: "line \(lineNumber) has \(fields.count) fields; the first has \(width)")
+    var lineNumber = 0
+    var index = text.startIndex
+    while index < text.endIndex {
+      let end = text[index...].firstIndex(where: \.isNewline) ?? text.endIndex
+      let line = text[index..<end]
+      index = end < text.endIndex ? text.index(after: end) : end
+      lineNumber += 1
+      if lineNumber % 65536 == 1 && shouldStop() { throw .interrupted(file) }
+      let fields = line.split(separator: ",", omittingEmptySubsequences: false).map {
+        $0.trimmingCharacters(in: .whitespaces)
       }
+      if fields.count == 1 && fields[0].isEmpty { continue }
+      guard let expected = width else {
+        // The first line: a header unless every field is a number.
+        width = fields.count
+        let header = fields.contains(where: { Float($0) == nil }) ? fields : nil
+        if let labelColumn {
+          dropped = Int(labelColumn) ?? header?.firstIndex(of: labelColumn)
+          guard let column = dropped, column >= 0, column < fields.count else {
+            throw DataFileError(file: file, problem: "no column '\(labelColumn)' to use as the label")
+          }
+        }
+        if header != nil { continue }
+        try append(fields)
+        continue
+      }
+      guard fields.count == expected else {
+        throw DataFileError(
+          file: file, problem: "line \(lineNumber) has \(fields.count) fields; the first has \(expected)")
+      }
+      try append(fields)
+    }
+    func append(_ fields: [String]) throws(DataFileError) {
       for (column, field) in fields.enumerated() where column != dropped {
         guard let value = Float(field), value.isFinite else {
           throw DataFileError(
@@ -251,8 +315,18 @@ public enum DataLoader {
         rows.append(value)
       }
     }
+    guard let width else { throw DataFileError(file: file, problem: "it is empty") }
     let dimension = width - (dropped == nil ? 0 : 1)
     guard !rows.isEmpty, dimension > 0 else { throw DataFileError(file: file, problem: "it holds no values") }
     return Table(rows: rows, dimension: dimension, imageSize: nil)
+  }
+
+  /// Refuses `count` values when their float32 rows, with the training and
+  /// held-out copies a data set makes of them, would pass the memory budget.
+  static func requireMemory(forValues count: Int, file: String) throws(DataFileError) {
+    let what = "its \(count) values as float32 (with a data set's training and held-out copies)"
+    if let refusal = MemoryBudget.refusal(product([count, 8]), for: what) {
+      throw DataFileError(file: file, problem: refusal)
+    }
   }
 }

@@ -83,6 +83,11 @@ public enum Safetensors {
         "its configuration needs \(configuration.parameterCount) float32 values but the file holds \((bytes.count - dataStart) / 4) (is it truncated?)"
       )
     }
+    if let refusal = MemoryBudget.refusal(
+      configuration.trainingBytes(batchSize: 1), for: "its model of \(configuration.parameterCount) parameters")
+    {
+      throw .tooLarge(refusal)
+    }
     var generator = Xoshiro256StarStar(seed: 0)  // the weights are replaced below
     let model = VAE<Float>(configuration, generator: &generator)
     for (name, layer) in model.layers {
@@ -126,10 +131,12 @@ public enum Safetensors {
 public enum CheckpointError: Error, Equatable, Sendable {
   case malformed(String)
   case notVaelab(String)
+  /// Its model would not fit the memory budget.
+  case tooLarge(String)
 
   public var reason: String {
     switch self {
-    case .malformed(let reason), .notVaelab(let reason): reason
+    case .malformed(let reason), .notVaelab(let reason), .tooLarge(let reason): reason
     }
   }
 }

@@ -45,6 +45,21 @@ extension VAEConfiguration {
     return encoder + heads + decoder
   }
 
+  /// An estimate from above of the memory a model of this shape takes to train
+  /// on batches of `batchSize`, in bytes (nil beyond any count): per parameter,
+  /// float32 weights, gradients, Adam's two moments and a checkpoint's copy;
+  /// per example of a batch (at least the 256 an evaluation takes), each
+  /// layer's values, pre-activations and gradients.
+  public func trainingBytes(batchSize: Int) -> Int? {
+    let widths = [inputs] + hidden + [latent, latent, latent] + hidden + [inputs]
+    let perExample = widths.reduce(0, +)
+    guard let parameters = DataLoader.product([parameterCount, 4, 5]),
+      let activations = DataLoader.product([max(batchSize, 256), perExample, 4, 3])
+    else { return nil }
+    let (total, overflow) = parameters.addingReportingOverflow(activations)
+    return overflow ? nil : total
+  }
+
   /// One hidden layer of `hidden` units, as in pytorch/examples.
   public init(
     inputs: Int, hidden: Int, latent: Int, activation: Activation = .relu, likelihood: Likelihood = .bernoulli,

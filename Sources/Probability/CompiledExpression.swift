@@ -53,28 +53,49 @@ public struct CompiledExpression: Sendable {
     self.isConstant = isConstant
   }
 
-  /// Scratch space for `evaluate`: one value and one derivative array per register.
+  /// Scratch space for `evaluate`: one value and one derivative array per
+  /// register, for up to `capacity` points at a time.
   public final class Workspace {
     let capacity: Int
     var values: [Double]
     var derivatives: [Double]
 
+    /// At most `largestBytes`: a long expression gets room for fewer points at a
+    /// time (evaluate goes through a batch in slices), so its memory does not
+    /// grow with its length times the batch.
+    public static let largestBytes = 16 << 20
+
+    /// Room for `capacity` points, or as many as fit in `largestBytes`.
     public init(for expression: CompiledExpression, capacity: Int) {
-      self.capacity = capacity
-      values = Array(repeating: 0, count: expression.instructions.count * capacity)
-      derivatives = Array(repeating: 0, count: expression.instructions.count * capacity)
+      let registers = expression.instructions.count
+      self.capacity = max(1, min(capacity, Self.largestBytes / (2 * MemoryLayout<Double>.stride * registers)))
+      values = Array(repeating: 0, count: registers * self.capacity)
+      derivatives = Array(repeating: 0, count: registers * self.capacity)
     }
   }
 
-  /// f and df/dz at each of `z` (at most the workspace's capacity), written to
-  /// `value` and `derivative`.
+  /// f and df/dz at each of `z`, written to `value` and `derivative`, in slices
+  /// of the workspace's capacity.
   public func evaluate(
+    _ z: UnsafeBufferPointer<Double>, value: UnsafeMutableBufferPointer<Double>,
+    derivative: UnsafeMutableBufferPointer<Double>, workspace: Workspace
+  ) {
+    precondition(value.count >= z.count && derivative.count >= z.count, "output shorter than the input")
+    for start in stride(from: 0, to: z.count, by: workspace.capacity) {
+      let end = min(z.count, start + workspace.capacity)
+      evaluateSlice(
+        UnsafeBufferPointer(rebasing: z[start..<end]), value: UnsafeMutableBufferPointer(rebasing: value[start..<end]),
+        derivative: UnsafeMutableBufferPointer(rebasing: derivative[start..<end]), workspace: workspace)
+    }
+  }
+
+  /// `evaluate` for at most the workspace's capacity of points.
+  private func evaluateSlice(
     _ z: UnsafeBufferPointer<Double>, value: UnsafeMutableBufferPointer<Double>,
     derivative: UnsafeMutableBufferPointer<Double>, workspace: Workspace
   ) {
     let count = z.count
     let capacity = workspace.capacity
-    precondition(count <= capacity && value.count >= count && derivative.count >= count, "batch too large")
     workspace.values.withUnsafeMutableBufferPointer { values in
       workspace.derivatives.withUnsafeMutableBufferPointer { derivatives in
         guard let v = values.baseAddress, let d = derivatives.baseAddress else { return }

@@ -21,15 +21,18 @@ enum Binary {
     var stderr: Pipe
   }
 
-  /// Starts vaelab with `arguments` in `directory`, without colour.
-  static func start(_ arguments: [String], directory: String? = nil) throws -> Running {
+  /// Starts vaelab with `arguments` in `directory`, without colour, with
+  /// `environment` added to this process's.
+  static func start(_ arguments: [String], directory: String? = nil, environment: [String: String] = [:]) throws
+    -> Running
+  {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments
     if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-    var environment = ProcessInfo.processInfo.environment
-    environment["NO_COLOR"] = "1"
-    process.environment = environment
+    var inherited = ProcessInfo.processInfo.environment
+    inherited["NO_COLOR"] = "1"
+    process.environment = inherited.merging(environment) { $1 }
     let running = Running(process: process, stdin: Pipe(), stdout: Pipe(), stderr: Pipe())
     process.standardInput = running.stdin
     process.standardOutput = running.stdout
@@ -39,8 +42,10 @@ enum Binary {
   }
 
   /// Runs vaelab with `arguments`, feeding `input` on a pipe, in `directory`.
-  static func run(_ arguments: [String], input: String = "", directory: String? = nil) throws -> Result {
-    let running = try start(arguments, directory: directory)
+  static func run(
+    _ arguments: [String], input: String = "", directory: String? = nil, environment: [String: String] = [:]
+  ) throws -> Result {
+    let running = try start(arguments, directory: directory, environment: environment)
     let (process, stdin, stdout, stderr) = (running.process, running.stdin, running.stdout, running.stderr)
     stdin.fileHandleForWriting.write(Data(input.utf8))
     try stdin.fileHandleForWriting.close()

@@ -148,3 +148,30 @@ struct GaussKronrodTests {
     #expect(GradientExpectations.maxwellMoment(4) == 15)
   }
 }
+
+/// A long expression's workspace is capped (issue 9, defect 5: each term cost
+/// about 1 MB), and a batch beyond its room is evaluated in slices with the
+/// same values as point by point.
+struct ExpressionWorkspaceTests {
+  @Test func aLongExpressionGetsABoundedWorkspaceAndTheSameValues() throws {
+    let text = (1...80).map { "sin(\($0)*z)" }.joined(separator: "+")
+    let f = try CompiledExpression(try Expression(parsing: text), parameters: [:])
+    let workspace = CompiledExpression.Workspace(for: f, capacity: 32_768)
+    #expect((workspace.values.count + workspace.derivatives.count) * 8 <= CompiledExpression.Workspace.largestBytes)
+    #expect(workspace.capacity < 8192)
+    let z = (0..<8192).map { -3 + 6 * Double($0) / 8191 }
+    var value = [Double](repeating: 0, count: z.count)
+    var derivative = value
+    z.withUnsafeBufferPointer { input in
+      value.withUnsafeMutableBufferPointer { v in
+        derivative.withUnsafeMutableBufferPointer { d in
+          f.evaluate(input, value: v, derivative: d, workspace: workspace)
+        }
+      }
+    }
+    for index in stride(from: 0, to: z.count, by: 97) {
+      let point = f.evaluate(at: z[index])
+      #expect(value[index] == point.value && derivative[index] == point.derivative)
+    }
+  }
+}

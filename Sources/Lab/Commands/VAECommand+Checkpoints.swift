@@ -45,7 +45,7 @@ extension VAECommand {
     isRecorded: false,
     action: { session, arguments throws(LabError) in
       let path = try arguments.required("path", arguments.text)
-      let bytes = try session.files.readBytes(path)
+      let bytes = try session.files.readBytes(path, shouldStop: session.shouldStop)
       let checkpoint: Safetensors.Checkpoint
       do throws(CheckpointError) { checkpoint = try Safetensors.decode(bytes) } catch {
         throw LabError("\(path) was not loaded: \(error.reason); the current model is kept")
@@ -53,8 +53,9 @@ extension VAECommand {
       let metadata = checkpoint.metadata
       let data: Dataset
       do throws(LabError) {
-        data = try openData(metadata["vaelab_data"] ?? "", label: metadata["vaelab_label"], files: session.files)
+        data = try openData(metadata["vaelab_data"] ?? "", label: metadata["vaelab_label"], session: session)
       } catch {
+        if error == .interrupted { throw error }
         throw LabError("\(path) was not loaded: its data (\(error.message)); the current model is kept")
       }
       if checkpoint.model.configuration.likelihood == .bernoulli && !data.isUnitInterval {
@@ -86,6 +87,9 @@ extension VAECommand {
       }
       let step = try field("vaelab_step", 0, "a step count from 0 to 1000000000000") { text in
         Int(text).flatMap { (0...1_000_000_000_000).contains($0) ? $0 : nil }
+      }
+      do throws(LabError) { try requireMemory(for: checkpoint.model.configuration, batchSize: batch) } catch {
+        throw LabError("\(path) was not loaded: \(error.message); the current model is kept")
       }
       let trainer = Trainer(
         model: checkpoint.model, optimizer: Optimizer<Float>(kind, learningRate: lr), examples: data.training,

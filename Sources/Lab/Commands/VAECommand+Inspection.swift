@@ -128,19 +128,26 @@ extension VAECommand {
         ]))
     })
 
+  /// The most examples `vae recon` shows at once (as many as `vae sample` draws).
+  static let largestPictureCount = 64
+
   static let recon = CommandSpec(
     name: "recon",
     summary: "held-out inputs beside their reconstructions (decoder mean at z = mu)",
     arguments: [
       ArgumentSpec(
         "i", .integers(0...1_000_000_000), default: "[0, 1, 2, 3]", positional: true,
-        help: "held-out example indexes"),
+        help: "held-out example indexes (at most 64)"),
       ArgumentSpec("svg", .path, help: "also write the images as an SVG file"),
     ],
     examples: ["vae recon", "vae recon [5, 9]", "vae recon 0 svg=recon.svg"],
     action: { session, arguments throws(LabError) in
       let workbench = try workbench(session)
       let indexes = try arguments.required("i", arguments.integers)
+      guard indexes.count <= largestPictureCount else {
+        throw LabError(
+          "i lists \(indexes.count) examples; vae recon shows at most \(largestPictureCount) at a time", argument: "i")
+      }
       let rows = try heldOutRows(workbench, indexes)
       let (mu, _) = workbench.model.encode(rows)
       let reconstructions = workbench.model.decode(mu)

@@ -77,7 +77,7 @@ enum VAECommand {
     ],
     action: { session, arguments throws(LabError) in
       let data = try openData(
-        try arguments.required("data", arguments.text), label: arguments.text("label"), files: session.files)
+        try arguments.required("data", arguments.text), label: arguments.text("label"), session: session)
       let choice = try likelihood(for: data, arguments)
       let kind = VAEConfiguration.Kind(rawValue: try arguments.required("kind", arguments.text)) ?? .vae
       if kind == .autoencoder && arguments.isGiven("beta") {
@@ -90,6 +90,8 @@ enum VAECommand {
         likelihood: choice.likelihood,
         beta: try arguments.required("beta", arguments.real),
         kind: kind, variance: choice.variance)
+      let batch = try arguments.required("batch", arguments.integer)
+      try requireMemory(for: configuration, batchSize: batch)
       var sessionGenerator = session.generator
       let seed = arguments.integer("seed").map { UInt64($0) } ?? sessionGenerator.next()
       if arguments.integer("seed") == nil { session.generator = sessionGenerator }
@@ -100,7 +102,7 @@ enum VAECommand {
         learningRate: try arguments.required("lr", arguments.real))
       let trainer = Trainer(
         model: model, optimizer: optimizer, examples: data.training,
-        batchSize: try arguments.required("batch", arguments.integer), generator: generator)
+        batchSize: batch, generator: generator)
       let workbench = VAEWorkbench(data: data, trainer: trainer, seed: seed, label: arguments.text("label"))
       session.workbench = workbench
       return Output(
@@ -202,19 +204,31 @@ enum VAECommand {
     ])
   }
 
+  /// Refuses a model whose training would pass the memory budget, before any of it is allocated.
+  static func requireMemory(for configuration: VAEConfiguration, batchSize: Int) throws(LabError) {
+    if let refusal = MemoryBudget.refusal(
+      configuration.trainingBytes(batchSize: batchSize),
+      for: "training a model of \(configuration.parameterCount) parameters on batches of \(batchSize)")
+    {
+      throw LabError(refusal + "; try fewer or smaller hidden layers, or a smaller batch")
+    }
+  }
+
   /// The data sets `vae new` makes on the spot, by name.
   static let builtInData = ["shapes", "pinwheel"]
 
   /// A built-in data set by name, or a data file by path (its name is the path).
-  static func openData(_ name: String, label: String?, files: FileAccess) throws(LabError) -> Dataset {
+  static func openData(_ name: String, label: String?, session: Session) throws(LabError) -> Dataset {
     switch name {
     case "shapes": return BuiltInData.shapes()
     case "pinwheel": return BuiltInData.pinwheel()
     default:
-      let bytes = try files.readBytes(name)
+      let bytes = try session.files.readBytes(name, shouldStop: session.shouldStop)
       let table: DataLoader.Table
-      do throws(DataFileError) { table = try DataLoader.load(name, bytes: bytes, labelColumn: label) } catch {
-        throw LabError(error.description)
+      do throws(DataFileError) {
+        table = try DataLoader.load(name, bytes: bytes, labelColumn: label, shouldStop: session.shouldStop)
+      } catch {
+        throw error.isInterrupted ? .interrupted : LabError(error.description)
       }
       let count = table.rows.count / table.dimension
       guard count >= 2 else {
