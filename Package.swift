@@ -52,3 +52,13 @@ let package = Package(
     .testTarget(name: "EndToEndTests", dependencies: ["vaelab"]),
   ]
 )
+
+// libFuzzer targets, built only for fuzzing (libFuzzer supplies their main):
+// VAELAB_FUZZ=1 swift build -c release -Xswiftc -sanitize=fuzzer,address --scratch-path .build-fuzz
+// Tests/Fuzz/run builds them and runs each for a given time.
+if Context.environment["VAELAB_FUZZ"] != nil {
+  package.targets.append(
+    .executableTarget(
+      name: "vaelab-fuzz", dependencies: ["Lab", "NeuralNet", "Probability"],
+      swiftSettings: [.unsafeFlags(["-parse-as-library"])]))
+}

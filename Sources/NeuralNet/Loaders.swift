@@ -166,8 +166,10 @@ public enum DataLoader {
         file: file,
         problem: "truncated: the header promises \(count) values but the file holds \((bytes.count - start) / size)")
     }
-    let dimension = shape.dropFirst().reduce(1, *)
-    guard shape[0] > 0, dimension > 0 else { throw DataFileError(file: file, problem: "it holds no examples") }
+    // With no examples the product above is 0 whatever the other dimensions, so they are checked on their own.
+    guard shape[0] > 0, let dimension = product(Array(shape.dropFirst())), dimension > 0 else {
+      throw DataFileError(file: file, problem: "it holds no examples")
+    }
     try requireMemory(forValues: count, file: file)
     return Table(
       rows: try values(count: count, dimension: dimension, file: file, shouldStop: shouldStop, read: read),
@@ -205,7 +207,7 @@ public enum DataLoader {
         file: file, problem: "Fortran-ordered arrays are not supported; save with numpy.ascontiguousarray")
     }
     guard let shapeField = field("shape"), let open = shapeField.firstIndex(of: "("),
-      let close = shapeField.firstIndex(of: ")")
+      let close = shapeField[open...].firstIndex(of: ")")
     else { throw DataFileError(file: file, problem: "NPY header has no shape") }
     let elements = shapeField[shapeField.index(after: open)..<close].split(separator: ",").map {
       $0.trimmingCharacters(in: .whitespaces)
@@ -244,7 +246,7 @@ public enum DataLoader {
         file: file,
         problem: "truncated: shape \(shape) needs \(count * size) bytes of data, the file holds \(bytes.count - start)")
     }
-    let dimension = shape.dropFirst().reduce(1, *)
+    let dimension = count / shape[0]
     try requireMemory(forValues: count, file: file)
     return Table(
       rows: try values(count: count, dimension: dimension, file: file, shouldStop: shouldStop, read: read),

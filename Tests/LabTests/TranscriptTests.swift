@@ -69,6 +69,10 @@ struct TranscriptTests {
     #expect(!OutputMatcher.matches(expected: Array(repeating: "...", count: 100_000) + ["x"] + actual, actual: actual))
     #expect(OutputMatcher.matches(expected: Array(repeating: "...", count: 100_000) + ["line 2"], actual: actual))
     #expect(!OutputMatcher.matches(expected: Array(repeating: "line 0", count: 100_000), actual: actual))
+    // One long line of wildcards against a long actual line: bounded work, and still an answer.
+    let long = String(repeating: "...x", count: 3000)
+    #expect(OutputMatcher.lineMatches(long, long))
+    #expect(!OutputMatcher.lineMatches(long, String(repeating: "y", count: 12_000)))
   }
 
   /// Outputs that differ throughout and would need a table beyond the budget are

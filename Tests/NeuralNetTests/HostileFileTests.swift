@@ -53,6 +53,17 @@ struct HostileFileTests {
       "e.npy", npy(descr: "<f8", shape: "(2, 2)", data: float64s([1, 1e300, 3, 4])),
       "e.npy: value 1 of example 0 is not a finite number (NaN, infinite, or beyond float32's 3.4e38)"
     ),
+    // Found by the fuzzer (Tests/Fuzz/run): no examples, and dimensions after
+    // the first whose product overflows (a trap before).
+    (
+      "z-idx4-ubyte", [0, 0, 0x0E, 4, 0, 0, 0, 0, 0, 0, 0, 0xF9, 0x96, 0x96, 0xFF, 0xDF, 0xFF, 0xFB, 0xFF, 0],
+      "z-idx4-ubyte: it holds no examples"
+    ),
+    // Found by the fuzzer: a ')' before the '(' of the shape (a range trap before).
+    (
+      "p.npy", npy(descr: "<f4", shape: ")2 ,, (3"),
+      "p.npy: NPY header has no shape"
+    ),
   ])
   func sizesAreCheckedAndValuesFinite(name: String, bytes: [UInt8], message: String) {
     #expect {

@@ -76,12 +76,12 @@ public enum TranscriptChecker {
 /// thousands of lines that differ throughout), it is shown as the expected lines
 /// removed and the actual ones added, rather than spending minutes on a table.
 /// (About 0.7 s a million comparisons in a release build.)
-enum LineDiff {
-  static let largestTable = 1_000_000
+public enum LineDiff {
+  public static let largestTable = 1_000_000
   /// The comparisons one file's diffs may make in all.
-  static let fileBudget = 8_000_000
+  public static let fileBudget = 8_000_000
 
-  static func lines(expected: [String], actual: [String], budget: inout Int) -> [String] {
+  public static func lines(expected: [String], actual: [String], budget: inout Int) -> [String] {
     let patterns = expected.map(OutputMatcher.LinePattern.init)
     let targets = actual.map(OutputMatcher.LinePattern.characters)
     func same(_ i: Int, _ j: Int) -> Bool { patterns[i].matches(targets[j]) }
