@@ -45,7 +45,8 @@ public struct Reply: Equatable, Sendable {
   public var transcriptLines: [String] {
     var lines =
       plainOutput.isEmpty ? [] : plainOutput.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-    if let error { lines.append("error: \(error)") }
+    // An error may span lines (an expression's, with a caret under the column).
+    if let error { lines += "error: \(error)".split(separator: "\n", omittingEmptySubsequences: false).map(String.init) }
     return lines
   }
 }
