@@ -24,7 +24,10 @@ public enum Safetensors {
     var header: [String: Any] = [:]
     var meta = metadata
     meta["format"] = "pt"
-    if let configuration = try? JSONEncoder().encode(model.configuration) {
+    // Sorted keys: the same model always gives the same bytes.
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    if let configuration = try? encoder.encode(model.configuration) {
       meta[configurationKey] = String(decoding: configuration, as: UTF8.self)
     }
     header["__metadata__"] = meta

@@ -97,6 +97,20 @@ struct HostileFileTests {
     }
   }
 
+  /// The same model gives the same bytes in every process: the configuration's
+  /// keys are sorted (they came in the hash order of the run before).
+  @Test func checkpointsAreByteForByteReproducible() {
+    var generator = Xoshiro256StarStar(seed: 1)
+    let model = VAE<Float>(VAEConfiguration(inputs: 3, hidden: [2], latent: 1), generator: &generator)
+    let bytes = Safetensors.encode(model)
+    let length = Int(bytes[0]) | Int(bytes[1]) << 8
+    let header = String(decoding: bytes[8..<(8 + length)], as: UTF8.self)
+    #expect(
+      header.contains(
+        #"{\"activation\":\"relu\",\"beta\":1,\"hidden\":[2],\"inputs\":3,\"kind\":\"vae\",\"latent\":1,\"likelihood\":\"bernoulli\",\"variance\":1}"#
+      ), "\(header)")
+  }
+
   @Test func aConfigurationBeyondVaeNewIsRefused() throws {
     var generator = Xoshiro256StarStar(seed: 7)
     let model = VAE<Float>(VAEConfiguration(inputs: 6, hidden: 5, latent: 2), generator: &generator)
