@@ -46,7 +46,9 @@ public struct Reply: Equatable, Sendable {
     var lines =
       plainOutput.isEmpty ? [] : plainOutput.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
     // An error may span lines (an expression's, with a caret under the column).
-    if let error { lines += "error: \(error)".split(separator: "\n", omittingEmptySubsequences: false).map(String.init) }
+    if let error {
+      lines += "error: \(error)".split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    }
     return lines
   }
 }
