@@ -67,15 +67,8 @@ struct BatchOptions: ParsableArguments {
   var keepGoing = false
 }
 
-struct Run: ParsableCommand {
-  static let configuration = CommandConfiguration(
-    abstract: "Run scripts (.vae: a command a line, '#' comments) or lessons (.md), printing their output.")
-
-  @Argument(help: "The files to run, in order.")
-  var files: [String]
-
-  @OptionGroup var batch: BatchOptions
-
+/// How `run` and `check` let a lesson's commands reach files.
+struct LessonOptions: ParsableArguments {
   @Flag(
     name: .long,
     help: ArgumentHelp(
@@ -86,6 +79,23 @@ struct Run: ParsableCommand {
         """))
   var trust = false
 
+  /// Confined to the lesson's directories, unless `--trust`.
+  func files(forLessonAt path: String) throws(LabError) -> FileAccess {
+    trust ? .unrestricted : try FileAccess.confined(toLessonAt: path)
+  }
+}
+
+struct Run: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Run scripts (.vae: a command a line, '#' comments) or lessons (.md), printing their output.")
+
+  @Argument(help: "The files to run, in order.")
+  var files: [String]
+
+  @OptionGroup var batch: BatchOptions
+
+  @OptionGroup var lessons: LessonOptions
+
   func run() throws {
     Interrupts.install()
     var runner = VAELab.batchRunner(keepGoing: batch.keepGoing)
@@ -94,7 +104,7 @@ struct Run: ParsableCommand {
         let text = try FileIO.readText(file)
         if file.hasSuffix(".md") {
           let transcript = try Transcript(parsing: text, name: file)
-          let access = trust ? FileAccess.unrestricted : try FileAccess.confined(toLessonAt: file)
+          let access = try lessons.files(forLessonAt: file)
           runner.run(transcript: transcript, name: file, files: access)
           // The files a lesson wrote are kept for the user to look at; an empty scratch directory is not.
           if let scratch = access.scratchDirectory {
@@ -126,15 +136,7 @@ struct Check: ParsableCommand {
   @Flag(name: .long, help: "Rewrite the expected outputs in place with what the commands print now.")
   var update = false
 
-  @Flag(
-    name: .long,
-    help: ArgumentHelp(
-      "Give lessons your own rights: their commands read and write files anywhere you can.",
-      discussion: """
-        Without it a lesson's commands write only into a fresh scratch directory \
-        (by relative paths) and read only files in the lesson's own directory or that they wrote.
-        """))
-  var trust = false
+  @OptionGroup var lessons: LessonOptions
 
   func run() throws {
     Interrupts.install()
@@ -160,7 +162,7 @@ struct Check: ParsableCommand {
     for file in files {
       do {
         let transcript = try Transcript(parsing: try FileIO.readText(file), name: file)
-        let access = trust ? FileAccess.unrestricted : try FileAccess.confined(toLessonAt: file)
+        let access = try lessons.files(forLessonAt: file)
         let result = TranscriptChecker.check(
           transcript, file: file, files: access, shouldStop: Interrupts.isRequested)
         access.removeScratch()
