@@ -25,9 +25,6 @@ public struct FileAccess: Sendable, Equatable {
   /// Reads and writes wherever the user can, relative paths from the working directory.
   public static let unrestricted = FileAccess(confinement: nil)
 
-  /// Whether commands are confined to a lesson's directories.
-  public var isConfined: Bool { confinement != nil }
-
   /// The scratch directory of a confined session (where its files were written).
   public var scratchDirectory: String? { confinement?.scratch }
 
