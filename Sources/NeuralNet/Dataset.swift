@@ -22,11 +22,21 @@ public struct Dataset: Sendable {
   public var meanVariance: Double {
     let count = trainingCount
     guard count > 1 else { return 0 }
-    var total = 0.0
-    for d in 0..<dimension {
-      total += RunningMoments((0..<count).lazy.map { Double(self.training[$0 * self.dimension + d]) }).variance
+    // Two passes, as RunningMoments makes them (the mean, then the squared
+    // deviations from it), over the rows in memory order.
+    var means = [Double](repeating: 0, count: dimension)
+    for row in 0..<count {
+      for d in 0..<dimension { means[d] += Double(training[row * dimension + d]) }
     }
-    return total / Double(dimension)
+    for d in 0..<dimension { means[d] /= Double(count) }
+    var squaredDeviations = [Double](repeating: 0, count: dimension)
+    for row in 0..<count {
+      for d in 0..<dimension {
+        let deviation = Double(training[row * dimension + d]) - means[d]
+        squaredDeviations[d] += deviation * deviation
+      }
+    }
+    return squaredDeviations.reduce(0) { $0 + $1 / Double(count - 1) } / Double(dimension)
   }
 
   public var trainingCount: Int { training.count / dimension }

@@ -76,6 +76,18 @@ struct TrainingTests {
     #expect(trainer.steps == 0)
   }
 
+  /// The average per-dimension variance, against RunningMoments column by column.
+  @Test func meanVarianceAveragesTheColumnVariances() {
+    let data = BuiltInData.pinwheel(count: 300, seed: 2)
+    let columns = (0..<data.dimension).map { d in
+      RunningMoments((0..<data.trainingCount).map { Double(data.training[$0 * data.dimension + d]) }).variance
+    }
+    #expect(data.meanVariance == columns.reduce(0, +) / Double(data.dimension))
+    #expect(data.meanVariance > 0.1)
+    let one = Dataset(name: "one", dimension: 2, training: [1, 2], heldOut: [], imageSize: nil)
+    #expect(one.meanVariance == 0)
+  }
+
   @Test func shapesAreImagesInTheUnitInterval() {
     let data = BuiltInData.shapes(count: 100, seed: 3)
     #expect(data.dimension == 256)

@@ -216,12 +216,16 @@ enum VAECommand {
 
   /// The data sets `vae new` makes on the spot, by name.
   static let builtInData = ["shapes", "pinwheel"]
+  /// Each built-in data set, made once per process when first used (`shapes`
+  /// draws 16 million supersamples), then shared by every `vae new` and `vae load`.
+  static let shapes = BuiltInData.shapes()
+  static let pinwheel = BuiltInData.pinwheel()
 
   /// A built-in data set by name, or a data file by path (its name is the path).
   static func openData(_ name: String, label: String?, session: Session) throws(LabError) -> Dataset {
     switch name {
-    case "shapes": return BuiltInData.shapes()
-    case "pinwheel": return BuiltInData.pinwheel()
+    case "shapes": return shapes
+    case "pinwheel": return pinwheel
     default:
       let bytes = try session.files.readBytes(name, shouldStop: session.shouldStop)
       let table: DataLoader.Table
