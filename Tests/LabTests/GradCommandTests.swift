@@ -124,10 +124,12 @@ struct GradCommandTests {
     let reply = engine.execute(#"grad "sin(z)" 0 1e6 n=200 wrt=mu seed=1"#)
     #expect(reply.error == nil)
     #expect(reply.output.contains("d/dmu = 0.000"))
+    // Its panel limit, or on a loaded machine its time limit, whichever comes first.
     #expect(
       reply.output.contains(
-        "not shown because the error bound exceeds half a unit of the last printed digit (the quadrature stopped at its limit of 60000 panels): var pathwise (mu) (error bound "
+        "not shown because the error bound exceeds half a unit of the last printed digit (the quadrature stopped at its "
       ))
+    #expect(reply.output.contains("): var pathwise (mu) (error bound "))
   }
 
   /// f = z + 1 at mu = 1e6: E[f^2] is 1e12, yet the variances keep their digits.
