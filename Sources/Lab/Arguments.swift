@@ -1,5 +1,5 @@
 /// A parsed argument value.
-public enum Value: Equatable, Sendable {
+public enum ParsedValue: Equatable, Sendable {
   case real(Double)
   /// A scalar (`isVector == false`, one element) or a vector typed as `[...]`.
   case reals([Double], isVector: Bool)
@@ -9,53 +9,23 @@ public enum Value: Equatable, Sendable {
   case text(String)
 }
 
-/// The validated arguments of one command, defaults filled in.
-public struct Arguments: Sendable {
-  var values: [String: Value]
+/// The validated arguments of one command, by the names a user types, defaults
+/// filled in; decoded into the command's `CommandArguments` value.
+struct BoundArguments: Sendable {
+  var values: [String: ParsedValue]
   /// Names the user typed, as opposed to defaults.
   var given: Set<String>
   /// `name=number` arguments outside the spec, for commands that take expression parameters.
-  public internal(set) var expressionParameters: [String: Double] = [:]
+  var expressionParameters: [String: Double] = [:]
 
-  public func isGiven(_ name: String) -> Bool { given.contains(name) }
-
-  public func real(_ name: String) -> Double? {
-    if case .real(let value)? = values[name] { return value }
-    return nil
-  }
-
-  public func reals(_ name: String) -> (values: [Double], isVector: Bool)? {
-    if case .reals(let values, let isVector)? = values[name] { return (values, isVector) }
-    return nil
-  }
-
-  public func integers(_ name: String) -> [Int]? {
-    if case .integers(let values, _)? = values[name] { return values }
-    return nil
-  }
-
-  public func integer(_ name: String) -> Int? {
-    if case .integer(let value)? = values[name] { return value }
-    return nil
-  }
-
-  public func text(_ name: String) -> String? {
-    if case .text(let value)? = values[name] { return value }
-    return nil
-  }
-
-  /// For arguments the spec gives a default: absence is a bug in the spec, reported, not a crash.
-  func required<T>(_ name: String, _ accessor: (String) -> T?) throws(LabError) -> T {
-    guard let value = accessor(name) else { throw LabError("internal error: argument '\(name)' has no value") }
-    return value
-  }
+  func isGiven(_ name: String) -> Bool { given.contains(name) }
 }
 
 /// Binds a command's words to its spec: positionals in order, `name=value`
 /// anywhere, each value parsed and checked against its kind.
 enum ArgumentBinder {
-  static func bind(_ words: [Token], to spec: CommandSpec, commandPath: String) throws(LabError) -> Arguments {
-    var values: [String: Value] = [:]
+  static func bind(_ words: [Token], to spec: CommandSpec, commandPath: String) throws(LabError) -> BoundArguments {
+    var values: [String: ParsedValue] = [:]
     var given: Set<String> = []
     var expressionParameters: [String: Double] = [:]
     let positionals = spec.positionalArguments
@@ -105,7 +75,7 @@ enum ArgumentBinder {
           "\(commandPath) needs \(argument.name): \(argument.help) (usage: \(spec.usage()))", argument: argument.name)
       }
     }
-    return Arguments(values: values, given: given, expressionParameters: expressionParameters)
+    return BoundArguments(values: values, given: given, expressionParameters: expressionParameters)
   }
 
   /// `name=value` when the text before the first `=` is an identifier.
@@ -118,7 +88,7 @@ enum ArgumentBinder {
     return (String(name), String(text[text.index(after: equals)...]))
   }
 
-  static func parse(_ text: String, as argument: ArgumentSpec) throws(LabError) -> Value {
+  static func parse(_ text: String, as argument: ArgumentSpec) throws(LabError) -> ParsedValue {
     let name = argument.name
     switch argument.kind {
     case .real(let domain):

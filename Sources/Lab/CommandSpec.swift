@@ -2,7 +2,9 @@
 /// validation, `help`, tab completion and the JSON keys; adding a command is
 /// adding one spec and one function.
 public struct CommandSpec: Sendable {
-  public typealias Action = @Sendable (inout Session, Arguments) throws(LabError) -> Output
+  /// Runs the command on its validated arguments (decoded into the command's
+  /// typed `CommandArguments` value on the way).
+  typealias Action = @Sendable (inout Session, BoundArguments) throws(LabError) -> Output
 
   public let name: String
   public let aliases: [String]
@@ -17,16 +19,42 @@ public struct CommandSpec: Sendable {
   /// Whether `save` records the command in the notebook (not `save` or `quit` themselves).
   public let isRecorded: Bool
   /// Whether other `name=number` arguments are accepted, as the parameters of an
-  /// expression (`grad f="(z-k)^2" k=3`).
+  /// expression (`grad f="(z-k)^2" k=3`): the arguments declare `@ExpressionParameters`.
   public let takesExpressionParameters: Bool
   /// Runs the command; a command with subcommands may also run itself when its
   /// first word is not a subcommand (`grad f=...` beside `grad sweep`).
-  public let action: Action?
+  let action: Action?
 
-  public init(
+  /// A command whose arguments are the properties of `Arguments`, run by `action`.
+  public init<Arguments: CommandArguments>(
     name: String, aliases: [String] = [], summary: String, discussion: String = "",
-    arguments: [ArgumentSpec] = [], examples: [String] = [], subcommands: [CommandSpec] = [],
-    isRecorded: Bool = true, takesExpressionParameters: Bool = false, action: Action?
+    arguments: Arguments.Type, examples: [String] = [], subcommands: [CommandSpec] = [],
+    isRecorded: Bool = true,
+    action: @escaping @Sendable (inout Session, Arguments) throws(LabError) -> Output
+  ) {
+    let declarations = ArgumentDeclarations(of: Arguments.self)
+    self.init(
+      name: name, aliases: aliases, summary: summary, discussion: discussion, arguments: declarations.specs,
+      examples: examples, subcommands: subcommands, isRecorded: isRecorded,
+      takesExpressionParameters: declarations.takesExpressionParameters
+    ) { (session: inout Session, bound: BoundArguments) throws(LabError) -> Output in
+      try action(&session, try Arguments.decode(bound, argumentNames: declarations.argumentNames))
+    }
+  }
+
+  /// A command that only groups subcommands (`vae`).
+  public init(
+    name: String, aliases: [String] = [], summary: String, discussion: String = "", subcommands: [CommandSpec]
+  ) {
+    self.init(
+      name: name, aliases: aliases, summary: summary, discussion: discussion, arguments: [], examples: [],
+      subcommands: subcommands, isRecorded: true, takesExpressionParameters: false, action: nil)
+  }
+
+  private init(
+    name: String, aliases: [String], summary: String, discussion: String, arguments: [ArgumentSpec],
+    examples: [String], subcommands: [CommandSpec], isRecorded: Bool, takesExpressionParameters: Bool,
+    action: Action?
   ) {
     self.name = name
     self.aliases = aliases

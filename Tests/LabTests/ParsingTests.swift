@@ -30,26 +30,36 @@ struct TokenizerTests {
 struct ArgumentBinderTests {
   let spec = KLCommand.spec
 
+  /// The words bound to `kl`'s spec and decoded into its typed arguments.
+  func kl(_ input: String) throws -> KLCommand.Arguments {
+    let bound = try ArgumentBinder.bind(try Tokenizer.tokens(input), to: spec, commandPath: "kl")
+    let names = ArgumentDeclarations(of: KLCommand.Arguments.self).argumentNames
+    return try KLCommand.Arguments.decode(bound, argumentNames: names)
+  }
+
   @Test func bindsPositionalsNamesAndDefaults() throws {
-    let arguments = try ArgumentBinder.bind(try Tokenizer.tokens("2 order=both mc=1e4"), to: spec, commandPath: "kl")
-    #expect(arguments.reals("mu")?.values == [2])
-    #expect(arguments.reals("sigma")?.values == [1])
-    #expect(!arguments.isGiven("sigma"))
-    #expect(arguments.text("order") == "both")
-    #expect(arguments.integer("mc") == 10_000)
-    #expect(arguments.integer("seed") == nil)
+    let arguments = try kl("2 order=both mc=1e4")
+    #expect(arguments.mu == ScalarOrVector(values: [2], isVector: false))
+    #expect(arguments.sigma.values == [1])
+    #expect(!arguments.$sigma.isGiven)
+    #expect(arguments.$mu.isGiven)
+    #expect(arguments.order == .both)
+    #expect(arguments.draws == 10_000)
+    #expect(arguments.$draws.name == "mc")
+    #expect(arguments.seed == nil)
+    #expect(arguments.logvar == nil)
   }
 
   @Test func aNamedPositionalFreesItsPlace() throws {
-    let arguments = try ArgumentBinder.bind(try Tokenizer.tokens("mu=3 0.5"), to: spec, commandPath: "kl")
-    #expect(arguments.reals("mu")?.values == [3])
-    #expect(arguments.reals("sigma")?.values == [0.5])
+    let arguments = try kl("mu=3 0.5")
+    #expect(arguments.mu.values == [3])
+    #expect(arguments.sigma.values == [0.5])
   }
 
   @Test func parsesVectors() throws {
-    let arguments = try ArgumentBinder.bind(try Tokenizer.tokens("[0, -2.5 1e-3] [1,2,3]"), to: spec, commandPath: "kl")
-    #expect(arguments.reals("mu")?.values == [0, -2.5, 0.001])
-    #expect(arguments.reals("mu")?.isVector == true)
+    let arguments = try kl("[0, -2.5 1e-3] [1,2,3]")
+    #expect(arguments.mu == ScalarOrVector(values: [0, -2.5, 0.001], isVector: true))
+    #expect(arguments.sigma == ScalarOrVector(values: [1, 2, 3], isVector: true))
   }
 
   @Test(arguments: [

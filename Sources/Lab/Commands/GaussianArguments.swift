@@ -22,38 +22,38 @@ struct GaussianArguments {
     explanation: "> 0 (from 1e-100 to 1e100)")
   static let logVarianceDomain = RealDomain.closed(-460, 460)
 
-  /// Reads `mean`, `sigma` and `logvar` arguments (one Gaussian's names).
-  static func read(
-    _ arguments: Arguments, mean: String, sigma: String, logvar: String
-  ) throws(LabError) -> GaussianArguments {
-    try requireOneSpread(arguments, sigma: sigma, logvar: logvar)
-    let usesLogVariance = arguments.isGiven(logvar)
-    let means = try arguments.required(mean, arguments.reals)
-    let spreads = try arguments.required(usesLogVariance ? logvar : sigma, arguments.reals)
-    let named = [(mean, means), (usesLogVariance ? logvar : sigma, spreads)]
-    let dimension = try commonDimension(named)
-    let meanVector = broadcast(means.values, to: dimension)
-    let spreadVector = broadcast(spreads.values, to: dimension)
-    let gaussian =
+  /// One Gaussian from its mean and either its sigma or its logvar argument.
+  init(
+    mean: BoundArgument<ScalarOrVector>, sigma: BoundArgument<ScalarOrVector>,
+    logvar: BoundArgument<ScalarOrVector?>
+  ) throws(LabError) {
+    try Self.requireOneSpread(sigma: sigma, logvar: logvar)
+    let spread = logvar.value.map { (logvar.name, $0) } ?? (sigma.name, sigma.value)
+    usesLogVariance = logvar.value != nil
+    let dimension = try Self.commonDimension([(mean.name, mean.value), spread])
+    let meanVector = Self.broadcast(mean.value.values, to: dimension)
+    let spreadVector = Self.broadcast(spread.1.values, to: dimension)
+    gaussian =
       usesLogVariance
       ? DiagonalGaussian(mean: meanVector, logVariance: spreadVector)
       : DiagonalGaussian(mean: meanVector, standardDeviation: spreadVector)
-    let isVector = means.isVector || spreads.isVector
+    isVector = mean.value.isVector || spread.1.isVector
     let meanText = NumberFormat.shortest(meanVector[0])
     let spreadText = NumberFormat.shortest(spreadVector[0])
-    let label = usesLogVariance ? "N(\(meanText), exp(\(spreadText)))" : "N(\(meanText), \(spreadText)^2)"
-    return GaussianArguments(gaussian: gaussian, isVector: isVector, usesLogVariance: usesLogVariance, label: label)
+    label = usesLogVariance ? "N(\(meanText), exp(\(spreadText)))" : "N(\(meanText), \(spreadText)^2)"
   }
 
   /// A Gaussian's spread is given as a standard deviation or a log variance, never both.
-  static func requireOneSpread(_ arguments: Arguments, sigma: String, logvar: String) throws(LabError) {
-    if arguments.isGiven(sigma) && arguments.isGiven(logvar) {
-      throw LabError("give \(sigma) or \(logvar), not both (\(logvar) = log \(sigma)^2)")
+  static func requireOneSpread<Sigma, LogVariance>(
+    sigma: BoundArgument<Sigma>, logvar: BoundArgument<LogVariance>
+  ) throws(LabError) {
+    if sigma.isGiven && logvar.isGiven {
+      throw LabError("give \(sigma.name) or \(logvar.name), not both (\(logvar.name) = log \(sigma.name)^2)")
     }
   }
 
   /// The one dimension all vector arguments share; plain numbers fit any.
-  static func commonDimension(_ named: [(String, (values: [Double], isVector: Bool))]) throws(LabError) -> Int {
+  static func commonDimension(_ named: [(String, ScalarOrVector)]) throws(LabError) -> Int {
     let vectors = named.filter { $0.1.isVector }
     guard let first = vectors.first else { return 1 }
     for other in vectors.dropFirst() where other.1.values.count != first.1.values.count {

@@ -27,34 +27,41 @@ enum GradCommand {
       for the first coordinate. 'grad sweep' plots the variances as one setting varies.
       \(GradientArguments.expressionHelp)
       """,
-    arguments: GradientArguments.common + [
-      ArgumentSpec("wrt", .choice(["mu", "sigma", "logvar", "all"]), default: "all", help: "which derivative(s)"),
-      ArgumentSpec("n", .integer(2...maximumDraws), default: "10000", help: "number of draws"),
-      ArgumentSpec("seed", .integer(0...Int.max), help: "seed for these draws (default: the session's random stream)"),
-    ],
+    arguments: Arguments.self,
     examples: [
       "grad f=\"(z-k)^2\" mu=1 sigma=1 k=3", "grad z^2 2 1 wrt=mu n=100000",
       "grad \"exp(-k*z^2)\" 1 1 k=1 baseline=optimal",
       "grad \"(z-1)^2\" 0 1 dim=100 wrt=mu",
     ],
     subcommands: [GradSweepCommand.spec],
-    takesExpressionParameters: true,
     action: run)
 
-  static func parameters(_ wrt: String) -> [GradientProblem.Parameter] {
-    GradientProblem.Parameter(rawValue: wrt).map { [$0] } ?? GradientProblem.Parameter.allCases
+  struct Arguments: CommandArguments {
+    @ArgumentGroup var common: GradientArguments.Common
+    @Named(help: "which derivative(s)") var wrt: Derivatives = .all
+    @Named(name: "n", 2...maximumDraws, help: "number of draws") var count: Int = 10000
+    @Named(0...Int.max, help: "seed for these draws (default: the session's random stream)") var seed: Int?
+  }
+
+  /// `wrt=`: one parameter's derivative, or all three.
+  enum Derivatives: String, ArgumentChoice {
+    case mu, sigma, logvar, all
+
+    var parameters: [GradientProblem.Parameter] {
+      GradientProblem.Parameter(rawValue: rawValue).map { [$0] } ?? GradientProblem.Parameter.allCases
+    }
   }
 
   static func run(_ session: inout Session, _ arguments: Arguments) throws(LabError) -> Output {
-    let setup = try GradientArguments.read(arguments)
+    let setup = try GradientArguments(arguments.common)
     try setup.checkParameters()
     let problem = try setup.problem(mu: setup.mu, sigma: setup.sigma, parameters: setup.parameters)
     let exact = try GradientArguments.exact(problem, source: setup.expression.source, shouldStop: session.shouldStop)
-    let count = try arguments.required("n", arguments.integer)
+    let count = arguments.count
     guard count <= maximumDraws / setup.dimension else {
       throw LabError("n * dim must be at most \(maximumDraws); got n = \(count) with dim = \(setup.dimension)")
     }
-    let seed = arguments.integer("seed")
+    let seed = arguments.seed
     var generator = session.generator(commandSeed: seed)
     let sampled: [GradientProblem.Estimator: [GradientProblem.Parameter: RunningMoments]]
     do {
@@ -64,7 +71,7 @@ enum GradCommand {
       throw GradientArguments.samplingError(error, source: setup.expression.source, precision: session.precision)
     }
     session.keep(generator, drawnWith: seed)
-    let parameters = parameters(try arguments.required("wrt", arguments.text))
+    let parameters = arguments.wrt.parameters
     let rows = results(sampled, exact: exact, problem: problem, baseline: setup.baseline, parameters: parameters)
     let gradients = parameters.map { ($0, exact.gradient($0, sigma: problem.sigma)) }
     let precision = session.precision

@@ -20,25 +20,25 @@ enum GradSweepCommand {
         grad sweep "cos(k*z)" over=k from=0.5 to=5
       \(GradientArguments.expressionHelp)
       """,
-    arguments: GradientArguments.common + [
-      ArgumentSpec(
-        "over", .word("n, dim, mu, sigma, or the name of a parameter of f"), required: true,
-        help: "the setting to vary"),
-      ArgumentSpec("from", .real(.finite), required: true, help: "first value"),
-      ArgumentSpec("to", .real(.finite), required: true, help: "last value"),
-      ArgumentSpec("count", .integer(2...101), default: "13", help: "number of values (log-spaced for n)"),
-      ArgumentSpec("wrt", .choice(["mu", "sigma", "logvar"]), default: "mu", help: "which derivative"),
-      ArgumentSpec("sampled", .choice(["no", "yes"]), default: "no", help: "also estimate the variances by sampling"),
-      ArgumentSpec("n", .integer(2...10_000_000), default: "10000", help: "draws per point when sampled=yes"),
-      ArgumentSpec("seed", .integer(0...Int.max), help: "seed for sampled=yes (default: the session's random stream)"),
-      ArgumentSpec("svg", .path, help: "also write the plot as an SVG file"),
-    ],
+    arguments: Arguments.self,
     examples: [
       "grad sweep \"(z-k)^2\" 1 1 over=k from=-3 to=3", "grad sweep \"cos(k*z)\" 1 1 over=k from=0.5 to=5 wrt=sigma",
       "grad sweep z^2 over=n from=10 to=100000 count=5", "grad sweep \"(z-1)^2\" over=dim from=1 to=100",
     ],
-    takesExpressionParameters: true,
     action: run)
+
+  struct Arguments: CommandArguments {
+    @ArgumentGroup var common: GradientArguments.Common
+    @Named(.word("n, dim, mu, sigma, or the name of a parameter of f"), help: "the setting to vary") var over: String
+    @Named(.finite, help: "first value") var from: Double
+    @Named(.finite, help: "last value") var to: Double
+    @Named(2...101, help: "number of values (log-spaced for n)") var count: Int = 13
+    @Named(help: "which derivative") var wrt: GradientProblem.Parameter = .mu
+    @Named(help: "also estimate the variances by sampling") var sampled: Bool = false
+    @Named(name: "n", 2...10_000_000, help: "draws per point when sampled=yes") var draws: Int = 10000
+    @Named(0...Int.max, help: "seed for sampled=yes (default: the session's random stream)") var seed: Int?
+    @Named(.path, help: "also write the plot as an SVG file") var svg: String?
+  }
 
   /// One point of the sweep: exact values as computed (with their error bounds),
   /// sampled variances as measured.
@@ -51,13 +51,9 @@ enum GradSweepCommand {
   }
 
   static func run(_ session: inout Session, _ arguments: Arguments) throws(LabError) -> Output {
-    let setup = try GradientArguments.read(arguments)
-    let over = try arguments.required("over", arguments.text)
-    let (from, to) = (try arguments.required("from", arguments.real), try arguments.required("to", arguments.real))
-    let count = try arguments.required("count", arguments.integer)
-    let parameter = GradientProblem.Parameter(rawValue: try arguments.required("wrt", arguments.text)) ?? .mu
-    let sampledToo = try arguments.required("sampled", arguments.text) == "yes"
-    let draws = try arguments.required("n", arguments.integer)
+    let setup = try GradientArguments(arguments.common)
+    let (over, from, to, count) = (arguments.over, arguments.from, arguments.to, arguments.count)
+    let (parameter, sampledToo, draws) = (arguments.wrt, arguments.sampled, arguments.draws)
     let parameterNames = Set(setup.expression.parameters.map(\.name))
     guard ["n", "dim", "mu", "sigma"].contains(over) || parameterNames.contains(over) else {
       throw LabError(
@@ -74,7 +70,7 @@ enum GradSweepCommand {
       }
     }
     let estimators = GradientProblem.Estimator.allCases.filter { $0 != .scoreWithBaseline || setup.baseline != .none }
-    let seed = arguments.integer("seed")
+    let seed = arguments.seed
     var generator = session.generator(commandSeed: seed)
     var points: [Point] = []
     for x in values {
@@ -126,8 +122,8 @@ enum GradSweepCommand {
     let table = Table(points, estimators: estimators, over: over, sampled: sampledToo, precision: session.precision)
     let plot = self.plot(table, estimators: estimators, over: over, sampled: sampledToo)
     let title = "variance of d/d\(parameter.rawValue) estimators, f(z) = \(setup.expression.source)"
-    if let path = arguments.text("svg") { try session.files.write(plot.svg(title: title), to: path) }
-    let (svg, precision) = (arguments.text("svg"), session.precision)
+    let (svg, precision) = (arguments.svg, session.precision)
+    if let path = svg { try session.files.write(plot.svg(title: title), to: path) }
     return Output(json: json(table, estimators: estimators, setup: setup, over: over, parameter: parameter)) {
       presentation in
       text(

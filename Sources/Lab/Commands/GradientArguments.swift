@@ -1,6 +1,9 @@
 import func Foundation.exp
 import Probability
 
+extension GradientProblem.Baseline: ArgumentChoice {}
+extension GradientProblem.Parameter: ArgumentChoice {}
+
 /// The problem `grad` and `grad sweep` share: f(z) with its parameters, z ~ N(mu,
 /// sigma^2) in `dim` dimensions, and the baseline of the score estimator.
 struct GradientArguments {
@@ -17,16 +20,16 @@ struct GradientArguments {
   static let logVarianceDomain = RealDomain.closed(-27, 27)
 
   /// The arguments both commands declare.
-  static let common: [ArgumentSpec] = [
-    ArgumentSpec("f", .expression, positional: true, required: true, help: "the cost f(z)"),
-    ArgumentSpec("mu", .real(muDomain), default: "0", positional: true, help: "mean of z"),
-    ArgumentSpec("sigma", .real(sigmaDomain), default: "1", positional: true, help: "standard deviation of z"),
-    ArgumentSpec("logvar", .real(logVarianceDomain), help: "log variance of z, instead of sigma"),
-    ArgumentSpec(
-      "baseline", .choice(GradientProblem.Baseline.allCases.map(\.rawValue)), default: "mean",
-      help: "baseline of score+baseline: none (omit it), mean (leave-one-out mean), optimal (best constant)"),
-    ArgumentSpec("dim", .integer(1...1000), default: "1", help: "dimensions of z; f is applied to each and summed"),
-  ]
+  struct Common: CommandArguments {
+    @Positional(.expression, help: "the cost f(z)") var f: String
+    @Positional(muDomain, help: "mean of z") var mu: Double = 0
+    @Positional(sigmaDomain, help: "standard deviation of z") var sigma: Double = 1
+    @Named(logVarianceDomain, help: "log variance of z, instead of sigma") var logvar: Double?
+    @Named(help: "baseline of score+baseline: none (omit it), mean (leave-one-out mean), optimal (best constant)")
+    var baseline: GradientProblem.Baseline = .mean
+    @Named(name: "dim", 1...1000, help: "dimensions of z; f is applied to each and summed") var dimension: Int = 1
+    @ExpressionParameters var parameters: [String: Double]
+  }
 
   static let expressionHelp = """
     f is written in z with numbers, + - * / ^, parentheses and the functions exp,
@@ -34,23 +37,15 @@ struct GradientArguments {
     parameters, given as name=value (grad f="(z-k)^2" k=3).
     """
 
-  static func read(_ arguments: Arguments) throws(LabError) -> GradientArguments {
-    let source = try arguments.required("f", arguments.text)
-    let expression: Expression
-    do { expression = try Expression(parsing: source) } catch { throw describe(error, in: source) }
-    try GaussianArguments.requireOneSpread(arguments, sigma: "sigma", logvar: "logvar")
-    let sigma: Double
-    if let logVariance = arguments.real("logvar") {
-      sigma = exp(logVariance / 2)
-    } else {
-      sigma = try arguments.required("sigma", arguments.real)
-    }
-    let baselineName = try arguments.required("baseline", arguments.text)
-    return GradientArguments(
-      expression: expression, parameters: arguments.expressionParameters,
-      mu: try arguments.required("mu", arguments.real),
-      sigma: sigma, dimension: try arguments.required("dim", arguments.integer),
-      baseline: GradientProblem.Baseline(rawValue: baselineName) ?? .mean)
+  init(_ arguments: Common) throws(LabError) {
+    let source = arguments.f
+    do { expression = try Expression(parsing: source) } catch { throw Self.describe(error, in: source) }
+    try GaussianArguments.requireOneSpread(sigma: arguments.$sigma, logvar: arguments.$logvar)
+    sigma = arguments.logvar.map { exp($0 / 2) } ?? arguments.sigma
+    parameters = arguments.parameters
+    mu = arguments.mu
+    dimension = arguments.dimension
+    baseline = arguments.baseline
   }
 
   /// Every parameter given must be one f uses (a misspelt name is caught here),

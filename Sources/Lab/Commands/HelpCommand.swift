@@ -3,16 +3,11 @@ enum HelpCommand {
   static let spec = CommandSpec(
     name: "help",
     summary: "list the commands, or show how to use one",
-    arguments: [
-      ArgumentSpec("command", .commandName, positional: true, help: "the command to describe"),
-      ArgumentSpec(
-        "subcommand", .word("a subcommand of the command"), positional: true, help: "its subcommand, as in help vae new"
-      ),
-    ],
+    arguments: Arguments.self,
     examples: ["help", "help kl", "help vae new"],
-    action: { _, arguments throws(LabError) in
-      let commands = CommandRegistry.standard
-      guard let name = arguments.text("command") else { return overview(commands) }
+    action: { session, arguments throws(LabError) in
+      let commands = session.commands
+      guard let name = arguments.command else { return overview(commands) }
       guard let command = Engine.find(name, in: commands) else {
         var message = "no command '\(name)'"
         if let suggestion = Suggestions.closest(to: name, in: commands.map(\.name)) {
@@ -20,7 +15,7 @@ enum HelpCommand {
         }
         throw LabError(message + " (type 'help' for the list)")
       }
-      guard let name = arguments.text("subcommand") else { return describe(command) }
+      guard let name = arguments.subcommand else { return describe(command) }
       guard let subcommand = command.subcommand(named: name) else {
         let names = command.subcommands.map(\.name)
         var message =
@@ -30,6 +25,12 @@ enum HelpCommand {
       }
       return describe(subcommand, prefix: command.name + " ")
     })
+
+  struct Arguments: CommandArguments {
+    @Positional(.commandName, help: "the command to describe") var command: String?
+    @Positional(.word("a subcommand of the command"), help: "its subcommand, as in help vae new") var subcommand:
+      String?
+  }
 
   static func overview(_ commands: [CommandSpec]) -> Output {
     var table = TextTable([("", .left), ("", .left)], showsHeader: false)

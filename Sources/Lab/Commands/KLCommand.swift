@@ -17,29 +17,33 @@ enum KLCommand {
       KL(q || p) and KL(p || q) side by side. mc=N adds a Monte Carlo estimate,
       the mean of log q(z) - log p(z) over N draws z ~ q, with its standard error.
       """,
-    arguments: [
-      ArgumentSpec("mu", .reals(GaussianArguments.meanDomain), default: "0", positional: true, help: "mean of q"),
-      ArgumentSpec(
-        "sigma", .reals(GaussianArguments.standardDeviationDomain), default: "1", positional: true,
-        help: "standard deviation of q"),
-      ArgumentSpec("logvar", .reals(GaussianArguments.logVarianceDomain), help: "log variance of q, instead of sigma"),
-      ArgumentSpec("mu2", .reals(GaussianArguments.meanDomain), default: "0", help: "mean of p"),
-      ArgumentSpec(
-        "sigma2", .reals(GaussianArguments.standardDeviationDomain), default: "1",
-        help: "standard deviation of p"),
-      ArgumentSpec(
-        "logvar2", .reals(GaussianArguments.logVarianceDomain), help: "log variance of p, instead of sigma2"),
-      ArgumentSpec("order", .choice(["qp", "pq", "both"]), default: "qp", help: "KL(q || p), KL(p || q), or both"),
-      ArgumentSpec(
-        "mc", .integer(2...100_000_000),
-        help: "add a Monte Carlo estimate from this many draws (at least 2: a standard error needs two)"),
-      ArgumentSpec("seed", .integer(0...Int.max), help: "seed for mc (default: the session's random stream)"),
-    ],
+    arguments: Arguments.self,
     examples: [
       "kl 2 1", "kl mu=0 logvar=-1.386", "kl [0, 2] [1, 0.5]", "kl 0 1 mu2=1 sigma2=2 order=both",
       "kl 1 2 mc=10000 seed=1",
     ],
     action: run)
+
+  struct Arguments: CommandArguments {
+    @Positional(GaussianArguments.meanDomain, help: "mean of q") var mu: ScalarOrVector = 0
+    @Positional(GaussianArguments.standardDeviationDomain, help: "standard deviation of q")
+    var sigma: ScalarOrVector = 1
+    @Named(GaussianArguments.logVarianceDomain, help: "log variance of q, instead of sigma") var logvar: ScalarOrVector?
+    @Named(GaussianArguments.meanDomain, help: "mean of p") var mu2: ScalarOrVector = 0
+    @Named(GaussianArguments.standardDeviationDomain, help: "standard deviation of p") var sigma2: ScalarOrVector = 1
+    @Named(GaussianArguments.logVarianceDomain, help: "log variance of p, instead of sigma2")
+    var logvar2: ScalarOrVector?
+    @Named(help: "KL(q || p), KL(p || q), or both") var order: Order = .qp
+    @Named(
+      name: "mc", 2...100_000_000,
+      help: "add a Monte Carlo estimate from this many draws (at least 2: a standard error needs two)")
+    var draws: Int?
+    @Named(0...Int.max, help: "seed for mc (default: the session's random stream)") var seed: Int?
+  }
+
+  enum Order: String, ArgumentChoice {
+    case qp, pq, both
+  }
 
   /// One direction, KL(first || second).
   struct Direction {
@@ -59,27 +63,27 @@ enum KLCommand {
   }
 
   static func run(_ session: inout Session, _ arguments: Arguments) throws(LabError) -> Output {
-    let q = try GaussianArguments.read(arguments, mean: "mu", sigma: "sigma", logvar: "logvar")
-    let p = try GaussianArguments.read(arguments, mean: "mu2", sigma: "sigma2", logvar: "logvar2")
+    let q = try GaussianArguments(mean: arguments.$mu, sigma: arguments.$sigma, logvar: arguments.$logvar)
+    let p = try GaussianArguments(mean: arguments.$mu2, sigma: arguments.$sigma2, logvar: arguments.$logvar2)
     let dimension = max(q.gaussian.dimension, p.gaussian.dimension)
     for side in [q, p] where side.isVector && side.gaussian.dimension != dimension {
       throw LabError(
         "q has \(q.gaussian.dimension) dimensions but p has \(p.gaussian.dimension); vectors must have one length")
     }
     let (qFull, pFull) = (expand(q, to: dimension), expand(p, to: dimension))
-    let order = try arguments.required("order", arguments.text)
+    let order = arguments.order
     var pairs: [(String, GaussianArguments, GaussianArguments, String, String)] = []
-    if order != "pq" { pairs.append(("KL(q || p)", qFull, pFull, "q", "p")) }
-    if order != "qp" { pairs.append(("KL(p || q)", pFull, qFull, "p", "q")) }
+    if order != .pq { pairs.append(("KL(q || p)", qFull, pFull, "q", "p")) }
+    if order != .qp { pairs.append(("KL(p || q)", pFull, qFull, "p", "q")) }
 
-    let draws = arguments.integer("mc")
+    let draws = arguments.draws
     // The work is draws times dimensions: checked before any is done, as for sample.
     if let draws, draws > SampleCommand.maximumDraws / dimension {
       throw LabError(
         "mc = \(draws) draws of \(dimension) dimensions is too much work: mc * dimensions must be at most \(SampleCommand.maximumDraws)",
         argument: "mc")
     }
-    let seed = arguments.integer("seed")
+    let seed = arguments.seed
     var generator = session.generator(commandSeed: seed)
     var directions: [Direction] = []
     for (name, first, second, firstSymbol, secondSymbol) in pairs {
@@ -216,7 +220,7 @@ enum KLCommand {
 
   // MARK: JSON
 
-  static func json(_ directions: [Direction], q: GaussianArguments, p: GaussianArguments, order: String) -> JSON {
+  static func json(_ directions: [Direction], q: GaussianArguments, p: GaussianArguments, order: Order) -> JSON {
     func gaussian(_ side: GaussianArguments) -> JSON {
       .object([
         ("mu", .numbers(side.gaussian.mean)), ("sigma", .numbers(side.gaussian.standardDeviation)),
@@ -237,7 +241,7 @@ enum KLCommand {
       }
       return members
     }
-    var members: [(String, JSON)] = [("order", .string(order))]
+    var members: [(String, JSON)] = [("order", .string(order.rawValue))]
     members += result(directions[0])
     members += [("q", gaussian(q)), ("p", gaussian(p))]
     if directions.count == 2 { members.append(("reverse", .object(result(directions[1])))) }

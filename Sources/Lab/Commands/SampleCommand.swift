@@ -20,35 +20,33 @@ enum SampleCommand {
       expected count of each bin). Vectors draw from a diagonal Gaussian.
       The histogram covers mu +- 4 sigma; svg=PATH writes the same figure.
       """,
-    arguments: [
-      ArgumentSpec("mu", .reals(GaussianArguments.meanDomain), default: "0", positional: true, help: "mean"),
-      ArgumentSpec(
-        "sigma", .reals(GaussianArguments.standardDeviationDomain), default: "1", positional: true,
-        help: "standard deviation"),
-      ArgumentSpec("logvar", .reals(GaussianArguments.logVarianceDomain), help: "log variance, instead of sigma"),
-      ArgumentSpec("n", .integer(1...maximumDraws), default: "1000", help: "number of draws"),
-      ArgumentSpec("seed", .integer(0...Int.max), help: "seed for these draws (default: the session's random stream)"),
-      ArgumentSpec("show", .integer(0...1000), default: "5", help: "how many (eps, z) pairs to print"),
-      ArgumentSpec("bins", .integer(1...200), default: "16", help: "histogram bins over mu +- 4 sigma"),
-      ArgumentSpec("svg", .path, help: "also write the histogram as an SVG file"),
-    ],
+    arguments: Arguments.self,
     examples: [
       "sample 2 1", "sample 0 0.5 n=100000 seed=1 show=3", "sample [0, 3] [1, 0.5] n=5000", "sample 2 1 svg=z.svg",
     ],
     action: run)
 
+  struct Arguments: CommandArguments {
+    @Positional(GaussianArguments.meanDomain, help: "mean") var mu: ScalarOrVector = 0
+    @Positional(GaussianArguments.standardDeviationDomain, help: "standard deviation") var sigma: ScalarOrVector = 1
+    @Named(GaussianArguments.logVarianceDomain, help: "log variance, instead of sigma") var logvar: ScalarOrVector?
+    @Named(name: "n", 1...maximumDraws, help: "number of draws") var count: Int = 1000
+    @Named(0...Int.max, help: "seed for these draws (default: the session's random stream)") var seed: Int?
+    @Named(0...1000, help: "how many (eps, z) pairs to print") var show: Int = 5
+    @Named(1...200, help: "histogram bins over mu +- 4 sigma") var bins: Int = 16
+    @Named(.path, help: "also write the histogram as an SVG file") var svg: String?
+  }
+
   static func run(_ session: inout Session, _ arguments: Arguments) throws(LabError) -> Output {
-    let q = try GaussianArguments.read(arguments, mean: "mu", sigma: "sigma", logvar: "logvar")
-    let count = try arguments.required("n", arguments.integer)
+    let q = try GaussianArguments(mean: arguments.$mu, sigma: arguments.$sigma, logvar: arguments.$logvar)
+    let count = arguments.count
     let dimension = q.gaussian.dimension
     guard count <= maximumDraws / dimension else {
       throw LabError(
         "n = \(count) draws of \(dimension) dimensions is too much work: n * dimensions must be at most \(maximumDraws)"
       )
     }
-    let shown = try arguments.required("show", arguments.integer)
-    let bins = try arguments.required("bins", arguments.integer)
-    let seed = arguments.integer("seed")
+    let (shown, bins, seed) = (arguments.show, arguments.bins, arguments.seed)
     let mean = q.gaussian.mean
     let standardDeviation = q.gaussian.standardDeviation
     // The histogram spans mu +- 4 sigma in `bins` bins; below this ratio its edges
@@ -69,7 +67,8 @@ enum SampleCommand {
     }
     let number = digits(
       summary: summary, mean: mean, standardDeviation: standardDeviation, precision: session.precision)
-    if let path = arguments.text("svg") {
+    let svg = arguments.svg
+    if let path = svg {
       let panels = (0..<dimension).map { d in
         SVGHistogram.Panel(
           histogram: summary.histograms[d], density: densities[d],
@@ -80,7 +79,6 @@ enum SampleCommand {
       try session.files.write(SVGHistogram.render(panels), to: path)
     }
     session.keep(generator, drawnWith: seed)
-    let svg = arguments.text("svg")
     return Output(json: json(summary, q: q, count: count)) { presentation in
       text(
         summary, q: q, densities: densities, count: count, svg: svg, number: number, width: presentation.width)

@@ -15,12 +15,12 @@ extension VAECommand {
       Written atomically: the previous file survives a crash or Ctrl-C. Adam's
       moments are not saved; training after 'vae load' starts them afresh.
       """,
-    arguments: [ArgumentSpec("path", .path, positional: true, required: true, help: "the file, e.g. vae.safetensors")],
+    arguments: SaveArguments.self,
     examples: ["vae save vae.safetensors"],
     isRecorded: false,
     action: { session, arguments throws(LabError) in
       let workbench = try workbench(session)
-      let path = try arguments.required("path", arguments.text)
+      let path = arguments.path
       let optimizer = workbench.trainer.optimizer
       var metadata = [
         "vaelab_data": workbench.data.name, "vaelab_step": String(workbench.trainer.steps),
@@ -37,14 +37,22 @@ extension VAECommand {
         ]))
     })
 
+  struct SaveArguments: CommandArguments {
+    @Positional(.path, help: "the file, e.g. vae.safetensors") var path: String
+  }
+
+  struct LoadArguments: CommandArguments {
+    @Positional(.path, help: "the checkpoint") var path: String
+  }
+
   static let load = CommandSpec(
     name: "load",
     summary: "replace the model with one from a vaelab safetensors checkpoint",
-    arguments: [ArgumentSpec("path", .path, positional: true, required: true, help: "the checkpoint")],
+    arguments: LoadArguments.self,
     examples: ["vae load vae.safetensors"],
     isRecorded: false,
     action: { session, arguments throws(LabError) in
-      let path = try arguments.required("path", arguments.text)
+      let path = arguments.path
       let bytes = try session.files.readBytes(path, shouldStop: session.shouldStop)
       let checkpoint: Safetensors.Checkpoint
       do throws(CheckpointError) { checkpoint = try Safetensors.decode(bytes) } catch {

@@ -13,6 +13,7 @@ extension VAECommand {
       (L(w + h) - L(w - h)) / 2h, h = 1e-6, at its 12 largest entries.
       The relative error is |a - n| / (|a| + |n|); below about 1e-6 the two agree.
       """,
+    arguments: NoArguments.self,
     examples: ["vae gradcheck"],
     action: { session, _ throws(LabError) in
       let workbench = try workbench(session)

@@ -16,6 +16,7 @@ extension VAECommand {
       Active units follow Burda et al. 2016: latent dimensions whose encoder mean
       varies across held-out examples with variance above 0.01.
       """,
+    arguments: NoArguments.self,
     examples: ["vae show"],
     action: { session, _ throws(LabError) in
       let workbench = try workbench(session)
@@ -90,13 +91,11 @@ extension VAECommand {
   static let encode = CommandSpec(
     name: "encode",
     summary: "the encoder's mu and sigma for one held-out example (the code, for a plain autoencoder)",
-    arguments: [
-      ArgumentSpec("i", .integer(0...Int.max), default: "0", positional: true, help: "held-out example index")
-    ],
+    arguments: EncodeArguments.self,
     examples: ["vae encode 3"],
     action: { session, arguments throws(LabError) in
       let workbench = try workbench(session)
-      let index = try arguments.required("i", arguments.integer)
+      let index = arguments.index
       let row = try heldOutRows(workbench, [index])
       let (mu, logvar) = workbench.model.encode(row)
       let p = session.precision
@@ -128,22 +127,33 @@ extension VAECommand {
         ]))
     })
 
+  struct EncodeArguments: CommandArguments {
+    @Positional(name: "i", 0...Int.max, help: "held-out example index") var index: Int = 0
+  }
+
+  struct ReconArguments: CommandArguments {
+    @Positional(name: "i", 0...1_000_000_000, help: "held-out example indexes (at most 64)")
+    var indexes: [Int] = [0, 1, 2, 3]
+    @Named(.path, help: "also write the images as an SVG file") var svg: String?
+  }
+
+  struct SampleArguments: CommandArguments {
+    @Positional(name: "k", 1...64, help: "how many") var count: Int = 6
+    @Named(0...Int.max, help: "seed for z (default: the session's random stream)") var seed: Int?
+    @Named(.path, help: "also write the images as an SVG file") var svg: String?
+  }
+
   /// The most examples `vae recon` shows at once (as many as `vae sample` draws).
   static let largestPictureCount = 64
 
   static let recon = CommandSpec(
     name: "recon",
     summary: "held-out inputs beside their reconstructions (decoder mean at z = mu)",
-    arguments: [
-      ArgumentSpec(
-        "i", .integers(0...1_000_000_000), default: "[0, 1, 2, 3]", positional: true,
-        help: "held-out example indexes (at most 64)"),
-      ArgumentSpec("svg", .path, help: "also write the images as an SVG file"),
-    ],
+    arguments: ReconArguments.self,
     examples: ["vae recon", "vae recon [5, 9]", "vae recon 0 svg=recon.svg"],
     action: { session, arguments throws(LabError) in
       let workbench = try workbench(session)
-      let indexes = try arguments.required("i", arguments.integers)
+      let indexes = arguments.indexes
       guard indexes.count <= largestPictureCount else {
         throw LabError(
           "i lists \(indexes.count) examples; vae recon shows at most \(largestPictureCount) at a time", argument: "i")
@@ -158,7 +168,7 @@ extension VAECommand {
         pairs.append(("#\(index) recon", Array(reconstructions[(k * d)..<((k + 1) * d)])))
       }
       return try pictures(
-        pairs, workbench: workbench, session: session, svg: arguments.text("svg"),
+        pairs, workbench: workbench, session: session, svg: arguments.svg,
         title: "held-out inputs and their reconstructions (decoder mean at z = mu), step \(workbench.trainer.steps)",
         series: { $0 % 2 == 0 ? "held-out input" : "reconstruction" })
     })
@@ -166,23 +176,18 @@ extension VAECommand {
   static let sample = CommandSpec(
     name: "sample",
     summary: "decode K draws z ~ N(0, I): what the model generates",
-    arguments: [
-      ArgumentSpec("k", .integer(1...64), default: "6", positional: true, help: "how many"),
-      ArgumentSpec("seed", .integer(0...Int.max), help: "seed for z (default: the session's random stream)"),
-      ArgumentSpec("svg", .path, help: "also write the images as an SVG file"),
-    ],
+    arguments: SampleArguments.self,
     examples: ["vae sample", "vae sample 12 seed=3"],
     action: { session, arguments throws(LabError) in
       let workbench = try workbench(session)
-      let count = try arguments.required("k", arguments.integer)
-      let seed = arguments.integer("seed")
+      let (count, seed) = (arguments.count, arguments.seed)
       var generator = session.generator(commandSeed: seed)
       let z = (0..<(count * workbench.configuration.latent)).map { _ in Float(NormalSampler.next(using: &generator)) }
       let decoded = workbench.model.decode(z)
       let d = workbench.data.dimension
       let output = try pictures(
         (0..<count).map { ("z\($0 + 1)", Array(decoded[($0 * d)..<(($0 + 1) * d)])) }, workbench: workbench,
-        session: session, svg: arguments.text("svg"),
+        session: session, svg: arguments.svg,
         title: "decoded draws z ~ N(0, I), step \(workbench.trainer.steps)", series: { _ in "decoded z ~ N(0, I)" })
       session.keep(generator, drawnWith: seed)
       return output

@@ -4,14 +4,18 @@ import Probability
 extension VAECommand {
   // MARK: vae step
 
+  struct StepArguments: CommandArguments {
+    @Positional(name: "n", 1...1_000_000, help: "steps to take") var count: Int = 100
+  }
+
   static let step = CommandSpec(
     name: "step",
     summary: "train N steps; Ctrl-C stops at the next step with the model intact",
-    arguments: [ArgumentSpec("n", .integer(1...1_000_000), default: "100", positional: true, help: "steps to take")],
+    arguments: StepArguments.self,
     examples: ["vae step", "vae step 2000"],
     action: { session, arguments throws(LabError) in
       let workbench = try workbench(session)
-      let requested = try arguments.required("n", arguments.integer)
+      let requested = arguments.count
       let clock = ContinuousClock()
       let started = clock.now
       var lastReport = started

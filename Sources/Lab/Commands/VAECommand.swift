@@ -1,6 +1,11 @@
 import NeuralNet
 import Probability
 
+extension Activation: ArgumentChoice {}
+extension Likelihood: ArgumentChoice {}
+extension OptimizerKind: ArgumentChoice {}
+extension VAEConfiguration.Kind: ArgumentChoice {}
+
 /// `vae`: build a small VAE, step it, and look at what it learned.
 enum VAECommand {
   static let spec = CommandSpec(
@@ -12,8 +17,7 @@ enum VAECommand {
       one reparameterised sample z = mu + exp(logvar / 2) * eps per example. Start
       with 'vae new', train with 'vae step', and look with 'vae show'.
       """,
-    subcommands: [new, step, show, encode, recon, sample, gradcheck, save, load],
-    action: nil)
+    subcommands: [new, step, show, encode, recon, sample, gradcheck, save, load])
 
   /// The workbench, or an error telling the user to make one.
   static func workbench(_ session: Session) throws(LabError) -> VAEWorkbench {
@@ -25,6 +29,40 @@ enum VAECommand {
 
   // MARK: vae new
 
+  struct NewArguments: CommandArguments {
+    @Positional(
+      .nameOrPath(builtInData),
+      help: "shapes, pinwheel, or a file: .npy (float32, float64, uint8), .csv, IDX (MNIST; also .gz)")
+    var data: String = "shapes"
+    @Named(.word("a CSV column name or 0-based index"), help: "a CSV column to leave out of the values")
+    var label: String?
+    @Named(1...256, help: "latent dimensions L") var latent: Int = 8
+    @Named(1...4096, help: "hidden units: one layer H, or a stack [H1, H2, ...] the decoder mirrors")
+    var hidden: [Int] = [128]
+    @Named(help: "after each hidden layer: relu (as pytorch/examples), tanh or sigmoid")
+    var activation: Activation = .relu
+    @Named(
+      help:
+        "p(x|z): bernoulli for data in [0, 1], gaussian for real values (default: bernoulli when every value is in [0, 1])"
+    )
+    var likelihood: Likelihood?
+    @Named(
+      .closed(1e-6, 1e6),
+      help:
+        "the gaussian likelihood's fixed variance (default: (0.1 s)^2, s^2 the data's variance averaged over dimensions)"
+    )
+    var variance: Double?
+    @Named(.closed(0, 1000), help: "weight of the KL term") var beta: Double = 1
+    @Named(
+      RealDomain(lower: 0, lowerIsInclusive: false, upper: 10, upperIsInclusive: true), help: "learning rate")
+    var lr: Double = 0.001
+    @Named(1...4096, help: "examples per step") var batch: Int = 64
+    @Named(help: "adam or sgd") var optimizer: OptimizerKind = .adam
+    @Named(help: "vae, or ae for the plain autoencoder") var kind: VAEConfiguration.Kind = .vae
+    @Named(0...Int.max, help: "seed for the weights, batches and noise (default: from the session's stream)")
+    var seed: Int?
+  }
+
   static let new = CommandSpec(
     name: "new",
     summary: "a fresh VAE on a data set",
@@ -35,75 +73,34 @@ enum VAECommand {
       format, also gzipped); uint8 values are scaled to [0, 1]. 10% of the
       examples are held out.
       """,
-    arguments: [
-      ArgumentSpec(
-        "data", .nameOrPath(builtInData), default: "shapes", positional: true,
-        help: "shapes, pinwheel, or a file: .npy (float32, float64, uint8), .csv, IDX (MNIST; also .gz)"),
-      ArgumentSpec(
-        "label", .word("a CSV column name or 0-based index"), help: "a CSV column to leave out of the values"),
-      ArgumentSpec("latent", .integer(1...256), default: "8", help: "latent dimensions L"),
-      ArgumentSpec(
-        "hidden", .integers(1...4096), default: "128",
-        help: "hidden units: one layer H, or a stack [H1, H2, ...] the decoder mirrors"),
-      ArgumentSpec(
-        "activation", .choice(Activation.allCases.map(\.rawValue)), default: "relu",
-        help: "after each hidden layer: relu (as pytorch/examples), tanh or sigmoid"),
-      ArgumentSpec(
-        "likelihood", .choice(Likelihood.allCases.map(\.rawValue)),
-        help:
-          "p(x|z): bernoulli for data in [0, 1], gaussian for real values (default: bernoulli when every value is in [0, 1])"
-      ),
-      ArgumentSpec(
-        "variance", .real(RealDomain.closed(1e-6, 1e6)),
-        help:
-          "the gaussian likelihood's fixed variance (default: (0.1 s)^2, s^2 the data's variance averaged over dimensions)"
-      ),
-      ArgumentSpec("beta", .real(RealDomain.closed(0, 1000)), default: "1", help: "weight of the KL term"),
-      ArgumentSpec(
-        "lr", .real(RealDomain(lower: 0, lowerIsInclusive: false, upper: 10, upperIsInclusive: true)), default: "0.001",
-        help: "learning rate"),
-      ArgumentSpec("batch", .integer(1...4096), default: "64", help: "examples per step"),
-      ArgumentSpec("optimizer", .choice(OptimizerKind.allCases.map(\.rawValue)), default: "adam", help: "adam or sgd"),
-      ArgumentSpec(
-        "kind", .choice(VAEConfiguration.Kind.allCases.map(\.rawValue)), default: "vae",
-        help: "vae, or ae for the plain autoencoder"),
-      ArgumentSpec(
-        "seed", .integer(0...Int.max),
-        help: "seed for the weights, batches and noise (default: from the session's stream)"),
-    ],
+    arguments: NewArguments.self,
     examples: [
       "vae new", "vae new shapes latent=2 hidden=256 beta=4", "vae new shapes hidden=[256, 64]",
       "vae new pinwheel latent=2", "vae new kind=ae", "vae new activation=tanh",
     ],
     action: { session, arguments throws(LabError) in
-      let data = try openData(
-        try arguments.required("data", arguments.text), label: arguments.text("label"), session: session)
+      let data = try openData(arguments.data, label: arguments.label, session: session)
       let choice = try likelihood(for: data, arguments)
-      let kind = VAEConfiguration.Kind(rawValue: try arguments.required("kind", arguments.text)) ?? .vae
-      if kind == .autoencoder && arguments.isGiven("beta") {
+      let kind = arguments.kind
+      if kind == .autoencoder && arguments.$beta.isGiven {
         throw LabError("beta weights the KL term, and a plain autoencoder (kind=ae) has none", argument: "beta")
       }
       let configuration = VAEConfiguration(
-        inputs: data.dimension, hidden: try hiddenSizes(try arguments.required("hidden", arguments.integers)),
-        latent: try arguments.required("latent", arguments.integer),
-        activation: Activation(rawValue: try arguments.required("activation", arguments.text)) ?? .relu,
-        likelihood: choice.likelihood,
-        beta: try arguments.required("beta", arguments.real),
-        kind: kind, variance: choice.variance)
-      let batch = try arguments.required("batch", arguments.integer)
+        inputs: data.dimension, hidden: try hiddenSizes(arguments.hidden), latent: arguments.latent,
+        activation: arguments.activation, likelihood: choice.likelihood, beta: arguments.beta, kind: kind,
+        variance: choice.variance)
+      let batch = arguments.batch
       try requireMemory(for: configuration, batchSize: batch)
       var sessionGenerator = session.generator
-      let seed = arguments.integer("seed").map { UInt64($0) } ?? sessionGenerator.next()
-      if arguments.integer("seed") == nil { session.generator = sessionGenerator }
+      let seed = arguments.seed.map { UInt64($0) } ?? sessionGenerator.next()
+      if arguments.seed == nil { session.generator = sessionGenerator }
       var generator = Xoshiro256StarStar(seed: seed)
       let model = VAE<Float>(configuration, generator: &generator)
-      let optimizer = Optimizer<Float>(
-        OptimizerKind(rawValue: try arguments.required("optimizer", arguments.text)) ?? .adam,
-        learningRate: try arguments.required("lr", arguments.real))
+      let optimizer = Optimizer<Float>(arguments.optimizer, learningRate: arguments.lr)
       let trainer = Trainer(
         model: model, optimizer: optimizer, examples: data.training,
         batchSize: batch, generator: generator)
-      let workbench = VAEWorkbench(data: data, trainer: trainer, seed: seed, label: arguments.text("label"))
+      let workbench = VAEWorkbench(data: data, trainer: trainer, seed: seed, label: arguments.label)
       session.workbench = workbench
       return Output(
         text: describe(workbench) + choice.reasons.map { "\n" + $0 }.joined(), json: json(workbench))
@@ -114,12 +111,12 @@ enum VAECommand {
   /// grey levels; other data the Gaussian, with a variance of (0.1 s)^2 for data of
   /// variance s^2: a variance of 1 on data of that scale makes reconstruction so
   /// cheap to ignore that the posterior collapses onto the prior.
-  static func likelihood(for data: Dataset, _ arguments: Arguments) throws(LabError) -> (
+  static func likelihood(for data: Dataset, _ arguments: NewArguments) throws(LabError) -> (
     likelihood: Likelihood, variance: Double, reasons: [String]
   ) {
     var reasons: [String] = []
     let likelihood: Likelihood
-    if let given = arguments.text("likelihood").flatMap(Likelihood.init(rawValue:)) {
+    if let given = arguments.likelihood {
       likelihood = given
     } else {
       likelihood = data.isUnitInterval ? .bernoulli : .gaussian
@@ -132,12 +129,12 @@ enum VAECommand {
       throw LabError("the bernoulli likelihood needs data in [0, 1], and \(data.name) is not; use likelihood=gaussian")
     }
     guard likelihood == .gaussian else {
-      if arguments.isGiven("variance") {
+      if arguments.variance != nil {
         throw LabError("variance= is the gaussian likelihood's; the bernoulli likelihood has none")
       }
       return (likelihood, 1, reasons)
     }
-    if let variance = arguments.real("variance") { return (likelihood, variance, reasons) }
+    if let variance = arguments.variance { return (likelihood, variance, reasons) }
     // Rounded to 3 digits, so that the printed value is the one used.
     let spread = data.meanVariance.squareRoot()
     let variance =

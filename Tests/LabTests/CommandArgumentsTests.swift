@@ -1,0 +1,108 @@
+import Testing
+
+@testable import Lab
+
+/// A command's typed arguments: declared once, bound from words, decoded once.
+struct CommandArgumentsTests {
+  enum Shade: String, ArgumentChoice {
+    case light, dark
+  }
+
+  struct Shared: CommandArguments {
+    @Named(0...9, help: "a shared level") var level: Int = 3
+  }
+
+  /// One of every kind of declaration.
+  struct Toy: CommandArguments {
+    @Positional(.path, help: "a required file") var path: String
+    @Positional(.finite, help: "a real with a default") var scale: Double = 1.5
+    @Named(name: "n", 1...100, help: "renamed: n in the shell, count in Swift") var count: Int = 10
+    @Named(help: "a choice") var shade: Shade = .light
+    @Named(help: "yes or no") var loud: Bool = false
+    @Named(1...4096, help: "one or several") var sizes: [Int] = [256, 64]
+    @Named(.positive, help: "a scalar or a vector") var spread: ScalarOrVector = 2
+    @Named(0...Int.max, help: "optional, no default") var seed: Int?
+    @ArgumentGroup var shared: Shared
+    @ExpressionParameters var parameters: [String: Double]
+  }
+
+  func decode<Arguments: CommandArguments>(_ type: Arguments.Type, _ words: String) throws -> Arguments {
+    let declarations = ArgumentDeclarations(of: type)
+    let spec = CommandSpec(
+      name: "toy", summary: "toy", arguments: type, action: { _, _ throws(LabError) in Output(text: "", json: .null) })
+    let bound = try ArgumentBinder.bind(try Tokenizer.tokens(words), to: spec, commandPath: "toy")
+    return try Arguments.decode(bound, argumentNames: declarations.argumentNames)
+  }
+
+  @Test func theDeclarationsMakeTheSpec() {
+    let declarations = ArgumentDeclarations(of: Toy.self)
+    #expect(
+      declarations.specs.map(\.name) == ["path", "scale", "n", "shade", "loud", "sizes", "spread", "seed", "level"])
+    #expect(declarations.specs.map(\.defaultValue) == [nil, "1.5", "10", "light", "no", "[256, 64]", "2", nil, "3"])
+    #expect(declarations.specs.map(\.isPositional) == [true, true, false, false, false, false, false, false, false])
+    #expect(declarations.specs.map(\.isRequired) == [true, false, false, false, false, false, false, false, false])
+    #expect(declarations.specs[3].kind.allowed == "one of light, dark")
+    #expect(declarations.specs[4].kind.allowed == "one of no, yes")
+    #expect(declarations.argumentNames["count"] == "n")
+    #expect(declarations.takesExpressionParameters)
+  }
+
+  @Test func defaultsDecodeToTheDeclaredValues() throws {
+    let toy = try decode(Toy.self, "a.txt")
+    #expect(toy.path == "a.txt" && toy.$path.isGiven)
+    #expect(toy.scale == 1.5 && !toy.$scale.isGiven)
+    #expect(toy.count == 10 && toy.$count.name == "n")
+    #expect(toy.shade == .light && !toy.loud)
+    #expect(toy.sizes == [256, 64])
+    #expect(toy.spread == ScalarOrVector(values: [2], isVector: false))
+    #expect(toy.seed == nil && !toy.$seed.isGiven)
+    #expect(toy.shared.level == 3)
+    #expect(toy.parameters.isEmpty)
+  }
+
+  @Test func givenValuesDecodeToTheirTypes() throws {
+    let toy = try decode(Toy.self, "b.txt 2 n=7 shade=dark loud=yes sizes=32 spread=[1, 2] seed=5 level=9 k=0.5")
+    #expect(toy.scale == 2 && toy.$scale.isGiven)
+    #expect(toy.count == 7 && toy.shade == .dark && toy.loud)
+    #expect(toy.sizes == [32])
+    #expect(toy.spread == ScalarOrVector(values: [1, 2], isVector: true))
+    #expect(toy.seed == 5 && toy.shared.level == 9)
+    #expect(toy.parameters == ["k": 0.5])
+  }
+
+  @Test func aRequiredArgumentIsAskedFor() {
+    #expect(
+      throws: LabError(
+        "toy needs path: a required file (usage: toy PATH [SCALE] [n=N] [shade=light|dark] [loud=no|yes] [sizes=N|[N,..]] [spread=X|[X,..]] [seed=N] [level=N])"
+      )
+    ) {
+      try decode(Toy.self, "")
+    }
+  }
+
+  /// Every command of the shell: its declarations have distinct names, and
+  /// its defaults (with its required arguments given) decode.
+  @Test func everyCommandDecodesItsDefaults() throws {
+    func check<Arguments: CommandArguments>(_ type: Arguments.Type, _ words: String = "") throws {
+      let names = ArgumentDeclarations(of: type).specs.map(\.name)
+      #expect(Set(names).count == names.count, "\(type): \(names)")
+      _ = try decode(type, words)
+    }
+    try check(KLCommand.Arguments.self)
+    try check(SampleCommand.Arguments.self)
+    try check(GradCommand.Arguments.self, "z^2")
+    try check(GradSweepCommand.Arguments.self, "z^2 over=mu from=0 to=1")
+    try check(HelpCommand.Arguments.self)
+    try check(SessionCommands.SeedArguments.self)
+    try check(SessionCommands.SetArguments.self)
+    try check(SessionCommands.SaveArguments.self, "a.md")
+    try check(VAECommand.NewArguments.self)
+    try check(VAECommand.StepArguments.self)
+    try check(VAECommand.EncodeArguments.self)
+    try check(VAECommand.ReconArguments.self)
+    try check(VAECommand.SampleArguments.self)
+    try check(VAECommand.SaveArguments.self, "a.safetensors")
+    try check(VAECommand.LoadArguments.self, "a.safetensors")
+    try check(NoArguments.self)
+  }
+}
