@@ -6,7 +6,7 @@ import Foundation
 public enum Completion {
   /// Replacements for the word being typed at the end of `line`, the text
   /// before the cursor. Each candidate replaces the whole word.
-  public static func candidates(for line: String, commands: [CommandSpec] = CommandRegistry.standard) -> [String] {
+  public static func candidates(for line: String, commands: [CommandSpec]) -> [String] {
     let (tokens, endsInBlank) = Tokenizer.partialTokens(line)
     var words = tokens.map(\.text)
     let current = endsInBlank ? "" : (words.popLast() ?? "")

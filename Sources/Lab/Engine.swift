@@ -61,6 +61,7 @@ public struct Engine: Sendable {
 
   public init(session: Session = Session(), commands: [CommandSpec] = CommandRegistry.standard) {
     self.session = session
+    self.session.commands = commands
     self.commands = commands
   }
 

@@ -1,7 +1,7 @@
 import Probability
 
 /// How command results are printed.
-public enum OutputFormat: String, Sendable, CaseIterable {
+public enum OutputFormat: String, Sendable, CaseIterable, ArgumentChoice {
   case text, json
 }
 
@@ -34,6 +34,8 @@ public struct Session: Sendable {
   /// Where commands may read and write files: anywhere for what the user types,
   /// a lesson's own directories for a lesson.
   public let files: FileAccess
+  /// The commands of the engine running this session: what `help` describes.
+  public internal(set) var commands: [CommandSpec] = []
   /// The VAE being built and trained, once `vae new` has run.
   public internal(set) var workbench: VAEWorkbench?
 

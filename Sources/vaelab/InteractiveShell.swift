@@ -7,17 +7,21 @@ import Lab
 struct InteractiveShell {
   /// Lines kept in the history file.
   static let historyLimit: Int32 = 1000
+  /// The commands tab completion offers: the engine's. Readline's completion
+  /// callback is a C function and cannot capture the engine, so it reads them here.
+  nonisolated(unsafe) static var completedCommands: [CommandSpec] = []
 
   func run() {
     let historyPath = Self.historyPath()
-    Self.configureReadline()
-    Self.prepareHistory(at: historyPath)
-    var lastLine = Self.lastHistoryLine()
     // Colour only where it is seen: on terminals, and never with NO_COLOR.
     let colour = isatty(STDERR_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
     var session = Session(shouldStop: Interrupts.isRequested)
     session.progress = ProgressLine.show
     var engine = Engine(session: session)
+    Self.completedCommands = engine.commands
+    Self.configureReadline()
+    Self.prepareHistory(at: historyPath)
+    var lastLine = Self.lastHistoryLine()
     print("vaelab: learn how a VAE works by computing it. 'help' lists commands.")
     while true {
       _ = Interrupts.take()
@@ -106,7 +110,7 @@ struct InteractiveShell {
       guard let buffer = vaelab_rl_line_buffer() else { return nil }
       let beforeCursor = String(
         decoding: UnsafeBufferPointer(start: buffer, count: Int(end)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-      let candidates = Completion.candidates(for: beforeCursor)
+      let candidates = Completion.candidates(for: beforeCursor, commands: Self.completedCommands)
       guard !candidates.isEmpty else { return nil }
       if candidates.count == 1, let only = candidates.first, only.hasSuffix("=") || only.hasSuffix("/") {
         vaelab_rl_set_completion_append_character(0)

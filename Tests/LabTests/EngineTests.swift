@@ -157,11 +157,13 @@ struct EngineTests {
   }
 
   @Test func subcommandsAreResolvedAndSuggested() {
+    struct Steps: CommandArguments {
+      @Positional(name: "n", 1...10, help: "steps") var count: Int = 1
+    }
     let leaf = CommandSpec(
-      name: "step", summary: "step",
-      arguments: [ArgumentSpec("n", .integer(1...10), default: "1", positional: true, help: "steps")],
-      action: { _, arguments throws(LabError) in Output(text: "stepped \(arguments.integer("n") ?? 0)", json: .null) })
-    let group = CommandSpec(name: "vae", summary: "a group", subcommands: [leaf], action: nil)
+      name: "step", summary: "step", arguments: Steps.self,
+      action: { _, arguments throws(LabError) in Output(text: "stepped \(arguments.count)", json: .null) })
+    let group = CommandSpec(name: "vae", summary: "a group", subcommands: [leaf])
     var engine = Engine(commands: [group])
     #expect(engine.execute("vae step 3").output == "stepped 3")
     #expect(
@@ -169,6 +171,18 @@ struct EngineTests {
     #expect(engine.execute("vae").error == "vae needs a subcommand: step")
     #expect(Completion.candidates(for: "vae s", commands: [group]) == ["step"])
     #expect(Completion.candidates(for: "vae step ", commands: [group]) == ["n=", "format="])
+  }
+
+  /// help describes the engine's own commands, not the standard ones.
+  @Test func helpDescribesTheEnginesCommands() {
+    let toy = CommandSpec(
+      name: "toy", summary: "a toy command", arguments: NoArguments.self,
+      action: { _, _ throws(LabError) in Output(text: "toy", json: .null) })
+    var engine = Engine(commands: [HelpCommand.spec, toy])
+    let overview = engine.execute("help").output
+    #expect(overview.contains("  toy   a toy command"))
+    #expect(!overview.contains("  kl "))
+    #expect(engine.execute("help kl").error == "no command 'kl' (type 'help' for the list)")
   }
 }
 
@@ -188,15 +202,21 @@ struct CompletionTests {
     ("nosuch ", []),
   ])
   func completesFromTheSpecs(line: String, expected: [String]) {
-    #expect(Completion.candidates(for: line) == expected)
+    #expect(Completion.candidates(for: line, commands: CommandRegistry.standard) == expected)
   }
 
   @Test func completesFilePathsForPathArguments() throws {
     let directory = try TemporaryDirectory()
     try FileIO.writeAtomically("x", to: directory.path + "/notes.md")
     try FileIO.writeAtomically("x", to: directory.path + "/numbers.vae")
-    #expect(Completion.candidates(for: "save \(directory.path)/no") == ["\(directory.path)/notes.md"])
-    #expect(Completion.candidates(for: "sample svg=\(directory.path)/nu") == ["svg=\(directory.path)/numbers.vae"])
+    #expect(
+      Completion.candidates(for: "save \(directory.path)/no", commands: CommandRegistry.standard) == [
+        "\(directory.path)/notes.md"
+      ])
+    #expect(
+      Completion.candidates(for: "sample svg=\(directory.path)/nu", commands: CommandRegistry.standard) == [
+        "svg=\(directory.path)/numbers.vae"
+      ])
   }
 }
 

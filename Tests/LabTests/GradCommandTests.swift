@@ -184,16 +184,20 @@ struct GradCommandTests {
 
   /// Built-in data sets complete by name, files by path.
   @Test func completesDataNamesAndPaths() throws {
-    #expect(Completion.candidates(for: "vae new sh") == ["shapes"])
-    #expect(Completion.candidates(for: "vae new data=pin") == ["data=pinwheel"])
+    #expect(Completion.candidates(for: "vae new sh", commands: CommandRegistry.standard) == ["shapes"])
+    #expect(Completion.candidates(for: "vae new data=pin", commands: CommandRegistry.standard) == ["data=pinwheel"])
     let directory = try TemporaryDirectory()
     try "1,2\n".write(toFile: directory.path + "/points.csv", atomically: true, encoding: .utf8)
-    #expect(Completion.candidates(for: "vae new \(directory.path)/po") == ["\(directory.path)/points.csv"])
+    #expect(
+      Completion.candidates(for: "vae new \(directory.path)/po", commands: CommandRegistry.standard) == [
+        "\(directory.path)/points.csv"
+      ])
   }
 
   @Test func completesSubcommandsAndArguments() {
-    #expect(Completion.candidates(for: "grad s").prefix(2) == ["sweep", "sigma="])
-    #expect(Completion.candidates(for: "grad sweep z^2 ov") == ["over="])
-    #expect(Completion.candidates(for: "grad z^2 baseline=o") == ["baseline=optimal"])
+    #expect(Completion.candidates(for: "grad s", commands: CommandRegistry.standard).prefix(2) == ["sweep", "sigma="])
+    #expect(Completion.candidates(for: "grad sweep z^2 ov", commands: CommandRegistry.standard) == ["over="])
+    #expect(
+      Completion.candidates(for: "grad z^2 baseline=o", commands: CommandRegistry.standard) == ["baseline=optimal"])
   }
 }
