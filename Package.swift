@@ -48,7 +48,8 @@ let package = Package(
     ),
     .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "Probability"]),
     // Corpus/: the bad-input corpus (a lesson of refused commands) and its malformed files.
-    .testTarget(name: "LabTests", dependencies: ["Lab"], exclude: ["Corpus"]),
+    // Golden/: the renderers' expected text and SVG.
+    .testTarget(name: "LabTests", dependencies: ["Lab"], exclude: ["Corpus", "Golden"]),
     // End-to-end tests of the built binary (pipes, -c, run, check, and a pseudo-terminal).
     .testTarget(name: "EndToEndTests", dependencies: ["vaelab"]),
   ]

@@ -96,27 +96,3 @@ public struct Presentation: Sendable, Equatable {
     }.joined(separator: "\n")
   }
 }
-
-/// What a command produced, in both forms; the session's format picks one.
-public struct Output: Sendable {
-  public var json: JSON
-  /// Set by `quit`: the front end leaves after this command.
-  public var endsSession = false
-  /// The text for a presentation: a terminal may get colour and folded tables.
-  let render: @Sendable (Presentation) -> String
-
-  /// Plain text: what pipes, lessons and saved notebooks get.
-  public var text: String { render(.plain) }
-
-  public func text(for presentation: Presentation) -> String { render(presentation) }
-
-  public init(text: String, json: JSON, endsSession: Bool = false) {
-    self.init(json: json, endsSession: endsSession) { _ in text }
-  }
-
-  public init(json: JSON, endsSession: Bool = false, render: @escaping @Sendable (Presentation) -> String) {
-    self.json = json
-    self.endsSession = endsSession
-    self.render = render
-  }
-}

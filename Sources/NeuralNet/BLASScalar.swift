@@ -6,7 +6,7 @@ import Foundation
 /// `gemm` computes C = alpha op(A) op(B) + beta C for row-major matrices, where
 /// op(A) is M x K and op(B) is K x N, through OpenBLAS (sgemm, dgemm) or, for
 /// the tests' reference, a plain triple loop.
-public protocol BLASScalar: BinaryFloatingPoint, SIMDScalar, Sendable
+public protocol BLASScalar: BinaryFloatingPoint, SIMDScalar, Codable, Sendable
 where Self.RawSignificand: FixedWidthInteger, Self.SIMD8Storage.Scalar == Self {
   static func blasGEMM(
     transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Self, a: UnsafePointer<Self>, lda: Int,

@@ -11,10 +11,25 @@ enum SessionCommands {
     examples: ["seed", "seed 42"],
     action: { session, arguments throws(LabError) in
       if let seed = arguments.seed { session.reseed(UInt64(seed)) }
-      return Output(
-        text: "seed = \(session.seed)",
-        json: .object([("seed", Int(exactly: session.seed).map(JSON.integer) ?? .string(String(session.seed)))]))
+      return try Output(SeedResult(seed: session.seed))
     })
+
+  struct SeedResult: CommandResult {
+    var seed: UInt64
+
+    func text(for presentation: Presentation) -> String { "seed = \(seed)" }
+
+    /// A seed beyond JSON's safe integers is written as a string, digit for digit.
+    func encode(to encoder: any Encoder) throws {
+      var container = encoder.container(keyedBy: CodingKeys.self)
+      if let seed = Int(exactly: seed) {
+        try container.encode(seed, forKey: .seed)
+      } else {
+        try container.encode(String(seed), forKey: .seed)
+      }
+    }
+    enum CodingKeys: CodingKey { case seed }
+  }
 
   static let set = CommandSpec(
     name: "set",
@@ -24,10 +39,15 @@ enum SessionCommands {
     action: { session, arguments throws(LabError) in
       if let format = arguments.format { session.format = format }
       if let precision = arguments.precision { session.precision = precision }
-      return Output(
-        text: "format = \(session.format.rawValue), precision = \(session.precision)",
-        json: .object([("format", .string(session.format.rawValue)), ("precision", .integer(session.precision))]))
+      return try Output(Settings(format: session.format.rawValue, precision: session.precision))
     })
+
+  struct Settings: CommandResult {
+    var format: String
+    var precision: Int
+
+    func text(for presentation: Presentation) -> String { "format = \(format), precision = \(precision)" }
+  }
 
   static let save = CommandSpec(
     name: "save",
@@ -43,19 +63,31 @@ enum SessionCommands {
     action: { session, arguments throws(LabError) in
       let path = arguments.path
       try session.files.write(Transcript.notebook(session.notebook, seed: session.initialSeed), to: path)
-      let count = session.notebook.count
-      return Output(
-        text:
-          "saved \(count) command\(count == 1 ? "" : "s") to \(path) (replay: vaelab run \(path); verify: vaelab check \(path))",
-        json: .object([("path", .string(path)), ("commands", .integer(count))]))
+      return try Output(Saved(path: path, commands: session.notebook.count))
     })
+
+  struct Saved: CommandResult {
+    var path: String
+    var commands: Int
+
+    func text(for presentation: Presentation) -> String {
+      "saved \(commands) command\(commands == 1 ? "" : "s") to \(path) (replay: vaelab run \(path); verify: vaelab check \(path))"
+    }
+  }
 
   static let quit = CommandSpec(
     name: "quit", aliases: ["exit"],
     summary: "leave vaelab (Ctrl-D does the same); history is saved",
     arguments: NoArguments.self,
     isRecorded: false,
-    action: { _, _ throws(LabError) in Output(text: "", json: .object([]), endsSession: true) })
+    action: { _, _ throws(LabError) in try Output(Quit()) })
+
+  struct Quit: CommandResult {
+    var endsSession: Bool { true }
+    func text(for presentation: Presentation) -> String { "" }
+    func encode(to encoder: any Encoder) throws { _ = encoder.container(keyedBy: CodingKeys.self) }
+    enum CodingKeys: CodingKey {}
+  }
 
   struct SeedArguments: CommandArguments {
     @Positional(0...Int.max, help: "the new seed") var seed: Int?

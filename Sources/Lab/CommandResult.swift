@@ -1,0 +1,49 @@
+/// What a command returns: a value whose fields are its JSON keys (in
+/// declaration order, see `JSONValueEncoder`) and which renders itself as
+/// text, so the two forms are read from one value and cannot drift apart.
+public protocol CommandResult: Encodable, Sendable {
+  /// The text for a presentation: plain for pipes, lessons and notebooks; a
+  /// terminal may get colour and its width.
+  func text(for presentation: Presentation) -> String
+  /// Whether the front end leaves after this command (`quit`).
+  var endsSession: Bool { get }
+}
+
+extension CommandResult {
+  public var endsSession: Bool { false }
+}
+
+/// What a command produced, in both forms; the session's format picks one.
+public struct Output: Sendable {
+  public var json: JSON
+  /// Set by `quit`: the front end leaves after this command.
+  public var endsSession = false
+  /// The text for a presentation: a terminal may get colour and folded tables.
+  let render: @Sendable (Presentation) -> String
+
+  /// Plain text: what pipes, lessons and saved notebooks get.
+  public var text: String { render(.plain) }
+
+  public func text(for presentation: Presentation) -> String { render(presentation) }
+
+  public init(text: String, json: JSON, endsSession: Bool = false) {
+    self.init(json: json, endsSession: endsSession) { _ in text }
+  }
+
+  public init(json: JSON, endsSession: Bool = false, render: @escaping @Sendable (Presentation) -> String) {
+    self.json = json
+    self.endsSession = endsSession
+    self.render = render
+  }
+}
+
+extension Output {
+  /// A result in both forms.
+  public init(_ result: some CommandResult) throws(LabError) {
+    let json: JSON
+    do { json = try JSONValueEncoder.encode(result) } catch {
+      throw LabError("internal error: the result of this command could not be written as JSON (\(error))")
+    }
+    self.init(json: json, endsSession: result.endsSession) { result.text(for: $0) }
+  }
+}
