@@ -1,3 +1,5 @@
+import Probability
+
 /// What a command returns: a value whose fields are its JSON keys (in
 /// declaration order, see `JSONValueEncoder`) and which renders itself as
 /// text, so the two forms are read from one value and cannot drift apart.
@@ -45,5 +47,19 @@ extension Output {
       throw LabError("internal error: the result of this command could not be written as JSON (\(error))")
     }
     self.init(json: json, endsSession: result.endsSession) { result.text(for: $0) }
+  }
+}
+
+/// A Monte Carlo estimate as results show it: the mean of `n` draws and its
+/// standard error.
+public struct MonteCarloEstimate: Encodable, Sendable {
+  public var estimate: Double
+  public var stderr: Double
+  public var n: Int
+
+  init(_ moments: RunningMoments) {
+    estimate = moments.mean
+    stderr = moments.standardError
+    n = moments.count
   }
 }

@@ -64,7 +64,28 @@ struct GaussianArguments {
     return first.1.values.count
   }
 
+  /// The same Gaussian in `dimension` dimensions, a plain number standing for each.
+  func expanded(to dimension: Int) -> GaussianArguments {
+    var expanded = self
+    expanded.gaussian = DiagonalGaussian(
+      mean: Self.broadcast(gaussian.mean, to: dimension),
+      logVariance: Self.broadcast(gaussian.logVariance, to: dimension))
+    return expanded
+  }
+
   static func broadcast(_ values: [Double], to dimension: Int) -> [Double] {
     values.count == dimension ? values : Array(repeating: values[0], count: dimension)
+  }
+}
+
+/// JSON: the Gaussian in both parameterisations, `{"mu", "sigma", "logvar"}`.
+extension GaussianArguments: Encodable {
+  enum CodingKeys: String, CodingKey { case mu, sigma, logvar }
+
+  func encode(to encoder: any Encoder) throws {
+    var container = encoder.container(keyedBy: CodingKeys.self)
+    try container.encode(gaussian.mean, forKey: .mu)
+    try container.encode(gaussian.standardDeviation, forKey: .sigma)
+    try container.encode(gaussian.logVariance, forKey: .logvar)
   }
 }

@@ -41,20 +41,51 @@ enum KLCommand {
     @Named(0...Int.max, help: "seed for mc (default: the session's random stream)") var seed: Int?
   }
 
-  enum Order: String, ArgumentChoice {
+  enum Order: String, ArgumentChoice, Encodable {
     case qp, pq, both
   }
 
+  /// What `kl` prints: the directions asked for, between q and p as used.
+  struct Result: CommandResult {
+    var order: Order
+    /// KL(q || p) first, unless only KL(p || q) was asked for.
+    var directions: [Direction]
+    var q: GaussianArguments
+    var p: GaussianArguments
+    var isVector: Bool
+    var precision: Int
+
+    /// JSON: the first direction's keys beside `order`, the second's under `reverse`.
+    enum CodingKeys: String, CodingKey { case order, q, p, reverse }
+    func encode(to encoder: any Encoder) throws {
+      var container = encoder.container(keyedBy: CodingKeys.self)
+      try container.encode(order, forKey: .order)
+      try directions[0].encode(to: encoder)
+      try container.encode(q, forKey: .q)
+      try container.encode(p, forKey: .p)
+      try container.encodeIfPresent(directions.dropFirst().first, forKey: .reverse)
+    }
+
+    func text(for presentation: Presentation) -> String {
+      isVector
+        ? vectorText(directions, q: q, p: p, precision: precision) : scalarText(directions, precision: precision)
+    }
+  }
+
   /// One direction, KL(first || second).
-  struct Direction {
+  struct Direction: Encodable {
     var name: String
     var first: GaussianArguments
     var second: GaussianArguments
     var firstSymbol: String
     var secondSymbol: String
+    var kl: Double
     var perDimension: [Double]
-    var total: Double
-    var monteCarlo: RunningMoments?
+    var mc: MonteCarloEstimate?
+
+    enum CodingKeys: String, CodingKey {
+      case kl, perDimension = "per_dim", mc
+    }
 
     /// The prior-only formula applies when the second Gaussian is N(0, 1) in every dimension.
     var isFromStandardNormal: Bool {
@@ -70,7 +101,7 @@ enum KLCommand {
       throw LabError(
         "q has \(q.gaussian.dimension) dimensions but p has \(p.gaussian.dimension); vectors must have one length")
     }
-    let (qFull, pFull) = (expand(q, to: dimension), expand(p, to: dimension))
+    let (qFull, pFull) = (q.expanded(to: dimension), p.expanded(to: dimension))
     let order = arguments.order
     var pairs: [(String, GaussianArguments, GaussianArguments, String, String)] = []
     if order != .pq { pairs.append(("KL(q || p)", qFull, pFull, "q", "p")) }
@@ -88,8 +119,8 @@ enum KLCommand {
     var directions: [Direction] = []
     for (name, first, second, firstSymbol, secondSymbol) in pairs {
       let perDimension = GaussianKL.perDimension(first.gaussian, from: second.gaussian)
-      let total = perDimension.reduce(0, +)
-      guard total.isFinite else {
+      let kl = perDimension.reduce(0, +)
+      guard kl.isFinite else {
         throw LabError("\(name) overflows a double: the variances are too far apart for a finite divergence")
       }
       var monteCarlo: RunningMoments? = nil
@@ -105,23 +136,13 @@ enum KLCommand {
       directions.append(
         Direction(
           name: name, first: first, second: second, firstSymbol: firstSymbol, secondSymbol: secondSymbol,
-          perDimension: perDimension, total: total, monteCarlo: monteCarlo))
+          kl: kl, perDimension: perDimension, mc: monteCarlo.map(MonteCarloEstimate.init)))
     }
     if draws != nil { session.keep(generator, drawnWith: seed) }
-    let isVector = q.isVector || p.isVector
-    let text =
-      isVector
-      ? vectorText(directions, q: qFull, p: pFull, precision: session.precision)
-      : scalarText(directions, precision: session.precision)
-    return Output(text: text, json: json(directions, q: qFull, p: pFull, order: order))
-  }
-
-  static func expand(_ side: GaussianArguments, to dimension: Int) -> GaussianArguments {
-    var expanded = side
-    expanded.gaussian = DiagonalGaussian(
-      mean: GaussianArguments.broadcast(side.gaussian.mean, to: dimension),
-      logVariance: GaussianArguments.broadcast(side.gaussian.logVariance, to: dimension))
-    return expanded
+    return try Output(
+      Result(
+        order: order, directions: directions, q: qFull, p: pFull, isVector: q.isVector || p.isVector,
+        precision: session.precision))
   }
 
   // MARK: Text
@@ -153,7 +174,7 @@ enum KLCommand {
           "= \(number(logRatio)) + (\(number(Double.exp(lv1))) + \(number((m1 - m2) * (m1 - m2)))) / \(number(2 * Double.exp(lv2))) - 0.5"
         )
       }
-      lines.append("= \(number(direction.total)) nats")
+      lines.append("= \(number(direction.kl)) nats")
       lines += monteCarloLines(direction, precision: precision)
     }
     if directions.count == 2 { lines.append(asymmetryNote(directions, precision: precision)) }
@@ -164,7 +185,7 @@ enum KLCommand {
   /// such as equal variances, where both are (m1 - m2)^2 / (2 s^2).
   static func asymmetryNote(_ directions: [Direction], precision: Int) -> String {
     let (forward, reverse) = (
-      NumberFormat.fixed(directions[0].total, precision), NumberFormat.fixed(directions[1].total, precision)
+      NumberFormat.fixed(directions[0].kl, precision), NumberFormat.fixed(directions[1].kl, precision)
     )
     return forward == reverse
       ? "Here KL(q || p) = KL(p || q) = \(forward), but only because the variances match; change a sigma and they part."
@@ -189,7 +210,7 @@ enum KLCommand {
     }
     table.append(
       ["total"] + Array(repeating: "", count: columns.count - 1 - directions.count)
-        + directions.map { number($0.total) })
+        + directions.map { number($0.kl) })
     var lines: [String] = []
     lines.append(
       againstPrior
@@ -204,47 +225,17 @@ enum KLCommand {
   }
 
   static func monteCarloLines(_ direction: Direction, precision: Int) -> [String] {
-    guard let estimate = direction.monteCarlo else { return [] }
+    guard let estimate = direction.mc else { return [] }
     let (a, b) = (direction.firstSymbol, direction.secondSymbol)
-    let difference = estimate.mean - direction.total
+    let difference = estimate.estimate - direction.kl
     // q = p gives log-ratios of 0 up to rounding: no spread, no standard error to count in.
-    let rounding = 1e-12 * max(1, abs(direction.total))
+    let rounding = 1e-12 * max(1, abs(direction.kl))
     let distance =
-      estimate.standardError > rounding
-      ? "\(NumberFormat.fixed(abs(difference) / estimate.standardError, 1)) standard errors from the closed form"
+      estimate.stderr > rounding
+      ? "\(NumberFormat.fixed(abs(difference) / estimate.stderr, 1)) standard errors from the closed form"
       : "every draw gave the same log-ratio (up to rounding), \(abs(difference) <= rounding ? "equal to" : "not") the closed form"
     return [
-      "Monte Carlo: \(NumberFormat.fixed(estimate.mean, precision)) +- \(NumberFormat.fixed(estimate.standardError, precision)) (standard error), the mean of log \(a)(z) - log \(b)(z) over \(estimate.count) draws z ~ \(a); \(distance)"
+      "Monte Carlo: \(NumberFormat.fixed(estimate.estimate, precision)) +- \(NumberFormat.fixed(estimate.stderr, precision)) (standard error), the mean of log \(a)(z) - log \(b)(z) over \(estimate.n) draws z ~ \(a); \(distance)"
     ]
-  }
-
-  // MARK: JSON
-
-  static func json(_ directions: [Direction], q: GaussianArguments, p: GaussianArguments, order: Order) -> JSON {
-    func gaussian(_ side: GaussianArguments) -> JSON {
-      .object([
-        ("mu", .numbers(side.gaussian.mean)), ("sigma", .numbers(side.gaussian.standardDeviation)),
-        ("logvar", .numbers(side.gaussian.logVariance)),
-      ])
-    }
-    func result(_ direction: Direction) -> [(String, JSON)] {
-      var members: [(String, JSON)] = [("kl", .number(direction.total)), ("per_dim", .numbers(direction.perDimension))]
-      if let estimate = direction.monteCarlo {
-        members.append(
-          (
-            "mc",
-            .object([
-              ("estimate", .number(estimate.mean)), ("stderr", .number(estimate.standardError)),
-              ("n", .integer(estimate.count)),
-            ])
-          ))
-      }
-      return members
-    }
-    var members: [(String, JSON)] = [("order", .string(order.rawValue))]
-    members += result(directions[0])
-    members += [("q", gaussian(q)), ("p", gaussian(p))]
-    if directions.count == 2 { members.append(("reverse", .object(result(directions[1])))) }
-    return .object(members)
   }
 }
