@@ -104,6 +104,6 @@ extension VAECommand {
         batchSize: batch, generator: Xoshiro256StarStar(seed: seed &+ 1), steps: step)
       let workbench = VAEWorkbench(data: data, trainer: trainer, seed: seed, label: metadata["vaelab_label"])
       session.workbench = workbench
-      return Output(text: "loaded \(path) at step \(trainer.steps)\n" + describe(workbench), json: json(workbench))
+      return try Output(ModelSummary(workbench, heading: "loaded \(path) at step \(trainer.steps)"))
     })
 }

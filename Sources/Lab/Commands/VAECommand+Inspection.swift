@@ -20,12 +20,62 @@ extension VAECommand {
     examples: ["vae show"],
     action: { session, _ throws(LabError) in
       let workbench = try workbench(session)
-      let c = workbench.configuration
       let train = workbench.evaluate(workbench.data.training, count: workbench.data.trainingCount)
       let heldOut = workbench.evaluate(workbench.data.heldOut, count: workbench.data.heldOutCount)
-      let p = session.precision
-      func n(_ value: Double) -> String { NumberFormat.fixed(value, p) }
-      var lines = [describe(workbench), "step \(workbench.trainer.steps)"]
+      return try Output(
+        ShowResult(
+          model: ModelSummary(workbench), heldOut: heldOut, training: train,
+          lossCurve: workbench.history.map(\.objective), precision: session.precision))
+    })
+
+  /// What `vae show` reports: the model, its losses on held-out and training
+  /// examples, the KL per latent dimension, active units, the loss curve.
+  struct ShowResult: CommandResult {
+    var model: ModelSummary
+    var heldOut: VAEWorkbench.Evaluation
+    var training: VAEWorkbench.Evaluation
+    var lossCurve: [Double]
+    var precision: Int
+
+    var configuration: VAEConfiguration { model.configuration }
+
+    /// The losses as JSON: every term for a VAE, the reconstruction alone for a plain autoencoder.
+    struct Losses: Encodable {
+      var objective: Double?
+      var negativeELBO: Double?
+      var elbo: Double?
+      var recon: Double
+      var kl: Double?
+
+      enum CodingKeys: String, CodingKey { case objective, negativeELBO = "neg_elbo", elbo, recon, kl }
+
+      init(_ e: VAEWorkbench.Evaluation, kind: VAEConfiguration.Kind) {
+        recon = e.reconstruction
+        if kind == .vae { (objective, negativeELBO, elbo, kl) = (e.objective, e.negativeELBO, -e.negativeELBO, e.kl) }
+      }
+    }
+
+    /// JSON: the step and the held-out losses at the top, then the rest.
+    enum CodingKeys: String, CodingKey {
+      case step, klPerDimension = "kl_per_dim", activeUnits = "active_units", train, config
+      case lossCurveOf = "loss_curve_of", lossCurve = "loss_curve"
+    }
+    func encode(to encoder: any Encoder) throws {
+      var container = encoder.container(keyedBy: CodingKeys.self)
+      try container.encode(model.step, forKey: .step)
+      try Losses(heldOut, kind: configuration.kind).encode(to: encoder)
+      if configuration.kind == .vae { try container.encode(heldOut.klPerDimension, forKey: .klPerDimension) }
+      try container.encode(heldOut.activeUnits, forKey: .activeUnits)
+      try container.encode(Losses(training, kind: configuration.kind), forKey: .train)
+      try container.encode(model, forKey: .config)
+      try container.encode(objectiveName(configuration), forKey: .lossCurveOf)
+      try container.encode(lossCurve, forKey: .lossCurve)
+    }
+
+    func text(for presentation: Presentation) -> String {
+      let c = configuration
+      func n(_ value: Double) -> String { NumberFormat.fixed(value, precision) }
+      var lines = [model.text(for: presentation), "step \(model.step)"]
       // The columns: the objective when it is not -ELBO, then -ELBO and its two terms.
       var columns: [(String, TextTable.Alignment)] = [("", .left)]
       var values: [(VAEWorkbench.Evaluation) -> Double] = []
@@ -40,27 +90,24 @@ extension VAECommand {
         values = [\.objective, \.negativeELBO, \.reconstruction, \.kl]
       }
       var table = TextTable(columns)
-      table.append(["training"] + values.map { n($0(train)) })
+      table.append(["training"] + values.map { n($0(training)) })
       table.append(["held-out"] + values.map { n($0(heldOut)) })
       lines.append(table.rendered)
       if c.kind == .vae {
-        lines.append(
-          "KL per latent dimension (held-out): "
-            + heldOut.klPerDimension.map { NumberFormat.fixed($0, p) }.joined(separator: " "))
+        lines.append("KL per latent dimension (held-out): " + heldOut.klPerDimension.map(n).joined(separator: " "))
       }
       lines.append(
         "active units: \(heldOut.activeUnits) of \(c.latent) (variance of the \(c.kind == .vae ? "encoder mean" : "code") across held-out examples above 0.01)"
       )
-      let history = workbench.history
       let curveName =
         c.kind == .vae
         ? (c.beta == 1 ? "training -ELBO per example" : "training objective per example (\(objectiveName(c)))")
         : "training reconstruction loss per example"
-      if history.count >= 2 {
-        let buckets = min(60, history.count)
+      if lossCurve.count >= 2 {
+        let buckets = min(60, lossCurve.count)
         let points = (0..<buckets).map { bucket -> (x: Double, y: Double) in
-          let range = (bucket * history.count / buckets)..<((bucket + 1) * history.count / buckets)
-          let mean = history[range].reduce(0) { $0 + $1.objective } / Double(range.count)
+          let range = (bucket * lossCurve.count / buckets)..<((bucket + 1) * lossCurve.count / buckets)
+          let mean = lossCurve[range].reduce(0, +) / Double(range.count)
           return (Double(range.upperBound), mean)
         }
         let plot = LinePlot(
@@ -68,23 +115,9 @@ extension VAECommand {
           xLabel: "step", yLabel: "nats", logX: false, logY: false)
         lines.append(plot.terminal(width: 60, height: 10))
       }
-      func evaluation(_ e: VAEWorkbench.Evaluation) -> [(String, JSON)] {
-        c.kind == .vae
-          ? [
-            ("objective", .number(e.objective)), ("neg_elbo", .number(e.negativeELBO)),
-            ("elbo", .number(-e.negativeELBO)),
-            ("recon", .number(e.reconstruction)), ("kl", .number(e.kl)),
-          ] : [("recon", .number(e.reconstruction))]
-      }
-      var members: [(String, JSON)] = [("step", .integer(workbench.trainer.steps))] + evaluation(heldOut)
-      if c.kind == .vae { members.append(("kl_per_dim", .numbers(heldOut.klPerDimension))) }
-      members += [
-        ("active_units", .integer(heldOut.activeUnits)), ("train", .object(evaluation(train))),
-        ("config", json(workbench)),
-        ("loss_curve_of", .string(objectiveName(c))), ("loss_curve", .numbers(history.map(\.objective))),
-      ]
-      return Output(text: lines.joined(separator: "\n"), json: .object(members))
-    })
+      return lines.joined(separator: "\n")
+    }
+  }
 
   // MARK: vae encode, recon, sample
 

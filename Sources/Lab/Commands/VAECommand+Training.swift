@@ -50,37 +50,58 @@ extension VAECommand {
         }
       }
       if let failure { throw failure }
-      let end = workbench.trainer.steps
       let c = workbench.configuration
-      var text = "steps \(end - taken + 1)-\(end)"
-      if let first, let last {
-        func n(_ value: Double) -> String { NumberFormat.fixed(value, session.precision) }
-        let change = "\(n(first.objective)) -> \(n(last.objective))"
-        switch (c.kind, c.beta == 1) {
+      return try Output(
+        StepResult(
+          step: workbench.trainer.steps, taken: taken, objective: last?.objective, recon: last?.reconstruction,
+          kl: c.kind == .vae ? Nullable(wrappedValue: last?.kl) : nil,
+          negativeELBO: c.kind == .vae ? Nullable(wrappedValue: last?.negativeELBO) : nil,
+          beta: c.kind == .vae ? c.beta : nil, requested: requested, firstObjective: first?.objective,
+          configuration: c, precision: session.precision))
+    })
+
+  /// What `vae step` reports: where training got to, and the losses on the last batch.
+  struct StepResult: CommandResult {
+    var step: Int
+    var taken: Int
+    @Nullable var objective: Double?
+    @Nullable var recon: Double?
+    /// The KL terms, for a VAE (null when no step was taken); a plain
+    /// autoencoder has none, and the keys are left out.
+    var kl: Nullable<Double>?
+    var negativeELBO: Nullable<Double>?
+    var beta: Double?
+    // For the text only:
+    var requested: Int
+    var firstObjective: Double?
+    var configuration: VAEConfiguration
+    var precision: Int
+
+    enum CodingKeys: String, CodingKey {
+      case step, taken, objective, recon, kl, negativeELBO = "neg_elbo", beta
+    }
+
+    func text(for presentation: Presentation) -> String {
+      guard taken > 0 else { return "no step taken (Ctrl-C); the model is unchanged at step \(step)" }
+      func n(_ value: Double) -> String { NumberFormat.fixed(value, precision) }
+      var text = "steps \(step - taken + 1)-\(step)"
+      if let firstObjective, let objective, let recon {
+        let change = "\(n(firstObjective)) -> \(n(objective))"
+        let (kl, negativeELBO) = (kl?.wrappedValue ?? 0, negativeELBO?.wrappedValue ?? 0)
+        switch (configuration.kind, configuration.beta == 1) {
         case (.autoencoder, _):
           text += ": reconstruction loss per example \(change)"
         case (.vae, true):
-          text +=
-            ": loss per example (-ELBO) \(change) (reconstruction \(n(last.reconstruction)), KL \(n(last.kl)) on the last batch)"
+          text += ": loss per example (-ELBO) \(change) (reconstruction \(n(recon)), KL \(n(kl)) on the last batch)"
         case (.vae, false):
           text +=
-            ": objective per example (\(objectiveName(c))) \(change) (reconstruction \(n(last.reconstruction)), KL \(n(last.kl)), -ELBO \(n(last.negativeELBO)) on the last batch)"
+            ": objective per example (\(objectiveName(configuration))) \(change) (reconstruction \(n(recon)), KL \(n(kl)), -ELBO \(n(negativeELBO)) on the last batch)"
         }
       }
       if taken < requested {
-        text += "\nstopped by Ctrl-C after \(taken) of \(requested) steps; the model is as after step \(end)"
+        text += "\nstopped by Ctrl-C after \(taken) of \(requested) steps; the model is as after step \(step)"
       }
-      if taken == 0 { text = "no step taken (Ctrl-C); the model is unchanged at step \(end)" }
-      var members: [(String, JSON)] = [
-        ("step", .integer(end)), ("taken", .integer(taken)), ("objective", last.map { .number($0.objective) } ?? .null),
-        ("recon", last.map { .number($0.reconstruction) } ?? .null),
-      ]
-      if c.kind == .vae {
-        members += [
-          ("kl", last.map { .number($0.kl) } ?? .null), ("neg_elbo", last.map { .number($0.negativeELBO) } ?? .null),
-          ("beta", .number(c.beta)),
-        ]
-      }
-      return Output(text: text, json: .object(members))
-    })
+      return text
+    }
+  }
 }

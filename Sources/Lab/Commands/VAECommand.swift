@@ -102,8 +102,7 @@ enum VAECommand {
         batchSize: batch, generator: generator)
       let workbench = VAEWorkbench(data: data, trainer: trainer, seed: seed, label: arguments.label)
       session.workbench = workbench
-      return Output(
-        text: describe(workbench) + choice.reasons.map { "\n" + $0 }.joined(), json: json(workbench))
+      return try Output(ModelSummary(workbench, notes: choice.reasons))
     })
 
   /// The likelihood `vae new` uses, its variance, and why, when the user did not say.
@@ -174,31 +173,72 @@ enum VAECommand {
       : "\(c.inputs)-\(layers(c.hidden))-\(c.latent) encoder, \(c.latent)-\(layers(c.hidden.reversed()))-\(c.inputs) decoder (\(c.activation.rawValue); plain autoencoder)"
   }
 
-  static func describe(_ workbench: VAEWorkbench) -> String {
-    let c = workbench.configuration
-    let data = workbench.data
-    let shape = data.imageSize.map { " (\($0.width) x \($0.height) images)" } ?? ""
-    return """
-      \(c.kind == .vae ? "VAE" : "autoencoder"): \(architecture(c)), \(workbench.model.parameterCount) parameters
-      likelihood \(c.likelihood.rawValue)\(c.likelihood == .gaussian ? " (variance \(NumberFormat.shortest(c.variance)))" : "")\(c.kind == .vae ? ", beta \(NumberFormat.shortest(c.beta))" : ""); \(workbench.trainer.optimizer.kind.rawValue), lr \(NumberFormat.shortest(workbench.trainer.optimizer.learningRate)), batch \(workbench.trainer.batchSize); seed \(workbench.seed)
-      data \(data.name): \(data.trainingCount) training and \(data.heldOutCount) held-out examples of \(data.dimension) values\(shape)
-      """
-  }
+  /// A model as `vae new`, `vae load` and `vae show` describe it: its
+  /// configuration, optimiser, seed and data.
+  struct ModelSummary: CommandResult {
+    var kind: VAEConfiguration.Kind
+    var inputs: Int
+    var hidden: [Int]
+    var activation: Activation
+    var latent: Int
+    var likelihood: Likelihood
+    /// The Gaussian likelihood's variance; a Bernoulli has none.
+    @Nullable var variance: Double?
+    /// The KL weight; a plain autoencoder has no KL term.
+    @Nullable var beta: Double?
+    var optimizer: OptimizerKind
+    var lr: Double
+    var batch: Int
+    /// As a string: a seed may pass JSON's safe integers.
+    var seed: String
+    var parameters: Int
+    var data: String
+    var trainingExamples: Int
+    var heldOutExamples: Int
+    var step: Int
+    // For the text only:
+    var configuration: VAEConfiguration
+    var imageSize: (width: Int, height: Int)?
+    /// A line before the description (`loaded PATH at step N`).
+    var heading: String?
+    /// Lines after it (why vae new chose a likelihood and variance).
+    var notes: [String] = []
 
-  static func json(_ workbench: VAEWorkbench) -> JSON {
-    let c = workbench.configuration
-    return .object([
-      ("kind", .string(c.kind.rawValue)), ("inputs", .integer(c.inputs)),
-      ("hidden", .array(c.hidden.map(JSON.integer))), ("activation", .string(c.activation.rawValue)),
-      ("latent", .integer(c.latent)), ("likelihood", .string(c.likelihood.rawValue)),
-      ("variance", c.likelihood == .gaussian ? .number(c.variance) : .null),
-      ("beta", c.kind == .vae ? .number(c.beta) : .null),
-      ("optimizer", .string(workbench.trainer.optimizer.kind.rawValue)),
-      ("lr", .number(workbench.trainer.optimizer.learningRate)), ("batch", .integer(workbench.trainer.batchSize)),
-      ("seed", .string(String(workbench.seed))), ("parameters", .integer(workbench.model.parameterCount)),
-      ("data", .string(workbench.data.name)), ("training_examples", .integer(workbench.data.trainingCount)),
-      ("held_out_examples", .integer(workbench.data.heldOutCount)), ("step", .integer(workbench.trainer.steps)),
-    ])
+    enum CodingKeys: String, CodingKey {
+      case kind, inputs, hidden, activation, latent, likelihood, variance, beta, optimizer, lr, batch, seed
+      case parameters, data, trainingExamples = "training_examples", heldOutExamples = "held_out_examples", step
+    }
+
+    init(_ workbench: VAEWorkbench, heading: String? = nil, notes: [String] = []) {
+      let c = workbench.configuration
+      let optimizer = workbench.trainer.optimizer
+      (kind, inputs, hidden, activation, latent, likelihood) = (
+        c.kind, c.inputs, c.hidden, c.activation, c.latent, c.likelihood
+      )
+      variance = c.likelihood == .gaussian ? c.variance : nil
+      beta = c.kind == .vae ? c.beta : nil
+      (self.optimizer, lr, batch, seed) = (
+        optimizer.kind, optimizer.learningRate, workbench.trainer.batchSize, String(workbench.seed)
+      )
+      parameters = workbench.model.parameterCount
+      (data, trainingExamples, heldOutExamples) = (
+        workbench.data.name, workbench.data.trainingCount, workbench.data.heldOutCount
+      )
+      step = workbench.trainer.steps
+      (configuration, imageSize, self.heading, self.notes) = (c, workbench.data.imageSize, heading, notes)
+    }
+
+    func text(for presentation: Presentation) -> String {
+      let shape = imageSize.map { " (\($0.width) x \($0.height) images)" } ?? ""
+      let variance = self.variance.map { " (variance \(NumberFormat.shortest($0)))" } ?? ""
+      let beta = self.beta.map { ", beta \(NumberFormat.shortest($0))" } ?? ""
+      let lines = [
+        "\(kind == .vae ? "VAE" : "autoencoder"): \(architecture(configuration)), \(parameters) parameters",
+        "likelihood \(likelihood.rawValue)\(variance)\(beta); \(optimizer.rawValue), lr \(NumberFormat.shortest(lr)), batch \(batch); seed \(seed)",
+        "data \(data): \(trainingExamples) training and \(heldOutExamples) held-out examples of \(inputs) values\(shape)",
+      ]
+      return ((heading.map { [$0] } ?? []) + lines + notes).joined(separator: "\n")
+    }
   }
 
   /// Refuses a model whose training would pass the memory budget, before any of it is allocated.
