@@ -43,35 +43,33 @@ struct VAEGradientTests {
   /// (L(w + h) - L(w - h)) / 2h with h = 1e-6, whose error is about h^2 |L'''| + eps/h.
   @Test(arguments: configurations)
   func backpropagationMatchesFiniteDifferences(configuration: VAEConfiguration) {
-    let batch = 3
-    let (model, x, noise) = smallProblem(configuration, batch: batch)
-    _ = x.withUnsafeBufferPointer { xs in
-      noise.withUnsafeBufferPointer { ns in
-        model.lossAndGradients(xs.baseAddress!, batch: batch, noise: ns.baseAddress!)
-      }
-    }
-    let h = 1e-6
-    for (name, layer) in model.layers {
-      let analytic = layer.weightGradient + layer.biasGradient
-      for index in 0..<(layer.weight.count + layer.bias.count) {
-        func perturb(_ delta: Double) {
-          if index < layer.weight.count {
-            layer.weight[index] += delta
-          } else {
-            layer.bias[index - layer.weight.count] += delta
-          }
-        }
-        perturb(h)
-        let plus = loss(model, x, noise, batch: batch)
-        perturb(-2 * h)
-        let minus = loss(model, x, noise, batch: batch)
-        perturb(h)
-        let numeric = (plus - minus) / (2 * h)
+    let (model, x, noise) = smallProblem(configuration, batch: 3)
+    let tensors = GradientCheck.tensors(of: model, x: x, noise: noise)
+    #expect(tensors.map(\.entries.count).reduce(0, +) == configuration.parameterCount)
+    for tensor in tensors {
+      for entry in tensor.entries {
         #expect(
-          abs(numeric - analytic[index]) <= 1e-6 * max(1, abs(numeric)),
-          "\(name)[\(index)]: \(analytic[index]) vs \(numeric)")
+          abs(entry.numeric - entry.analytic) <= 1e-6 * max(1, abs(entry.numeric)),
+          "\(tensor.name)[\(entry.index)]: \(entry.analytic) vs \(entry.numeric)")
       }
     }
+  }
+
+  /// What `vae gradcheck` shows: the largest gradients agree well inside the
+  /// tolerance, and a wrong gradient is far outside it.
+  @Test func theLargestEntriesAgreeAndAWrongGradientDoesNot() {
+    for configuration in Self.configurations {
+      let (model, x, noise) = smallProblem(configuration, batch: 4)
+      let tensors = GradientCheck.tensors(of: model, x: x, noise: noise, largest: 12)
+      #expect(tensors.allSatisfy { $0.entries.count <= 12 && $0.agrees })
+    }
+    let wrong = GradientCheck.Entry(index: 0, analytic: 1.001, numeric: 1, roundingAllowance: 1e-8)
+    #expect(abs(wrong.relativeError - 0.001 / 2.001) < 1e-15)
+    #expect(!wrong.agrees)
+    // A small gradient within the differences' rounding agrees, whatever its relative error.
+    let small = GradientCheck.Entry(index: 0, analytic: 1e-4, numeric: 1e-4 + 5e-9, roundingAllowance: 1e-8)
+    #expect(small.relativeError > GradientCheck.tolerance && small.agrees)
+    #expect(GradientCheck.Entry(index: 0, analytic: 1e-12, numeric: -3e-12).relativeError == 0)
   }
 
   /// OpenBLAS and the plain-Swift loop compute the same step, to rounding.

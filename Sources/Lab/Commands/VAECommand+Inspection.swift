@@ -131,34 +131,50 @@ extension VAECommand {
       let index = arguments.index
       let row = try heldOutRows(workbench, [index])
       let (mu, logvar) = workbench.model.encode(row)
-      let p = session.precision
+      let means = mu.map(Double.init)
       guard workbench.configuration.kind == .vae else {
-        var table = TextTable([("dim", .right), ("z", .right)])
-        for d in mu.indices { table.append(["\(d)", NumberFormat.fixed(Double(mu[d]), p)]) }
-        return Output(
-          text: "code z for held-out example \(index) (a plain autoencoder: one point, no distribution):\n"
-            + table.rendered,
-          json: .object([("z", .numbers(mu.map(Double.init)))]))
+        return try Output(Encoding(z: means, index: index, precision: session.precision))
       }
+      let kls = zip(means, logvar).map { GaussianKL.divergence(mean: $0, logVariance: Double($1)) }
+      return try Output(
+        Encoding(
+          mu: means, sigma: logvar.map { Double.exp(Double($0) / 2) }, klPerDimension: kls, index: index,
+          precision: session.precision))
+    })
+
+  /// What `vae encode` reports: q(z|x) = N(mu, diag sigma^2) with its KL per
+  /// dimension, or a plain autoencoder's code z.
+  struct Encoding: CommandResult {
+    var z: [Double]?
+    var mu: [Double]?
+    var sigma: [Double]?
+    var klPerDimension: [Double]?
+    // For the text only:
+    var index: Int
+    var precision: Int
+
+    enum CodingKeys: String, CodingKey { case z, mu, sigma, klPerDimension = "kl_per_dim" }
+
+    func text(for presentation: Presentation) -> String {
+      let p = precision
+      if let z {
+        var table = TextTable([("dim", .right), ("z", .right)])
+        for d in z.indices { table.append(["\(d)", NumberFormat.fixed(z[d], p)]) }
+        return "code z for held-out example \(index) (a plain autoencoder: one point, no distribution):\n"
+          + table.rendered
+      }
+      let (mu, sigma, kls) = (mu ?? [], sigma ?? [], klPerDimension ?? [])
       var table = TextTable([("dim", .right), ("mu", .right), ("sigma", .right), ("KL", .right)])
-      var kls: [Double] = []
       for d in mu.indices {
-        let kl = GaussianKL.divergence(mean: Double(mu[d]), logVariance: Double(logvar[d]))
-        kls.append(kl)
         table.append([
-          "\(d)", NumberFormat.fixed(Double(mu[d]), p), NumberFormat.fixed(Double.exp(Double(logvar[d]) / 2), p),
-          NumberFormat.fixed(kl, p),
+          "\(d)", NumberFormat.fixed(mu[d], p), NumberFormat.fixed(sigma[d], p), NumberFormat.fixed(kls[d], p),
         ])
       }
       table.append(["total", "", "", NumberFormat.fixed(kls.reduce(0, +), p)])
-      return Output(
-        text: "q(z|x) for held-out example \(index):\n" + table.rendered
-          + "\nKL = 0.5 * (sigma^2 + mu^2 - 1 - log sigma^2) per dimension, from mu and sigma before rounding",
-        json: .object([
-          ("mu", .numbers(mu.map(Double.init))), ("sigma", .numbers(logvar.map { Double.exp(Double($0) / 2) })),
-          ("kl_per_dim", .numbers(kls)),
-        ]))
-    })
+      return "q(z|x) for held-out example \(index):\n" + table.rendered
+        + "\nKL = 0.5 * (sigma^2 + mu^2 - 1 - log sigma^2) per dimension, from mu and sigma before rounding"
+    }
+  }
 
   struct EncodeArguments: CommandArguments {
     @Positional(name: "i", 0...Int.max, help: "held-out example index") var index: Int = 0

@@ -301,16 +301,11 @@ enum VAECommand {
     _ items: [(String, [Float])], workbench: VAEWorkbench, session: Session, svg: String?, title: String,
     series: (Int) -> String
   ) throws(LabError) -> Output {
-    let json = JSON.object([
-      ("items", .array(items.map { .object([("label", .string($0.0)), ("values", .numbers($0.1.map(Double.init)))]) }))
-    ])
     let data = workbench.data
-    guard let size = data.imageSize else {
-      var table = TextTable([("", .left)] + (0..<data.dimension).map { ("x\($0)", .right) })
-      for (label, values) in items {
-        table.append([label] + values.map { NumberFormat.fixed(Double($0), session.precision) })
-      }
-      guard let svg else { return Output(text: table.rendered, json: json) }
+    if let svg, let size = data.imageSize {
+      try session.files.write(
+        SVGImages.render(items, width: size.width, height: size.height, columns: 8, title: title), to: svg)
+    } else if let svg {
       guard data.dimension == 2 else {
         throw LabError(
           "svg= draws images or points in the plane, and \(data.name) has \(data.dimension) values per example; leave svg= out"
@@ -334,15 +329,37 @@ enum VAECommand {
               }, isCurve: false)
           }, xLabel: "x0", yLabel: "x1", logX: false, logY: false)
       try session.files.write(plot.svg(title: title), to: svg)
-      return Output(text: table.rendered + "\nwrote \(svg)", json: json)
     }
-    if let svg {
-      try session.files.write(
-        SVGImages.render(items, width: size.width, height: size.height, columns: 8, title: title), to: svg)
+    return try Output(
+      Pictures(
+        items: items.map { Pictures.Item(label: $0.0, values: $0.1) }, imageSize: data.imageSize, svg: svg,
+        precision: session.precision))
+  }
+
+  /// Examples or decodes: as images when the data are images (four a row, or
+  /// as many as fit the terminal), else as a table of their values.
+  struct Pictures: CommandResult {
+    struct Item: Encodable {
+      var label: String
+      var values: [Float]
     }
-    // Four images a row, or as many as fit the terminal's width.
-    let written = svg.map { "\nwrote \($0)" } ?? ""
-    return Output(json: json) { presentation in
+    var items: [Item]
+    // For the text only:
+    var imageSize: (width: Int, height: Int)?
+    /// The SVG file written, if any.
+    var svg: String?
+    var precision: Int
+
+    enum CodingKeys: String, CodingKey { case items }
+
+    func text(for presentation: Presentation) -> String {
+      let written = svg.map { "\nwrote \($0)" } ?? ""
+      guard let size = imageSize else {
+        let dimension = items.first?.values.count ?? 0
+        var table = TextTable([("", .left)] + (0..<dimension).map { ("x\($0)", .right) })
+        for item in items { table.append([item.label] + item.values.map { NumberFormat.fixed(Double($0), precision) }) }
+        return table.rendered + written
+      }
       let cell = (presentation.colour ? size.width : 2 * size.width) + 2
       let perRow = presentation.width.map { max(1, ($0 + 2) / cell) } ?? 4
       var rows: [String] = []
@@ -352,8 +369,8 @@ enum VAECommand {
           TerminalImage.row(
             chunk.map { item in
               (
-                item.0,
-                TerminalImage.lines(item.1, width: size.width, height: size.height, colour: presentation.colour),
+                item.label,
+                TerminalImage.lines(item.values, width: size.width, height: size.height, colour: presentation.colour),
                 cell - 2
               )
             }))
