@@ -79,8 +79,53 @@ enum SampleCommand {
       try session.files.write(SVGHistogram.render(panels), to: path)
     }
     session.keep(generator, drawnWith: seed)
-    return Output(json: json(summary, q: q, count: count)) { presentation in
-      text(
+    return try Output(Result(summary: summary, q: q, densities: densities, count: count, svg: svg, number: number))
+  }
+
+  /// What `sample` reports: the draws' first values, moments and histograms
+  /// against q = N(mu, sigma^2).
+  struct Result: CommandResult {
+    var summary: Reparameterisation.Summary
+    var q: GaussianArguments
+    var densities: [NormalDistribution]
+    var count: Int
+    /// The SVG file written, if any.
+    var svg: String?
+    var number: @Sendable (Double) -> String
+
+    struct Draw: Encodable {
+      var eps: [Double]
+      var z: [Double]
+    }
+
+    struct Histogram: Encodable {
+      var lower: Double
+      var upper: Double
+      var counts: [Int]
+      var below: Int
+      var above: Int
+    }
+
+    /// JSON: n, q's mu and sigma, the sample mean and std (null from one draw),
+    /// the first draws and each dimension's histogram.
+    enum CodingKeys: String, CodingKey { case n, mu, sigma, mean, std, samples, histograms }
+    func encode(to encoder: any Encoder) throws {
+      var container = encoder.container(keyedBy: CodingKeys.self)
+      try container.encode(count, forKey: .n)
+      try container.encode(q.gaussian.mean, forKey: .mu)
+      try container.encode(q.gaussian.standardDeviation, forKey: .sigma)
+      try container.encode(summary.moments.map(\.mean), forKey: .mean)
+      try container.encode(
+        Nullable(wrappedValue: count > 1 ? summary.moments.map(\.standardDeviation) : nil), forKey: .std)
+      try container.encode(summary.firstDraws.map { Draw(eps: $0.epsilon, z: $0.z) }, forKey: .samples)
+      try container.encode(
+        summary.histograms.map {
+          Histogram(lower: $0.lower, upper: $0.upper, counts: $0.counts, below: $0.below, above: $0.above)
+        }, forKey: .histograms)
+    }
+
+    func text(for presentation: Presentation) -> String {
+      SampleCommand.text(
         summary, q: q, densities: densities, count: count, svg: svg, number: number, width: presentation.width)
     }
   }
@@ -162,30 +207,5 @@ enum SampleCommand {
   /// `N(2.000, 0.500^2)`.
   static func label(_ density: NormalDistribution, _ number: (Double) -> String) -> String {
     "N(\(number(density.mean)), \(number(density.standardDeviation))^2)"
-  }
-
-  static func json(_ summary: Reparameterisation.Summary, q: GaussianArguments, count: Int) -> JSON {
-    .object([
-      ("n", .integer(count)),
-      ("mu", .numbers(q.gaussian.mean)),
-      ("sigma", .numbers(q.gaussian.standardDeviation)),
-      ("mean", .numbers(summary.moments.map(\.mean))),
-      ("std", count > 1 ? .numbers(summary.moments.map(\.standardDeviation)) : .null),
-      (
-        "samples",
-        .array(summary.firstDraws.map { .object([("eps", .numbers($0.epsilon)), ("z", .numbers($0.z))]) })
-      ),
-      (
-        "histograms",
-        .array(
-          summary.histograms.map { histogram in
-            .object([
-              ("lower", .number(histogram.lower)), ("upper", .number(histogram.upper)),
-              ("counts", .array(histogram.counts.map(JSON.integer))),
-              ("below", .integer(histogram.below)), ("above", .integer(histogram.above)),
-            ])
-          })
-      ),
-    ])
   }
 }
