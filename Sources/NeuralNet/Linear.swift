@@ -12,8 +12,8 @@ public final class Linear<S: BLASScalar> {
   public var weightGradient: [S]
   public var biasGradient: [S]
 
-  @_specialize(exported:true,where S == Float)
-  @_specialize(exported:true,where S == Double)
+  @_specialize(where S == Float)
+  @_specialize(where S == Double)
   public init(inputs: Int, outputs: Int, generator: inout Xoshiro256StarStar) {
     self.inputs = inputs
     self.outputs = outputs
@@ -25,8 +25,8 @@ public final class Linear<S: BLASScalar> {
   }
 
   /// Forward: y = x W^T + b for `batch` rows of x.
-  @_specialize(exported:true,where S == Float)
-  @_specialize(exported:true,where S == Double)
+  @_specialize(where S == Float)
+  @_specialize(where S == Double)
   public func forward(_ x: UnsafePointer<S>, batch: Int, into y: UnsafeMutablePointer<S>, backend: MatrixBackend) {
     bias.withUnsafeBufferPointer { b in
       guard let b = b.baseAddress else { return }
@@ -41,8 +41,8 @@ public final class Linear<S: BLASScalar> {
   }
 
   /// Backward: dW = dy^T x, db = sum over rows of dy, and, when asked, dx = dy W.
-  @_specialize(exported:true,where S == Float)
-  @_specialize(exported:true,where S == Double)
+  @_specialize(where S == Float)
+  @_specialize(where S == Double)
   public func backward(
     input x: UnsafePointer<S>, outputGradient dy: UnsafePointer<S>, batch: Int,
     inputGradient dx: UnsafeMutablePointer<S>?, backend: MatrixBackend

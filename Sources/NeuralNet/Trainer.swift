@@ -62,8 +62,8 @@ public final class Trainer<S: BLASScalar> {
   }
 
   /// One step; the weights are updated only when loss and gradients are finite.
-  @_specialize(exported:true,where S == Float)
-  @_specialize(exported:true,where S == Double)
+  @_specialize(where S == Float)
+  @_specialize(where S == Double)
   @discardableResult
   public func step() throws(StepError) -> VAE<S>.Losses {
     let inputs = model.configuration.inputs

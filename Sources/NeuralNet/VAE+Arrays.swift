@@ -1,8 +1,8 @@
 /// The model's entry points for callers holding arrays rather than pointers.
 extension VAE {
   /// The losses of `x` (batch rows) with the given noise (batch x latent values).
-  @_specialize(exported:true,where S == Float)
-  @_specialize(exported:true,where S == Double)
+  @_specialize(where S == Float)
+  @_specialize(where S == Double)
   public func forward(_ x: [S], noise: [S]) -> Losses {
     let batch = x.count / configuration.inputs
     return x.withUnsafeBufferPointer { xs in

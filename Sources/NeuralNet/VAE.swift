@@ -27,8 +27,8 @@ public final class VAE<S: BLASScalar> {
   /// Activations and gradients for one batch size, reused from step to step.
   private var buffers: Buffers
 
-  @_specialize(exported:true,where S == Float)
-  @_specialize(exported:true,where S == Double)
+  @_specialize(where S == Float)
+  @_specialize(where S == Double)
   public init(_ configuration: VAEConfiguration, generator: inout Xoshiro256StarStar) {
     self.configuration = configuration
     let (d, hidden, l) = (configuration.inputs, configuration.hidden, configuration.latent)
@@ -87,8 +87,8 @@ public final class VAE<S: BLASScalar> {
   /// Forward and backward for a batch: the losses, with every layer's gradient
   /// of the batch-mean loss left in the layers. `x` holds `batch` rows of D
   /// values; `noise` holds batch x L standard normals (unused by an autoencoder).
-  @_specialize(exported:true,where S == Float)
-  @_specialize(exported:true,where S == Double)
+  @_specialize(where S == Float)
+  @_specialize(where S == Double)
   public func lossAndGradients(_ x: UnsafePointer<S>, batch: Int, noise: UnsafePointer<S>) -> Losses {
     let losses = forward(x, batch: batch, noise: noise)
     backward(x, batch: batch, noise: noise)
@@ -96,8 +96,8 @@ public final class VAE<S: BLASScalar> {
   }
 
   /// The forward pass alone, leaving activations for `backward`.
-  @_specialize(exported:true,where S == Float)
-  @_specialize(exported:true,where S == Double)
+  @_specialize(where S == Float)
+  @_specialize(where S == Double)
   @discardableResult
   public func forward(_ x: UnsafePointer<S>, batch: Int, noise: UnsafePointer<S>) -> Losses {
     let b = prepare(batch)
@@ -131,8 +131,8 @@ public final class VAE<S: BLASScalar> {
   }
 
   /// The backward pass of the batch-mean loss, after `forward` on the same batch.
-  @_specialize(exported:true,where S == Float)
-  @_specialize(exported:true,where S == Double)
+  @_specialize(where S == Float)
+  @_specialize(where S == Double)
   public func backward(_ x: UnsafePointer<S>, batch: Int, noise: UnsafePointer<S>) {
     let l = configuration.latent
     let b = buffers
@@ -203,8 +203,8 @@ public final class VAE<S: BLASScalar> {
   }
 
   /// The encoder's mean and log-variance for `batch` rows of x (logvar is 0 for an autoencoder).
-  @_specialize(exported:true,where S == Float)
-  @_specialize(exported:true,where S == Double)
+  @_specialize(where S == Float)
+  @_specialize(where S == Double)
   public func encode(_ x: UnsafePointer<S>, batch: Int) -> (mu: [S], logvar: [S]) {
     let b = prepare(batch)
     let l = configuration.latent
@@ -217,8 +217,8 @@ public final class VAE<S: BLASScalar> {
   }
 
   /// The decoder's mean output for `batch` rows of z: sigmoid(logits) for Bernoulli.
-  @_specialize(exported:true,where S == Float)
-  @_specialize(exported:true,where S == Double)
+  @_specialize(where S == Float)
+  @_specialize(where S == Double)
   public func decode(_ z: UnsafePointer<S>, batch: Int) -> [S] {
     let b = prepare(batch)
     let last = run(decoder, from: z, activations: b.decoder, batch: batch)
