@@ -61,12 +61,29 @@ struct ExactValues {
   }
 
   /// The value for JSON: a number when certified at the precision, "infinite", or null (see the notes).
-  func json(_ estimate: Estimate, style: NumberFormat.Style, isVariance: Bool = false) -> JSON {
-    if withheld != nil { return .null }
+  func json(_ estimate: Estimate, style: NumberFormat.Style, isVariance: Bool = false) -> ExactNumber {
+    if withheld != nil { return .unavailable }
     return switch Self.judge(estimate, style: style, precision: precision, isVariance: isVariance) {
-    case .value(let value): .number(value)
-    case .infinite: .string("infinite")
-    case .failed, .uncertified, .atMost, .overflow, .negative: .null
+    case .value(let value): .value(value)
+    case .infinite: .infinite
+    case .failed, .uncertified, .atMost, .overflow, .negative: .unavailable
+    }
+  }
+
+  /// An exact value in JSON: a number certified to the printed digits,
+  /// `"infinite"`, or `null` where a note says why there is none.
+  enum ExactNumber: Encodable, Equatable {
+    case value(Double)
+    case infinite
+    case unavailable
+
+    func encode(to encoder: any Encoder) throws {
+      var container = encoder.singleValueContainer()
+      switch self {
+      case .value(let value): try container.encode(value)
+      case .infinite: try container.encode("infinite")
+      case .unavailable: try container.encodeNil()
+      }
     }
   }
 

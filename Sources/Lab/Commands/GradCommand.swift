@@ -74,11 +74,78 @@ enum GradCommand {
     let parameters = arguments.wrt.parameters
     let rows = results(sampled, exact: exact, problem: problem, baseline: setup.baseline, parameters: parameters)
     let gradients = parameters.map { ($0, exact.gradient($0, sigma: problem.sigma)) }
-    let precision = session.precision
-    return Output(
-      json: json(rows, gradients: gradients, setup: setup, exact: exact, count: count, precision: precision)
-    ) { presentation in
-      text(
+    return try Output(
+      Result(
+        rows: rows, gradients: gradients, setup: setup, exact: exact, count: count, precision: session.precision))
+  }
+
+  /// What `grad` reports: each estimator's moments beside the exact gradient
+  /// and variances, with notes on the exact values not shown.
+  struct Result: CommandResult {
+    var rows: [Row]
+    var gradients: [(GradientProblem.Parameter, Estimate)]
+    var setup: GradientArguments
+    var exact: GradientExpectations
+    var count: Int
+    var precision: Int
+
+    /// One estimator for one parameter, in JSON.
+    struct Estimator: Encodable {
+      var name: GradientProblem.Estimator
+      var param: GradientProblem.Parameter
+      var mean: Double
+      var stderr: Double
+      var variance: Double
+      var exactVariance: ExactValues.ExactNumber
+      /// Null where the exact gradient is not known to the printed digits, or is zero.
+      @Nullable var relativeError: Double?
+      /// Null where the pathwise variance is no more than rounding.
+      @Nullable var varianceRatio: Double?
+
+      enum CodingKeys: String, CodingKey {
+        case name, param, mean, stderr, variance, exactVariance = "exact_variance"
+        case relativeError = "relative_error", varianceRatio = "variance_ratio"
+      }
+    }
+
+    enum CodingKeys: String, CodingKey {
+      case f, mu, sigma, dim, n, baseline, exactMethod = "exact_method", exact, estimators, notes
+    }
+
+    func encode(to encoder: any Encoder) throws {
+      // The exact values as shown: the notes collect why any is not.
+      var exactValues = ExactValues(stop: exact.stop, precision: precision)
+      exactValues.withheld = contradiction(rows, exact: exact, precision: precision)
+      for (parameter, gradient) in gradients {
+        _ = exactValues.cell(gradient, label: "d/d\(parameter.rawValue)", style: .compact)
+      }
+      for row in rows {
+        _ = exactValues.cell(row.exactVariance, label: varianceLabel(row), style: .compact, isVariance: true)
+      }
+      var container = encoder.container(keyedBy: CodingKeys.self)
+      try container.encode(setup.expression.source, forKey: .f)
+      try container.encode(setup.mu, forKey: .mu)
+      try container.encode(setup.sigma, forKey: .sigma)
+      try container.encode(setup.dimension, forKey: .dim)
+      try container.encode(count, forKey: .n)
+      try container.encode(setup.baseline, forKey: .baseline)
+      try container.encode(exact.method.rawValue, forKey: .exactMethod)
+      try container.encode(
+        JSONMembers(gradients.map { ($0.0.rawValue, exactValues.json($0.1, style: .compact)) }), forKey: .exact)
+      try container.encode(
+        rows.map { row in
+          Estimator(
+            name: row.estimator, param: row.parameter, mean: row.moments.mean, stderr: row.moments.standardError,
+            variance: row.moments.variance,
+            exactVariance: exactValues.json(row.exactVariance, style: .compact, isVariance: true),
+            relativeError: exactValues.withheld == nil ? row.relativeError(precision: precision) : nil,
+            varianceRatio: row.varianceRatio.isFinite ? row.varianceRatio : nil)
+        }, forKey: .estimators)
+      try container.encode(exactValues.notes, forKey: .notes)
+    }
+
+    func text(for presentation: Presentation) -> String {
+      GradCommand.text(
         rows, gradients: gradients, setup: setup, exact: exact, count: count, precision: precision,
         width: presentation.width)
     }
@@ -201,42 +268,4 @@ enum GradCommand {
   }
 
   static func varianceLabel(_ row: Row) -> String { "var \(row.estimator.rawValue) (\(row.parameter.rawValue))" }
-
-  static func json(
-    _ rows: [Row], gradients: [(GradientProblem.Parameter, Estimate)], setup: GradientArguments,
-    exact: GradientExpectations, count: Int, precision: Int
-  ) -> JSON {
-    var exactValues = ExactValues(stop: exact.stop, precision: precision)
-    exactValues.withheld = contradiction(rows, exact: exact, precision: precision)
-    for (parameter, gradient) in gradients {
-      _ = exactValues.cell(gradient, label: "d/d\(parameter.rawValue)", style: .compact)
-    }
-    for row in rows {
-      _ = exactValues.cell(row.exactVariance, label: varianceLabel(row), style: .compact, isVariance: true)
-    }
-    return .object([
-      ("f", .string(setup.expression.source)), ("mu", .number(setup.mu)), ("sigma", .number(setup.sigma)),
-      ("dim", .integer(setup.dimension)), ("n", .integer(count)), ("baseline", .string(setup.baseline.rawValue)),
-      ("exact_method", .string(exact.method.rawValue)),
-      ("exact", .object(gradients.map { ($0.0.rawValue, exactValues.json($0.1, style: .compact)) })),
-      (
-        "estimators",
-        .array(
-          rows.map { row in
-            .object([
-              ("name", .string(row.estimator.rawValue)), ("param", .string(row.parameter.rawValue)),
-              ("mean", .number(row.moments.mean)), ("stderr", .number(row.moments.standardError)),
-              ("variance", .number(row.moments.variance)),
-              ("exact_variance", exactValues.json(row.exactVariance, style: .compact, isVariance: true)),
-              (
-                "relative_error",
-                exactValues.withheld == nil ? row.relativeError(precision: precision).map(JSON.number) ?? .null : .null
-              ),
-              ("variance_ratio", row.varianceRatio.isFinite ? .number(row.varianceRatio) : .null),
-            ])
-          })
-      ),
-      ("notes", .array(exactValues.notes.map(JSON.string))),
-    ])
-  }
 }

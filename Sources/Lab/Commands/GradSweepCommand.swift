@@ -124,10 +124,60 @@ enum GradSweepCommand {
     let title = "variance of d/d\(parameter.rawValue) estimators, f(z) = \(setup.expression.source)"
     let (svg, precision) = (arguments.svg, session.precision)
     if let path = svg { try session.files.write(plot.svg(title: title), to: path) }
-    return Output(json: json(table, estimators: estimators, setup: setup, over: over, parameter: parameter)) {
-      presentation in
-      text(
-        table, estimators: estimators, setup: setup, over: over, parameter: parameter, sampled: sampledToo,
+    return try Output(
+      Result(
+        table: table, estimators: estimators, setup: setup, over: over, parameter: parameter, sampled: sampledToo,
+        plot: plot, svg: svg, precision: precision))
+  }
+
+  /// What `grad sweep` reports: at each value of the swept setting, the exact
+  /// gradient and each estimator's exact (and sampled) variance, as a table
+  /// and a plot.
+  struct Result: CommandResult {
+    var table: Table
+    var estimators: [GradientProblem.Estimator]
+    var setup: GradientArguments
+    var over: String
+    var parameter: GradientProblem.Parameter
+    var sampled: Bool
+    var plot: LinePlot
+    /// The SVG file written, if any.
+    var svg: String?
+    var precision: Int
+
+    struct PointValues: Encodable {
+      var x: Double
+      var gradient: ExactValues.ExactNumber
+      var exactVariance: JSONMembers<ExactValues.ExactNumber>
+      var sampledVariance: JSONMembers<Double>
+
+      enum CodingKeys: String, CodingKey {
+        case x, gradient, exactVariance = "exact_variance", sampledVariance = "sampled_variance"
+      }
+    }
+
+    enum CodingKeys: String, CodingKey { case f, over, wrt, baseline, points, notes }
+
+    func encode(to encoder: any Encoder) throws {
+      var container = encoder.container(keyedBy: CodingKeys.self)
+      try container.encode(setup.expression.source, forKey: .f)
+      try container.encode(over, forKey: .over)
+      try container.encode(parameter, forKey: .wrt)
+      try container.encode(setup.baseline, forKey: .baseline)
+      let points = table.points.indices.map { index in
+        let point = table.points[index]
+        return PointValues(
+          x: point.x, gradient: table.gradientValues[index],
+          exactVariance: JSONMembers(estimators.map { ($0.rawValue, table.varianceValues[index][$0] ?? .unavailable) }),
+          sampledVariance: JSONMembers(estimators.compactMap { e in point.sampled[e].map { (e.rawValue, $0) } }))
+      }
+      try container.encode(points, forKey: .points)
+      try container.encode(table.notes, forKey: .notes)
+    }
+
+    func text(for presentation: Presentation) -> String {
+      GradSweepCommand.text(
+        table, estimators: estimators, setup: setup, over: over, parameter: parameter, sampled: sampled,
         plot: plot, svg: svg, precision: precision, width: presentation.width)
     }
   }
@@ -141,8 +191,8 @@ enum GradSweepCommand {
     /// Exact values that can be plotted (certified and finite), per point.
     var drawable: [[GradientProblem.Estimator: Double]]
     var notes: [String]
-    var gradientValues: [JSON]
-    var varianceValues: [[GradientProblem.Estimator: JSON]]
+    var gradientValues: [ExactValues.ExactNumber]
+    var varianceValues: [[GradientProblem.Estimator: ExactValues.ExactNumber]]
 
     init(
       _ points: [Point], estimators: [GradientProblem.Estimator], over: String, sampled: Bool, precision: Int
@@ -152,7 +202,7 @@ enum GradSweepCommand {
       // One note per quantity is enough for a sweep: the first point where it is missing.
       var noted: Set<String> = []
       func cell(_ estimate: Estimate, _ quantity: String, at point: Point, style: NumberFormat.Style, isVariance: Bool)
-        -> (text: String, json: JSON)
+        -> (text: String, json: ExactValues.ExactNumber)
       {
         var values = ExactValues(stop: point.stop, precision: precision)
         let label = "\(quantity) at \(over) = \(NumberFormat.shortest(point.x))"
@@ -166,13 +216,13 @@ enum GradSweepCommand {
         gradientValues.append(gradient.json)
         var (row, values, json) = (
           [GradientProblem.Estimator: String](), [GradientProblem.Estimator: Double](),
-          [GradientProblem.Estimator: JSON]()
+          [GradientProblem.Estimator: ExactValues.ExactNumber]()
         )
         for estimator in estimators {
           guard let estimate = point.exact[estimator] else { continue }
           let shown = cell(estimate, "var \(estimator.rawValue)", at: point, style: .scientific, isVariance: true)
           (row[estimator], json[estimator]) = shown
-          if case .number(let value) = shown.json { values[estimator] = value }
+          if case .value(let value) = shown.json { values[estimator] = value }
         }
         variances.append(row)
         drawable.append(values)
@@ -301,34 +351,5 @@ enum GradSweepCommand {
     lines += undrawnNotes(plot, over: over, precision: precision) + table.notes
     if let svg { lines.append("wrote \(svg)") }
     return lines.joined(separator: "\n")
-  }
-
-  static func json(
-    _ table: Table, estimators: [GradientProblem.Estimator], setup: GradientArguments, over: String,
-    parameter: GradientProblem.Parameter
-  ) -> JSON {
-    .object([
-      ("f", .string(setup.expression.source)), ("over", .string(over)), ("wrt", .string(parameter.rawValue)),
-      ("baseline", .string(setup.baseline.rawValue)),
-      (
-        "points",
-        .array(
-          table.points.indices.map { index in
-            let point = table.points[index]
-            return .object([
-              ("x", .number(point.x)), ("gradient", table.gradientValues[index]),
-              (
-                "exact_variance",
-                .object(estimators.map { ($0.rawValue, table.varianceValues[index][$0] ?? .null) })
-              ),
-              (
-                "sampled_variance",
-                .object(estimators.compactMap { e in point.sampled[e].map { (e.rawValue, .number($0)) } })
-              ),
-            ])
-          })
-      ),
-      ("notes", .array(table.notes.map(JSON.string))),
-    ])
   }
 }

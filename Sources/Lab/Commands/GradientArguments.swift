@@ -1,8 +1,9 @@
 import func Foundation.exp
 import Probability
 
-extension GradientProblem.Baseline: ArgumentChoice {}
-extension GradientProblem.Parameter: ArgumentChoice {}
+extension GradientProblem.Baseline: ArgumentChoice, Encodable {}
+extension GradientProblem.Parameter: ArgumentChoice, Encodable {}
+extension GradientProblem.Estimator: Encodable {}
 
 /// The problem `grad` and `grad sweep` share: f(z) with its parameters, z ~ N(mu,
 /// sigma^2) in `dim` dimensions, and the baseline of the score estimator.
