@@ -4,10 +4,31 @@ import Probability
 /// `vaelab bench`: throughput figures, measured here and now. Timing lives in
 /// this benchmark, never in tests.
 public enum Benchmarks {
-  public struct Figure: Sendable {
+  public struct Figure: Encodable, Sendable {
     public var name: String
     public var value: Double
     public var unit: String
+
+    enum CodingKeys: String, CodingKey { case value, unit }
+  }
+
+  /// The figures as a table, and in JSON each name to its value and unit.
+  public struct Report: CommandResult {
+    public var figures: [Figure]
+
+    public init(figures: [Figure]) { self.figures = figures }
+
+    public func encode(to encoder: any Encoder) throws {
+      try JSONMembers(figures.map { ($0.name, $0) }).encode(to: encoder)
+    }
+
+    public func text(for presentation: Presentation) -> String {
+      var table = TextTable([("benchmark", .left), ("figure", .right), ("", .left)])
+      for figure in figures {
+        table.append([figure.name, NumberFormat.fixed(figure.value, figure.unit == "ms" ? 3 : 1), figure.unit])
+      }
+      return table.rendered
+    }
   }
 
   /// Groups of figures `vaelab bench --only` can pick.
@@ -126,15 +147,5 @@ public enum Benchmarks {
       fastest = min(fastest, seconds)
     }
     return fastest
-  }
-
-  public static func output(_ figures: [Figure]) -> Output {
-    var table = TextTable([("benchmark", .left), ("figure", .right), ("", .left)])
-    for figure in figures {
-      table.append([figure.name, NumberFormat.fixed(figure.value, figure.unit == "ms" ? 3 : 1), figure.unit])
-    }
-    let json = JSON.object(
-      figures.map { ($0.name, .object([("value", .number($0.value)), ("unit", .string($0.unit))])) })
-    return Output(text: table.rendered, json: json)
   }
 }

@@ -28,11 +28,7 @@ public struct Output: Sendable {
 
   public func text(for presentation: Presentation) -> String { render(presentation) }
 
-  public init(text: String, json: JSON, endsSession: Bool = false) {
-    self.init(json: json, endsSession: endsSession) { _ in text }
-  }
-
-  public init(json: JSON, endsSession: Bool = false, render: @escaping @Sendable (Presentation) -> String) {
+  init(json: JSON, endsSession: Bool, render: @escaping @Sendable (Presentation) -> String) {
     self.json = json
     self.endsSession = endsSession
     self.render = render

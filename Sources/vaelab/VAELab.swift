@@ -224,7 +224,7 @@ struct Bench: ParsableCommand {
 
   func run() throws {
     let groups = only.isEmpty ? Set(Benchmarks.Group.allCases) : Set(only.compactMap(Benchmarks.Group.init(rawValue:)))
-    let output = Benchmarks.output(Benchmarks.run(count: draws, groups: groups))
+    let output = try Output(Benchmarks.Report(figures: Benchmarks.run(count: draws, groups: groups)))
     print(format == "json" ? output.json.serialized : output.text)
   }
 }

@@ -29,7 +29,7 @@ struct CommandArgumentsTests {
   func decode<Arguments: CommandArguments>(_ type: Arguments.Type, _ words: String) throws -> Arguments {
     let declarations = ArgumentDeclarations(of: type)
     let spec = CommandSpec(
-      name: "toy", summary: "toy", arguments: type, action: { _, _ throws(LabError) in Output(text: "", json: .null) })
+      name: "toy", summary: "toy", arguments: type, action: { _, _ throws(LabError) in try Output(Line(line: "")) })
     let bound = try ArgumentBinder.bind(try Tokenizer.tokens(words), to: spec, commandPath: "toy")
     return try Arguments.decode(bound, argumentNames: declarations.argumentNames)
   }
@@ -105,4 +105,10 @@ struct CommandArgumentsTests {
     try check(VAECommand.LoadArguments.self, "a.safetensors")
     try check(NoArguments.self)
   }
+}
+
+/// A result that is one line of text (and that line as JSON), for test commands.
+struct Line: CommandResult {
+  var line: String
+  func text(for presentation: Presentation) -> String { line }
 }

@@ -7,7 +7,7 @@ enum HelpCommand {
     examples: ["help", "help kl", "help vae new"],
     action: { session, arguments throws(LabError) in
       let commands = session.commands
-      guard let name = arguments.command else { return overview(commands) }
+      guard let name = arguments.command else { return try overview(commands) }
       guard let command = Engine.find(name, in: commands) else {
         var message = "no command '\(name)'"
         if let suggestion = Suggestions.closest(to: name, in: commands.map(\.name)) {
@@ -15,7 +15,7 @@ enum HelpCommand {
         }
         throw LabError(message + " (type 'help' for the list)")
       }
-      guard let name = arguments.subcommand else { return describe(command) }
+      guard let name = arguments.subcommand else { return try describe(command) }
       guard let subcommand = command.subcommand(named: name) else {
         let names = command.subcommands.map(\.name)
         var message =
@@ -23,7 +23,7 @@ enum HelpCommand {
         if let suggestion = Suggestions.closest(to: name, in: names) { message += "; did you mean '\(suggestion)'?" }
         throw LabError(message + (names.isEmpty ? "" : " (subcommands: \(names.joined(separator: ", ")))"))
       }
-      return describe(subcommand, prefix: command.name + " ")
+      return try describe(subcommand, prefix: command.name + " ")
     })
 
   struct Arguments: CommandArguments {
@@ -32,71 +32,94 @@ enum HelpCommand {
       String?
   }
 
-  static func overview(_ commands: [CommandSpec]) -> Output {
-    var table = TextTable([("", .left), ("", .left)], showsHeader: false)
-    for command in commands { table.append(["  " + command.name, command.summary]) }
-    let text = """
-      commands (help COMMAND for its arguments and examples):
-      \(table.rendered)
-      Arguments are positional or name=value; vectors are written [0, 2];
-      every command also takes format=json. Tab completes; Ctrl-C stops long work.
-      """
-    let json = JSON.object([
-      ("commands", .array(commands.map { .object([("name", .string($0.name)), ("summary", .string($0.summary))]) }))
-    ])
-    return Output(text: text, json: json)
+  static func overview(_ commands: [CommandSpec]) throws(LabError) -> Output {
+    try Output(Overview(commands: commands.map { Overview.Command(name: $0.name, summary: $0.summary) }))
   }
 
-  static func describe(_ command: CommandSpec, prefix: String = "") -> Output {
-    var lines = ["\(prefix)\(command.name): \(command.summary)"]
-    if !command.aliases.isEmpty { lines.append("also: \(command.aliases.joined(separator: ", "))") }
-    lines.append("")
-    // A command with subcommands may run itself too (`grad F ...` beside `grad sweep`).
-    if command.subcommands.isEmpty || command.action != nil {
-      lines.append("usage: \(command.usage(prefix: prefix))")
+  static func describe(_ command: CommandSpec, prefix: String = "") throws(LabError) -> Output {
+    try Output(Description(command: command, prefix: prefix))
+  }
+
+  /// `help`: every command with its summary.
+  struct Overview: CommandResult {
+    struct Command: Encodable {
+      var name: String
+      var summary: String
     }
-    if !command.subcommands.isEmpty {
-      lines.append("subcommands:")
-      for subcommand in command.subcommands {
-        lines.append("  \(subcommand.usage(prefix: prefix + command.name + " "))")
+    var commands: [Command]
+
+    func text(for presentation: Presentation) -> String {
+      var table = TextTable([("", .left), ("", .left)], showsHeader: false)
+      for command in commands { table.append(["  " + command.name, command.summary]) }
+      return """
+        commands (help COMMAND for its arguments and examples):
+        \(table.rendered)
+        Arguments are positional or name=value; vectors are written [0, 2];
+        every command also takes format=json. Tab completes; Ctrl-C stops long work.
+        """
+    }
+  }
+
+  /// `help COMMAND`: its usage, discussion, arguments and examples, from its spec.
+  struct Description: CommandResult {
+    struct Argument: Encodable {
+      var name: String
+      var positional: Bool
+      @Nullable var `default`: String?
+      var allowed: String
+      var help: String
+    }
+    var name: String
+    var summary: String
+    var usage: String
+    var arguments: [Argument]
+    var examples: [String]
+    // For the text only:
+    var command: CommandSpec
+    /// `vae ` for a subcommand of `vae`.
+    var prefix: String
+
+    enum CodingKeys: String, CodingKey { case name, summary, usage, arguments, examples }
+
+    init(command: CommandSpec, prefix: String) {
+      (name, summary, usage, examples) = (
+        command.name, command.summary, command.usage(prefix: prefix), command.examples
+      )
+      arguments = command.arguments.map {
+        Argument(
+          name: $0.name, positional: $0.isPositional, default: $0.defaultValue, allowed: $0.kind.allowed, help: $0.help)
       }
+      (self.command, self.prefix) = (command, prefix)
     }
-    if !command.discussion.isEmpty { lines += ["", command.discussion] }
-    if !command.arguments.isEmpty {
-      lines += ["", "arguments:"]
-      let width = command.arguments.map(\.name.count).max() ?? 0
-      for argument in command.arguments {
-        let name = argument.name.padding(to: width)
-        var summary = argument.help
-        if let defaultValue = argument.defaultValue { summary += " (default \(defaultValue))" }
-        if argument.isRequired { summary += " (required)" }
-        lines.append("  \(name)  \(summary)")
-        lines.append("  \(String(repeating: " ", count: width))  \(argument.kind.allowed)")
+
+    func text(for presentation: Presentation) -> String {
+      var lines = ["\(prefix)\(name): \(summary)"]
+      if !command.aliases.isEmpty { lines.append("also: \(command.aliases.joined(separator: ", "))") }
+      lines.append("")
+      // A command with subcommands may run itself too (`grad F ...` beside `grad sweep`).
+      if command.subcommands.isEmpty || command.action != nil { lines.append("usage: \(usage)") }
+      if !command.subcommands.isEmpty {
+        lines.append("subcommands:")
+        for subcommand in command.subcommands {
+          lines.append("  \(subcommand.usage(prefix: prefix + name + " "))")
+        }
       }
+      if !command.discussion.isEmpty { lines += ["", command.discussion] }
+      if !arguments.isEmpty {
+        lines += ["", "arguments:"]
+        let width = arguments.map(\.name.count).max() ?? 0
+        for argument in command.arguments {
+          let name = argument.name.padding(to: width)
+          var summary = argument.help
+          if let defaultValue = argument.defaultValue { summary += " (default \(defaultValue))" }
+          if argument.isRequired { summary += " (required)" }
+          lines.append("  \(name)  \(summary)")
+          lines.append("  \(String(repeating: " ", count: width))  \(argument.kind.allowed)")
+        }
+      }
+      if !examples.isEmpty { lines += ["", "examples:"] + examples.map { "  " + $0 } }
+      return lines.joined(separator: "\n")
     }
-    if !command.examples.isEmpty {
-      lines += ["", "examples:"] + command.examples.map { "  " + $0 }
-    }
-    let json = JSON.object([
-      ("name", .string(command.name)),
-      ("summary", .string(command.summary)),
-      ("usage", .string(command.usage(prefix: prefix))),
-      (
-        "arguments",
-        .array(
-          command.arguments.map { argument in
-            .object([
-              ("name", .string(argument.name)),
-              ("positional", .bool(argument.isPositional)),
-              ("default", argument.defaultValue.map(JSON.string) ?? .null),
-              ("allowed", .string(argument.kind.allowed)),
-              ("help", .string(argument.help)),
-            ])
-          })
-      ),
-      ("examples", .array(command.examples.map(JSON.string))),
-    ])
-    return Output(text: lines.joined(separator: "\n"), json: json)
   }
 }
 

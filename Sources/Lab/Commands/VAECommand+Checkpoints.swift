@@ -30,12 +30,18 @@ extension VAECommand {
       if let label = workbench.label { metadata["vaelab_label"] = label }
       let bytes = Safetensors.encode(workbench.model, metadata: metadata)
       try session.files.write(bytes, to: path)
-      return Output(
-        text: "saved the model at step \(workbench.trainer.steps) to \(path) (\(bytes.count) bytes)",
-        json: .object([
-          ("path", .string(path)), ("bytes", .integer(bytes.count)), ("step", .integer(workbench.trainer.steps)),
-        ]))
+      return try Output(SavedModel(path: path, bytes: bytes.count, step: workbench.trainer.steps))
     })
+
+  struct SavedModel: CommandResult {
+    var path: String
+    var bytes: Int
+    var step: Int
+
+    func text(for presentation: Presentation) -> String {
+      "saved the model at step \(step) to \(path) (\(bytes) bytes)"
+    }
+  }
 
   struct SaveArguments: CommandArguments {
     @Positional(.path, help: "the file, e.g. vae.safetensors") var path: String
