@@ -20,8 +20,9 @@ extension VAECommand {
     examples: ["vae show"],
     action: { session, _ throws(LabError) in
       let workbench = try workbench(session)
-      let train = workbench.evaluate(workbench.data.training, count: workbench.data.trainingCount)
-      let heldOut = workbench.evaluate(workbench.data.heldOut, count: workbench.data.heldOutCount)
+      let (model, data) = (workbench.model, workbench.data)
+      let train = Evaluation(model, rows: data.training, count: data.trainingCount)
+      let heldOut = Evaluation(model, rows: data.heldOut, count: data.heldOutCount)
       return try Output(
         ShowResult(
           model: ModelSummary(workbench), heldOut: heldOut, training: train,
@@ -32,8 +33,8 @@ extension VAECommand {
   /// examples, the KL per latent dimension, active units, the loss curve.
   struct ShowResult: CommandResult {
     var model: ModelSummary
-    var heldOut: VAEWorkbench.Evaluation
-    var training: VAEWorkbench.Evaluation
+    var heldOut: Evaluation
+    var training: Evaluation
     var lossCurve: [Double]
     var precision: Int
 
@@ -49,7 +50,7 @@ extension VAECommand {
 
       enum CodingKeys: String, CodingKey { case objective, negativeELBO = "neg_elbo", elbo, recon, kl }
 
-      init(_ e: VAEWorkbench.Evaluation, kind: VAEConfiguration.Kind) {
+      init(_ e: Evaluation, kind: VAEConfiguration.Kind) {
         recon = e.reconstruction
         if kind == .vae { (objective, negativeELBO, elbo, kl) = (e.objective, e.negativeELBO, -e.negativeELBO, e.kl) }
       }
@@ -78,7 +79,7 @@ extension VAECommand {
       var lines = [model.text(for: presentation), "step \(model.step)"]
       // The columns: the objective when it is not -ELBO, then -ELBO and its two terms.
       var columns: [(String, TextTable.Alignment)] = [("", .left)]
-      var values: [(VAEWorkbench.Evaluation) -> Double] = []
+      var values: [(Evaluation) -> Double] = []
       switch (c.kind, c.beta == 1) {
       case (.autoencoder, _):
         (columns, values) = (columns + [("reconstruction", .right)], [\.reconstruction])
