@@ -108,7 +108,13 @@ public final class VAE<S: BLASScalar> {
     var kl = 0.0
     if configuration.kind == .vae {
       fc22.forward(top, batch: batch, into: b.logvar, backend: backend)
-      // z = mu + exp(logvar / 2) * eps; KL = 0.5 * sum(exp(logvar) + mu^2 - 1 - logvar).
+      // The reparameterisation (Kingma and Welling 2014, section 2.4): z = mu + sigma * eps with
+      // sigma = exp(logvar / 2), so z is a differentiable function of mu and logvar; its
+      // backward is the loop marked "reparameterisation's backward" in `backward`.
+      // KL(N(mu, sigma^2) || N(0, 1)) = 0.5 * (sigma^2 + mu^2 - 1 - logvar) per dimension, the
+      // formula of GaussianKL.divergence, written here in S (Float in training) because it
+      // reuses sigma from the line above inside the same loop; GaussianKL's double-precision
+      // form is what `vae show` reports and the tests compare it with (EvaluationTests).
       for i in 0..<(batch * l) {
         let (mu, logvar) = (b.mu[i], b.logvar[i])
         let std = S.exp(logvar / 2)
@@ -147,7 +153,9 @@ public final class VAE<S: BLASScalar> {
     let encoderTop = UnsafePointer(b.encoder.last?.activation ?? UnsafeMutablePointer(mutating: x))
     let topGradient = b.encoder.last?.gradient
     if configuration.kind == .vae {
-      // dz/dmu = 1, dz/dlogvar = eps * std / 2; the KL adds beta * mu and beta * (exp(logvar) - 1) / 2.
+      // The reparameterisation's backward (its forward is in `forward`): z = mu + sigma * eps gives
+      // dz/dmu = 1 and dz/dlogvar = eps * sigma / 2. The KL term, 0.5 * (sigma^2 + mu^2 - 1 - logvar),
+      // adds beta * mu and beta * (sigma^2 - 1) / 2 (each scaled by 1 / batch for the batch mean).
       for i in 0..<(batch * l) {
         let dz = b.zGradient[i]
         b.muGradient[i] = dz + beta * scale * b.mu[i]
