@@ -30,6 +30,40 @@ public struct GradientProblem: Sendable {
     case measureValued = "measure-valued"
   }
 
+  /// One draw of each estimator, written plainly for one dimension: what the
+  /// fused `sample` computes for a batch at a time, read in two lines each.
+  /// The tests feed both the same draws and compare (GradientSamplingTests).
+  public enum OneDraw {
+    /// Pathwise: f'(z) dz/dtheta at z = mu + sigma x, where dz/dmu = 1 and dz/dsigma = x.
+    public static func pathwise(_ f: CompiledExpression, mu: Double, sigma: Double, x: Double) -> (
+      mu: Double, sigma: Double
+    ) {
+      let slope = f.evaluate(at: mu + sigma * x).derivative
+      return (slope, slope * x)
+    }
+
+    /// Score function: (f(z) - b) d log q(z)/dtheta at z = mu + sigma x, where
+    /// d log q/dmu = x / sigma and d log q/dsigma = (x^2 - 1) / sigma; b = 0
+    /// is the plain score estimator, b != 0 the one with a baseline.
+    public static func score(
+      _ f: CompiledExpression, mu: Double, sigma: Double, x: Double, baseline b: Double = 0
+    ) -> (mu: Double, sigma: Double) {
+      let value = f.evaluate(at: mu + sigma * x).value - b
+      return (value * x / sigma, value * (x * x - 1) / sigma)
+    }
+
+    /// Measure-valued with coupling: for mu, (f(mu + sigma w) - f(mu - sigma w)) / (sigma sqrt(2 pi))
+    /// with w ~ Rayleigh; for sigma, (f(mu + sigma m) - f(mu + sigma m u)) / sigma with m
+    /// double-sided Maxwell and u ~ Uniform(0, 1), so that m u ~ N(0, 1).
+    public static func measureValued(
+      _ f: CompiledExpression, mu: Double, sigma: Double, w: Double, m: Double, u: Double
+    ) -> (mu: Double, sigma: Double) {
+      let muTerm = (f.evaluate(at: mu + sigma * w).value - f.evaluate(at: mu - sigma * w).value)
+      let sigmaTerm = (f.evaluate(at: mu + sigma * m).value - f.evaluate(at: mu + sigma * m * u).value)
+      return (muTerm / (sigma * (2 * Double.pi).squareRoot()), sigmaTerm / sigma)
+    }
+  }
+
   /// The baseline of `score+baseline`: `mean` is the leave-one-out mean of the other
   /// draws' f (unbiased, as it does not depend on the draw it corrects);
   /// `optimal` is the constant minimising the variance, computed exactly.
