@@ -16,7 +16,7 @@ import Testing
   /// A (rows, columns) uint8 NPY file of zeros, sparse on disk.
   static func writeZeros(rows: Int, columns: Int, to path: String) throws {
     let header = npyHeader(shape: "(\(rows), \(columns))")
-    FileManager.default.createFile(atPath: path, contents: header)
+    try header.write(to: URL(fileURLWithPath: path))
     let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
     try handle.truncate(atOffset: UInt64(header.count + rows * columns))
     try handle.close()
