@@ -1,0 +1,162 @@
+import Foundation
+import Probability
+import Testing
+
+@testable import NeuralNet
+
+/// A linear-Gaussian decoder p(x|z) = N(W z + b, s^2 I), whose marginal and
+/// posterior have closed forms: p(x) = N(b, W W^T + s^2 I) and
+/// p(z|x) = N(S W^T (x - b) / s^2, S) with S = (I + W^T W / s^2)^-1.
+struct LinearGaussian {
+  var w: [[Double]]  // D x L
+  var b: [Double]
+  var variance: Double
+  var x: [Double]
+
+  var inputs: Int { b.count }
+  var latent: Int { w[0].count }
+
+  func logLikelihood(_ z: [Double], _ count: Int) -> [Double] {
+    (0..<count).map { row in
+      var total = 0.0
+      for j in 0..<inputs {
+        var mean = b[j]
+        for l in 0..<latent { mean += w[j][l] * z[row * latent + l] }
+        total -= ((x[j] - mean) * (x[j] - mean) / variance + log(2 * Double.pi * variance)) / 2
+      }
+      return total
+    }
+  }
+
+  /// log N(x; b, W W^T + s^2 I), by a Cholesky factor.
+  var logMarginal: Double {
+    var c = (0..<inputs).map { i in
+      (0..<inputs).map { j in (0..<latent).reduce(i == j ? variance : 0) { $0 + w[i][$1] * w[j][$1] } }
+    }
+    let r = zip(x, b).map { $0 - $1 }
+    let (solved, logDeterminant) = Self.choleskySolve(&c, r)
+    let quadratic = zip(r, solved).reduce(0) { $0 + $1.0 * $1.1 }
+    return -(quadratic + logDeterminant + Double(inputs) * log(2 * Double.pi)) / 2
+  }
+
+  /// The posterior's mean and covariance.
+  var posterior: (mean: [Double], covariance: [[Double]]) {
+    var precision = (0..<latent).map { i in
+      (0..<latent).map { j in (0..<inputs).reduce(i == j ? 1 : 0) { $0 + w[$1][i] * w[$1][j] / variance } }
+    }
+    let covariance = Self.inverse(precision)
+    let projected = (0..<latent).map { l in (0..<inputs).reduce(0) { $0 + w[$1][l] * (x[$1] - b[$1]) / variance } }
+    let mean = (0..<latent).map { i in (0..<latent).reduce(0) { $0 + covariance[i][$1] * projected[$1] } }
+    precision = []
+    return (mean, covariance)
+  }
+
+  /// KL(N(m, diag v) || posterior).
+  func klFromPosterior(mean m: [Double], variances v: [Double]) -> Double {
+    let (mp, sp) = posterior
+    let precision = Self.inverse(sp)
+    var trace = 0.0
+    for i in 0..<latent { trace += precision[i][i] * v[i] }
+    let d = zip(mp, m).map { $0 - $1 }
+    var quadratic = 0.0
+    for i in 0..<latent { for j in 0..<latent { quadratic += d[i] * precision[i][j] * d[j] } }
+    let logDetPosterior = latent == 1 ? log(sp[0][0]) : log(sp[0][0] * sp[1][1] - sp[0][1] * sp[1][0])
+    return (trace + quadratic - Double(latent) + logDetPosterior - v.map(log).reduce(0, +)) / 2
+  }
+
+  static func inverse(_ a: [[Double]]) -> [[Double]] {
+    if a.count == 1 { return [[1 / a[0][0]]] }
+    let det = a[0][0] * a[1][1] - a[0][1] * a[1][0]
+    return [[a[1][1] / det, -a[0][1] / det], [-a[1][0] / det, a[0][0] / det]]
+  }
+
+  static func choleskySolve(_ a: inout [[Double]], _ r: [Double]) -> ([Double], Double) {
+    let n = r.count
+    var l = Array(repeating: Array(repeating: 0.0, count: n), count: n)
+    for i in 0..<n {
+      for j in 0...i {
+        var sum = a[i][j]
+        for k in 0..<j { sum -= l[i][k] * l[j][k] }
+        l[i][j] = i == j ? sum.squareRoot() : sum / l[j][j]
+      }
+    }
+    var y = [Double](repeating: 0, count: n)
+    for i in 0..<n { y[i] = (r[i] - (0..<i).reduce(0) { $0 + l[i][$1] * y[$1] }) / l[i][i] }
+    var solution = [Double](repeating: 0, count: n)
+    for i in (0..<n).reversed() {
+      solution[i] = (y[i] - ((i + 1)..<n).reduce(0) { $0 + l[$1][i] * solution[$1] }) / l[i][i]
+    }
+    return (solution, 2 * (0..<n).reduce(0) { $0 + log(l[$1][$1]) })
+  }
+}
+
+struct MarginalLikelihoodTests {
+  static let decoders = [
+    LinearGaussian(w: [[1.2], [-0.7], [0.4]], b: [0.1, 0.3, -0.2], variance: 0.5, x: [1.5, -0.4, 0.9]),
+    LinearGaussian(
+      w: [[1.2, 0.3], [-0.7, 0.9], [0.4, -1.1]], b: [0.1, 0.3, -0.2], variance: 0.3, x: [1.5, -0.4, 0.9]),
+  ]
+
+  /// A q that misses the posterior: shifted by 0.3 and 1.5 times as wide.
+  func mismatched(_ decoder: LinearGaussian) -> MarginalLikelihood {
+    let (mean, covariance) = decoder.posterior
+    return MarginalLikelihood(
+      mean: mean.map { $0 + 0.3 }, logVariance: (0..<decoder.latent).map { log(1.5 * 1.5 * covariance[$0][$0]) },
+      logLikelihood: decoder.logLikelihood)
+  }
+
+  @Test(arguments: decoders)
+  func theQuadratureMatchesTheClosedForm(decoder: LinearGaussian) throws {
+    let marginal = try mismatched(decoder).logMarginal()
+    #expect(abs(marginal.value - decoder.logMarginal) < 1e-6, "\(marginal.value) vs \(decoder.logMarginal)")
+    #expect(marginal.error < 1e-4)
+  }
+
+  /// ELBO = log p(x) - KL(q || p(z|x)), each side from its own closed form.
+  @Test(arguments: decoders)
+  func theExpectedELBOFallsShortByTheKLFromThePosterior(decoder: LinearGaussian) throws {
+    let q = mismatched(decoder)
+    let elbo = try q.expectedELBO()
+    let gap = decoder.klFromPosterior(mean: q.mean, variances: q.logVariance.map { exp($0) })
+    #expect(gap > 0.05)
+    #expect(abs(elbo.value - (decoder.logMarginal - gap)) < 1e-6, "\(elbo.value) vs \(decoder.logMarginal - gap)")
+  }
+
+  /// With q the exact posterior (1-D, where it is diagonal), the bound is tight:
+  /// ELBO = log p(x), and every importance weight is p(x), so IWAE has no spread.
+  @Test func theExactPosteriorClosesTheGap() throws {
+    let decoder = Self.decoders[0]
+    let (mean, covariance) = decoder.posterior
+    let q = MarginalLikelihood(mean: mean, logVariance: [log(covariance[0][0])], logLikelihood: decoder.logLikelihood)
+    #expect(abs(try q.expectedELBO().value - decoder.logMarginal) < 1e-6)
+    var generator = Xoshiro256StarStar(seed: 1)
+    let iwae = try q.importanceWeighted(k: 10, replicates: 5, using: &generator)
+    #expect(abs(iwae.mean - decoder.logMarginal) < 1e-9 && iwae.standardError < 1e-9)
+  }
+
+  /// ELBO <= IWAE_1 ... <= IWAE_k <= log p(x), within Monte Carlo error, and
+  /// IWAE at k = 5000 reaches log p(x) within its error.
+  @Test(arguments: decoders)
+  func theImportanceWeightedBoundsClimbToLogPx(decoder: LinearGaussian) throws {
+    let q = mismatched(decoder)
+    var generator = Xoshiro256StarStar(seed: 7)
+    let elbo = try q.expectedELBO().value
+    let one = try q.importanceWeighted(k: 1, replicates: 4000, using: &generator)
+    #expect(abs(one.mean - elbo) < 4 * one.standardError)
+    var previous = one
+    for k in [10, 100, 1000] {
+      let bound = try q.importanceWeighted(k: k, replicates: 200, using: &generator)
+      #expect(bound.mean > previous.mean - 3 * (bound.standardError + previous.standardError), "k = \(k)")
+      #expect(bound.mean < decoder.logMarginal + 3 * bound.standardError)
+      previous = bound
+    }
+    let large = try q.importanceWeighted(k: 5000, replicates: 20, using: &generator)
+    #expect(abs(large.mean - decoder.logMarginal) < 4 * large.standardError + 1e-3)
+  }
+
+  @Test func moreThanTwoDimensionsAreRefusedForQuadrature() {
+    let q = MarginalLikelihood(mean: [0, 0, 0], logVariance: [0, 0, 0]) { _, count in Array(repeating: 0, count: count)
+    }
+    #expect(throws: MarginalLikelihood.GridError.tooManyDimensions(3)) { try q.logMarginal() }
+  }
+}
