@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 
 /// The decoder's distribution p(x|z) and its negative log-likelihood, summed.
 public enum Likelihood: String, Codable, Sendable, CaseIterable {
@@ -105,6 +106,29 @@ public enum Likelihood: String, Codable, Sendable, CaseIterable {
         let difference = output[i] - target[i]
         total += 0.5 * (Double(difference * difference) / Double(variance) + constant)
         gradient[i] = scale * difference / variance
+      }
+    }
+    return total
+  }
+
+  /// log p(x|z) summed over `count` values, in double precision, from the
+  /// decoder's outputs (logits, or the Gaussian's mean): minus the sum of
+  /// `negativeLogLikelihood`'s terms, without its gradient.
+  func logDensity<S: BLASScalar>(output: UnsafePointer<S>, target: UnsafePointer<S>, count: Int, variance: Double)
+    -> Double
+  {
+    var total = 0.0
+    switch self {
+    case .bernoulli:
+      for i in 0..<count {
+        let (l, x) = (Double(output[i]), Double(target[i]))
+        total -= max(l, 0) - l * x + Foundation.log1p(Foundation.exp(-abs(l)))
+      }
+    case .gaussian:
+      let logNormaliser = Foundation.log(2 * Double.pi * variance)
+      for i in 0..<count {
+        let residual = Double(target[i]) - Double(output[i])
+        total -= (residual * residual / variance + logNormaliser) / 2
       }
     }
     return total

@@ -42,4 +42,19 @@ extension VAE {
       return decode(zs, batch: z.count / configuration.latent)
     }
   }
+
+  /// log p(x) and its bounds for one example `x`: q(z|x) from the encoder,
+  /// log p(x|z) from the decoder (see `MarginalLikelihood`).
+  public func marginalLikelihood(of x: [S]) -> MarginalLikelihood {
+    let (mu, logvar) = encode(x)
+    return MarginalLikelihood(mean: mu.map(Double.init), logVariance: logvar.map(Double.init)) { z, count in
+      let latentPoints = z.map { S($0) }
+      return x.withUnsafeBufferPointer { xs in
+        latentPoints.withUnsafeBufferPointer { zs in
+          guard let xs = xs.baseAddress, let zs = zs.baseAddress else { return [] }
+          return self.logLikelihood(of: xs, at: zs, batch: count)
+        }
+      }
+    }
+  }
 }

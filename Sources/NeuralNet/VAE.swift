@@ -235,6 +235,19 @@ public final class VAE<S: BLASScalar> {
     return configuration.likelihood == .bernoulli ? output.map { 1 / (1 + S.exp(-$0)) } : Array(output)
   }
 
+  /// log p(x|z) for one example x (D values) at `batch` latent points z, in
+  /// double precision: the decoder's outputs and `Likelihood.logDensity`.
+  public func logLikelihood(of x: UnsafePointer<S>, at z: UnsafePointer<S>, batch: Int) -> [Double] {
+    let b = prepare(batch)
+    let last = run(decoder, from: z, activations: b.decoder, batch: batch)
+    fc4.forward(last, batch: batch, into: b.output, backend: backend)
+    let d = configuration.inputs
+    return (0..<batch).map { row in
+      configuration.likelihood.logDensity(
+        output: b.output + row * d, target: x, count: d, variance: configuration.variance)
+    }
+  }
+
   /// One allocation per batch size; freed when the batch size changes or the model goes.
   final class Buffers {
     /// A hidden layer's activation and the gradient with respect to it.

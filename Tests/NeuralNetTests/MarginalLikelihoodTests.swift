@@ -160,3 +160,47 @@ struct MarginalLikelihoodTests {
     #expect(throws: MarginalLikelihood.GridError.tooManyDimensions(3)) { try q.logMarginal() }
   }
 }
+
+/// The bound on a trained VAE with a 2-D latent space.
+struct VAEMarginalLikelihoodTests {
+  /// log p(x|z) from the decoder is the training loss's reconstruction term, negated.
+  @Test(arguments: [Likelihood.bernoulli, .gaussian])
+  func theDecodersLogLikelihoodIsTheNegatedReconstruction(likelihood: Likelihood) {
+    let configuration = VAEConfiguration(inputs: 5, hidden: 4, latent: 2, likelihood: likelihood, variance: 0.3)
+    let (model, x, noise) = smallProblem(configuration, batch: 1)
+    let reconstruction = model.forward(x, noise: noise).reconstruction
+    let (mu, logvar) = model.encode(x)
+    let z = (0..<2).map { mu[$0] + exp(logvar[$0] / 2) * noise[$0] }
+    let logLikelihood = model.marginalLikelihood(of: x).logLikelihood(z, 1)
+    #expect(abs(logLikelihood[0] + reconstruction) <= 1e-12 * abs(reconstruction))
+  }
+
+  /// On pinwheel after 400 steps: the quadrature log p(x) and IWAE at k = 5000
+  /// agree within their errors, the bounds are ordered, and refining the grid
+  /// changes log p(x) by less than 1e-3 nats.
+  @Test func quadratureAndImportanceWeightingAgreeOnATrainedModel() throws {
+    let data = BuiltInData.pinwheel(count: 2048, seed: 3)
+    let configuration = VAEConfiguration(
+      inputs: 2, hidden: 32, latent: 2, likelihood: .gaussian, variance: 0.02)
+    var generator = Xoshiro256StarStar(seed: 5)
+    let trainer = Trainer(
+      model: VAE<Double>(configuration, generator: &generator), optimizer: Optimizer(.adam, learningRate: 3e-3),
+      examples: data.training.map(Double.init), batchSize: 64, generator: generator)
+    for _ in 0..<400 { _ = try trainer.step() }
+    for example in 0..<3 {
+      let x = data.heldOut[(2 * example)..<(2 * example + 2)].map(Double.init)
+      let q = trainer.model.marginalLikelihood(of: x)
+      let marginal = try q.logMarginal()
+      let refined = try q.logMarginal(tolerance: 1e-6)
+      #expect(abs(marginal.value - refined.value) < 1e-3)
+      let elbo = try q.expectedELBO()
+      #expect(elbo.value <= marginal.value + marginal.error + elbo.error)
+      var draws = Xoshiro256StarStar(seed: UInt64(example))
+      let iwae = try q.importanceWeighted(k: 5000, replicates: 10, using: &draws)
+      #expect(
+        abs(iwae.mean - marginal.value) < 4 * iwae.standardError + marginal.error + 1e-3,
+        "example \(example): IWAE \(iwae.mean) +- \(iwae.standardError), quadrature \(marginal.value)")
+      #expect(iwae.mean >= elbo.value - 4 * iwae.standardError)
+    }
+  }
+}
