@@ -225,3 +225,68 @@ extension MarginalLikelihood {
     return (points, values)
   }
 }
+
+extension MarginalLikelihood {
+  /// log p(x) for one example: by quadrature where the latent space is a line
+  /// or a plane, else estimated by IWAE with a large k (a lower bound whose gap
+  /// shrinks as k grows, so an estimate, not a value).
+  public enum LogMarginal: Sendable {
+    case quadrature(GridEstimate)
+    case importanceWeighted(k: Int, RunningMoments)
+
+    public var value: Double {
+      switch self {
+      case .quadrature(let estimate): estimate.value
+      case .importanceWeighted(_, let moments): moments.mean
+      }
+    }
+
+    /// The quadrature's error estimate, or the Monte Carlo standard error.
+    public var error: Double {
+      switch self {
+      case .quadrature(let estimate): estimate.error
+      case .importanceWeighted(_, let moments): moments.standardError
+      }
+    }
+  }
+
+  /// Every bound for one example: the ELBO from one-sample estimates (and its
+  /// exact expectation where the latent space is 1- or 2-D), IWAE_k for each k,
+  /// and log p(x).
+  public struct Bounds: Sendable {
+    public var elbo: RunningMoments
+    public var expectedELBO: GridEstimate?
+    public var importanceWeighted: [(k: Int, moments: RunningMoments)]
+    public var logMarginal: LogMarginal
+
+    /// ELBO - log p(x) = -KL(q(z|x) || p(z|x)), from the exact ELBO where there is one.
+    public var gap: Double { (expectedELBO?.value ?? elbo.mean) - logMarginal.value }
+  }
+
+  /// The k of the IWAE estimate of log p(x) beyond two latent dimensions.
+  public static let estimateK = 5000
+
+  /// The bounds, with `replicates(k)` independent IWAE_k estimates for each k
+  /// (their spread gives the standard errors); IWAE_1 is the one-sample ELBO.
+  public func bounds(
+    ks: [Int], replicates: (Int) -> Int, using generator: inout Xoshiro256StarStar, shouldStop: () -> Bool = { false }
+  ) throws(GridError) -> Bounds {
+    func weighted(_ k: Int, _ count: Int) throws(GridError) -> RunningMoments {
+      do { return try importanceWeighted(k: k, replicates: count, using: &generator, shouldStop: shouldStop) } catch {
+        throw .interrupted
+      }
+    }
+    let elbo = try weighted(1, replicates(1))
+    var bounds: [(k: Int, moments: RunningMoments)] = []
+    for k in ks { bounds.append((k, try weighted(k, replicates(k)))) }
+    guard latent <= 2 else {
+      let estimate = try weighted(Self.estimateK, max(2, replicates(Self.estimateK)))
+      return Bounds(
+        elbo: elbo, expectedELBO: nil, importanceWeighted: bounds,
+        logMarginal: .importanceWeighted(k: Self.estimateK, estimate))
+    }
+    return Bounds(
+      elbo: elbo, expectedELBO: try expectedELBO(shouldStop: shouldStop), importanceWeighted: bounds,
+      logMarginal: .quadrature(try logMarginal(shouldStop: shouldStop)))
+  }
+}

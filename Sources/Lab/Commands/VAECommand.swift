@@ -17,7 +17,7 @@ enum VAECommand {
       one reparameterised sample z = mu + exp(logvar / 2) * eps per example. Start
       with 'vae new', train with 'vae step', and look with 'vae show'.
       """,
-    subcommands: [new, step, show, encode, recon, sample, gradcheck, save, load])
+    subcommands: [new, step, show, encode, recon, sample, bound, gradcheck, save, load])
 
   /// The workbench, or an error telling the user to make one.
   static func workbench(_ session: Session) throws(LabError) -> VAEWorkbench {

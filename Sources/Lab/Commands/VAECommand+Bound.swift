@@ -1,0 +1,186 @@
+import NeuralNet
+import Probability
+
+extension VAECommand {
+  // MARK: vae bound
+
+  static let bound = CommandSpec(
+    name: "bound",
+    summary: "log p(x) = ELBO + KL(q(z|x) || p(z|x)): the ELBO, importance-weighted bounds, and log p(x) itself",
+    discussion: """
+      For a held-out example (or every one, averaged): the ELBO from one-sample
+      estimates and, for 1- or 2-D latents, its exact expectation over q; the
+      importance-weighted bounds IWAE_k = E log (1/k) sum p(x, z_i) / q(z_i|x)
+      (Burda et al. 2016), which climb from the ELBO (k = 1) to log p(x); and
+      log p(x) itself: for 1- or 2-D latents by quadrature of p(x|z) p(z) over the
+      latent plane (the region and step are stated, the error is the change when
+      the step is halved), else estimated by IWAE with k = 5000. The gap
+      ELBO - log p(x) is -KL(q(z|x) || p(z|x)): how far the encoder's Gaussian
+      is from the true posterior. +- values are Monte Carlo standard errors.
+      """,
+    arguments: BoundArguments.self,
+    examples: ["vae bound 0", "vae bound 3 k=[1, 100, 5000]", "vae bound"],
+    action: runBound)
+
+  struct BoundArguments: CommandArguments {
+    @Positional(name: "i", 0...1_000_000_000, help: "a held-out example (default: every one, averaged)")
+    var index: Int?
+    @Named(name: "k", 1...100_000, help: "the numbers of importance samples") var ks: [Int] = [1, 10, 100, 1000]
+    @Named(0...Int.max, help: "seed for the draws (default: the session's random stream)") var seed: Int?
+  }
+
+  static func runBound(_ session: inout Session, _ arguments: BoundArguments) throws(LabError) -> Output {
+    let workbench = try workbench(session)
+    guard workbench.configuration.kind == .vae else {
+      throw LabError("a plain autoencoder (kind=ae) has no q(z|x), so no ELBO to bound log p(x) with; use kind=vae")
+    }
+    let indexes = arguments.index.map { [$0] } ?? Array(0..<workbench.data.heldOutCount)
+    // Replicates of each IWAE_k: about 10000 draws for one example, 200 per example for many.
+    let draws = indexes.count == 1 ? 10_000 : 200
+    let replicates = { (k: Int) in max(indexes.count == 1 ? 10 : 2, draws / k) }
+    var generator = session.generator(commandSeed: arguments.seed)
+    var examples: [BoundResult.Example] = []
+    for (position, index) in indexes.enumerated() {
+      if indexes.count > 1, position % 8 == 0 {
+        session.progress?("vae bound: example \(position + 1) of \(indexes.count)")
+      }
+      let x = try heldOutRows(workbench, [index])
+      let bounds: MarginalLikelihood.Bounds
+      do throws(MarginalLikelihood.GridError) {
+        bounds = try workbench.model.marginalLikelihood(of: x).bounds(
+          ks: arguments.ks, replicates: replicates, using: &generator, shouldStop: session.shouldStop)
+      } catch {
+        switch error {
+        case .interrupted: throw .interrupted
+        case .tooManyDimensions(let latent): throw LabError("internal error: quadrature in \(latent) dimensions")
+        case .tooFine(let points):
+          throw LabError(
+            "example \(index): q(z|x) is so narrow that a grid resolving it would need \(points) points, more than \(MarginalLikelihood.largestGrid)"
+          )
+        }
+      }
+      examples.append(BoundResult.Example(index: index, bounds: bounds))
+    }
+    session.keep(generator, drawnWith: arguments.seed)
+    return try Output(
+      BoundResult(
+        examples: examples, latent: workbench.configuration.latent, ks: arguments.ks, precision: session.precision))
+  }
+
+  /// What `vae bound` reports, per example and averaged.
+  struct BoundResult: CommandResult {
+    struct Bound: Encodable {
+      var value: Double
+      var stderr: Double
+    }
+
+    /// One example's bounds, or their averages (standard errors combined).
+    struct Example: Encodable {
+      var index: Int?
+      var elbo: Bound
+      @Nullable var elboExact: Double?
+      var iwae: JSONMembers<Bound>
+      var logPx: Double
+      var logPxError: Double
+      var method: String
+      var gap: Double
+      // For the text only:
+      var logMarginal: MarginalLikelihood.LogMarginal?
+
+      enum CodingKeys: String, CodingKey {
+        case index, elbo, elboExact = "elbo_exact", iwae, logPx = "log_px", logPxError = "log_px_error", method, gap
+      }
+
+      init(index: Int, bounds: MarginalLikelihood.Bounds) {
+        self.index = index
+        elbo = Bound(value: bounds.elbo.mean, stderr: bounds.elbo.standardError)
+        elboExact = bounds.expectedELBO?.value
+        iwae = JSONMembers(
+          bounds.importanceWeighted.map {
+            (String($0.k), Bound(value: $0.moments.mean, stderr: $0.moments.standardError))
+          })
+        (logPx, logPxError, gap) = (bounds.logMarginal.value, bounds.logMarginal.error, bounds.gap)
+        switch bounds.logMarginal {
+        case .quadrature: method = "quadrature"
+        case .importanceWeighted(let k, _): method = "iwae estimate, k=\(k)"
+        }
+        logMarginal = bounds.logMarginal
+      }
+
+      /// The average of several examples: means, and standard errors of the means.
+      init(averaging examples: [Example]) {
+        let n = Double(examples.count)
+        func mean(_ values: [Double]) -> Double { values.reduce(0, +) / n }
+        func stderr(_ values: [Double]) -> Double { (values.reduce(0) { $0 + $1 * $1 }).squareRoot() / n }
+        elbo = Bound(value: mean(examples.map(\.elbo.value)), stderr: stderr(examples.map(\.elbo.stderr)))
+        elboExact = examples.allSatisfy { $0.elboExact != nil } ? mean(examples.compactMap(\.elboExact)) : nil
+        let keys = examples.first?.iwae.members.map(\.key) ?? []
+        iwae = JSONMembers(
+          keys.indices.map { i in
+            (
+              keys[i],
+              Bound(
+                value: mean(examples.map { $0.iwae.members[i].value.value }),
+                stderr: stderr(examples.map { $0.iwae.members[i].value.stderr }))
+            )
+          })
+        (logPx, logPxError) = (mean(examples.map(\.logPx)), mean(examples.map(\.logPxError)))
+        method = examples.first?.method ?? ""
+        gap = mean(examples.map(\.gap))
+      }
+    }
+
+    var examples: [Example]
+    var latent: Int
+    var ks: [Int]
+    var precision: Int
+
+    enum CodingKeys: String, CodingKey { case examples, mean }
+
+    func encode(to encoder: any Encoder) throws {
+      var container = encoder.container(keyedBy: CodingKeys.self)
+      try container.encode(examples, forKey: .examples)
+      try container.encode(Example(averaging: examples), forKey: .mean)
+    }
+
+    func text(for presentation: Presentation) -> String {
+      func n(_ value: Double) -> String { NumberFormat.fixed(value, precision) }
+      let single = examples.count == 1
+      let shown = single ? examples[0] : Example(averaging: examples)
+      var table = TextTable([("bound", .left), ("nats", .right), ("+-", .right), ("", .left)])
+      table.append(["ELBO, one sample", n(shown.elbo.value), n(shown.elbo.stderr), "mean of one-sample estimates"])
+      if let exact = shown.elboExact {
+        table.append(["ELBO", n(exact), "", "exact expectation over q (grid of q's mean +- 8 sigma)"])
+      }
+      for member in shown.iwae.members {
+        table.append(["IWAE k=\(member.key)", n(member.value.value), n(member.value.stderr), ""])
+      }
+      let how: String
+      switch shown.logMarginal {
+      case .quadrature(let grid)?:
+        let region = grid.region.enumerated().map {
+          "z\($0.offset) in [\(NumberFormat.shortest(NumberFormat.rounded($0.element.lowerBound, significantDigits: 3))), \(NumberFormat.shortest(NumberFormat.rounded($0.element.upperBound, significantDigits: 3)))]"
+        }
+        how =
+          "quadrature, error \(NumberFormat.scientific(grid.error, 1)): \(region.joined(separator: ", ")), step \(NumberFormat.scientific(grid.step, 2)), \(grid.points) points"
+      case .importanceWeighted(let k, _)?:
+        how = "estimated by IWAE with k = \(k), a lower bound"
+      case nil:
+        how =
+          latent <= 2
+          ? "quadrature, mean error \(NumberFormat.scientific(shown.logPxError, 1))"
+          : "estimated by IWAE with k = \(MarginalLikelihood.estimateK), a lower bound"
+      }
+      table.append(["log p(x)", n(shown.logPx), "", how])
+      let heading =
+        single
+        ? "log p(x) = ELBO + KL(q(z|x) || p(z|x)) for held-out example \(examples[0].index ?? 0) (\(latent)-D latent)"
+        : "log p(x) = ELBO + KL(q(z|x) || p(z|x)), averaged over \(examples.count) held-out examples (\(latent)-D latent)"
+      return [
+        heading, table.rendered,
+        "gap: ELBO - log p(x) = -KL(q(z|x) || p(z|x)) = \(n(shown.gap)) nats"
+          + (shown.elboExact == nil ? " (from the one-sample ELBO)" : ""),
+      ].joined(separator: "\n")
+    }
+  }
+}

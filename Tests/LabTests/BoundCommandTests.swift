@@ -1,0 +1,57 @@
+import Testing
+
+@testable import Lab
+
+/// `vae bound`: the ELBO, IWAE_k and log p(x) on a trained model.
+struct BoundCommandTests {
+  func trained(_ options: String) -> Engine {
+    var engine = Engine()
+    _ = engine.execute("vae new pinwheel hidden=32 seed=1 lr=0.003 " + options)
+    _ = engine.execute("vae step 300")
+    return engine
+  }
+
+  @Test func aTwoDimensionalModelGetsLogPxByQuadrature() {
+    var engine = trained("latent=2")
+    let text = engine.execute("vae bound 0 seed=1").output
+    #expect(text.hasPrefix("log p(x) = ELBO + KL(q(z|x) || p(z|x)) for held-out example 0 (2-D latent)\n"))
+    for row in ["\nELBO, one sample ", "\nELBO ", "\nIWAE k=1 ", "\nIWAE k=1000 ", "\nlog p(x) ", "quadrature, error "]
+    {
+      #expect(text.contains(row), "\(row)")
+    }
+    #expect(text.contains("\ngap: ELBO - log p(x) = -KL(q(z|x) || p(z|x)) = -"))
+    let json = engine.execute("vae bound 0 k=[1, 100] seed=1 format=json").output
+    for key in [
+      #""elbo":{"value":"#, #""elbo_exact":"#, #""iwae":{"1":{"value":"#, #""100":{"#, #""log_px":"#,
+      #""log_px_error":"#, #""method":"quadrature""#, #""gap":-"#, #""mean":{"#,
+    ] {
+      #expect(json.contains(key), "\(key)")
+    }
+  }
+
+  @Test func moreDimensionsGetAnEstimate() {
+    var engine = trained("latent=3")
+    let json = engine.execute("vae bound 2 k=[1, 10] seed=1 format=json").output
+    #expect(json.contains(#""elbo_exact":null"#))
+    #expect(json.contains(#""method":"iwae estimate, k=5000""#))
+    #expect(engine.execute("vae bound 2 k=10 seed=1").output.contains("estimated by IWAE with k = 5000, a lower bound"))
+  }
+
+  @Test(arguments: [
+    ("vae bound 5000", "example 5000 does not exist: the held-out set has examples 0 to 409"),
+    ("vae bound 0 k=0", "k must be an integer from 1 to 100000, got 0"),
+    ("vae bound 0 k=[10, 1e6]", "k[1] must be an integer from 1 to 100000, got 1e6"),
+  ])
+  func badInputIsRefused(line: String, message: String) {
+    var engine = trained("latent=2")
+    #expect(engine.execute(line).error == message)
+  }
+
+  @Test func aPlainAutoencoderHasNoBound() {
+    var engine = Engine()
+    _ = engine.execute("vae new pinwheel hidden=8 latent=2 kind=ae seed=1")
+    #expect(
+      engine.execute("vae bound 0").error
+        == "a plain autoencoder (kind=ae) has no q(z|x), so no ELBO to bound log p(x) with; use kind=vae")
+  }
+}
