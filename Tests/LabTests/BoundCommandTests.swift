@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import Lab
@@ -27,6 +28,23 @@ struct BoundCommandTests {
     ] {
       #expect(json.contains(key), "\(key)")
     }
+  }
+
+  /// One example of a 2-D model: p(z|x) beside q(z|x), in the terminal and as SVG.
+  @Test func thePosteriorIsDrawnBesideQ() throws {
+    var engine = trained("latent=2")
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("posterior-\(getpid()).svg").path
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let text = engine.execute("vae bound 0 k=10 seed=1 svg=\(path)").output
+    #expect(text.contains("\nthe true posterior beside the encoder's Gaussian, on z0 in ["))
+    #expect(text.contains("\np(z|x)  "))
+    #expect(text.hasSuffix("\nwrote \(path)"))
+    let svg = try String(contentsOfFile: path, encoding: .utf8)
+    #expect(svg.contains("p(z|x), the true posterior") && svg.contains("q(z|x), the encoder's"))
+    #expect(
+      engine.execute("vae bound k=10 svg=a.svg").error
+        == "svg= draws p(z|x) beside q(z|x) for one held-out example of a model with a 2-D latent space; give an example index I, or leave svg= out"
+    )
   }
 
   @Test func moreDimensionsGetAnEstimate() {

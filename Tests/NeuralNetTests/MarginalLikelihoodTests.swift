@@ -204,3 +204,35 @@ struct VAEMarginalLikelihoodTests {
     }
   }
 }
+
+struct PosteriorPictureTests {
+  /// On the linear-Gaussian decoder, the picture of p(z|x) is its closed-form
+  /// posterior density (scaled), and that of q is q's.
+  @Test func thePicturesAreTheDensitiesScaled() throws {
+    let decoder = MarginalLikelihoodTests.decoders[1]
+    let q = MarginalLikelihood(mean: [0.2, -0.1], logVariance: [-1, -0.5], logLikelihood: decoder.logLikelihood)
+    let region = [-2.0...2.0, -1.5...1.5]
+    let pictures = try q.densities(over: region, side: 21)
+    let (mean, covariance) = decoder.posterior
+    let precision = LinearGaussian.inverse(covariance)
+    func logPosterior(_ z: [Double]) -> Double {
+      let (a, b) = (z[0] - mean[0], z[1] - mean[1])
+      let quadratic: Double = a * precision[0][0] * a + 2 * a * precision[0][1] * b + b * precision[1][1] * b
+      return -quadratic / 2
+    }
+    func logQ(_ z: [Double]) -> Double {
+      let (a, b) = (z[0] - 0.2, z[1] + 0.1)
+      let quadratic: Double = a * a / exp(-1.0) + b * b / exp(-0.5)
+      return -quadratic / 2
+    }
+    let grid: [[Double]] = (0..<21).flatMap { row in
+      (0..<21).map { column -> [Double] in [-2 + 0.2 * Double(column), 1.5 - 0.15 * Double(row)] }
+    }
+    let (largestPosterior, largestQ) = (grid.map(logPosterior).max() ?? 0, grid.map(logQ).max() ?? 0)
+    for (index, z) in grid.enumerated() {
+      #expect(abs(pictures.posterior[index] - exp(logPosterior(z) - largestPosterior)) < 1e-9)
+      #expect(abs(pictures.approximation[index] - exp(logQ(z) - largestQ)) < 1e-12)
+    }
+    #expect(pictures.posterior.max() == 1 && pictures.approximation.max() == 1)
+  }
+}

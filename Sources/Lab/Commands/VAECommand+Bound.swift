@@ -16,10 +16,12 @@ extension VAECommand {
       latent plane (the region and step are stated, the error is the change when
       the step is halved), else estimated by IWAE with k = 5000. The gap
       ELBO - log p(x) is -KL(q(z|x) || p(z|x)): how far the encoder's Gaussian
-      is from the true posterior. +- values are Monte Carlo standard errors.
+      is from the true posterior. For one example of a 2-D model, the true
+      posterior p(z|x) is drawn beside q(z|x) on the quadrature's region (svg=PATH
+      writes the same, finer). +- values are Monte Carlo standard errors.
       """,
     arguments: BoundArguments.self,
-    examples: ["vae bound 0", "vae bound 3 k=[1, 100, 5000]", "vae bound"],
+    examples: ["vae bound 0", "vae bound 3 k=[1, 100, 5000]", "vae bound 0 svg=posterior.svg", "vae bound"],
     action: runBound)
 
   struct BoundArguments: CommandArguments {
@@ -27,7 +29,12 @@ extension VAECommand {
     var index: Int?
     @Named(name: "k", 1...100_000, help: "the numbers of importance samples") var ks: [Int] = [1, 10, 100, 1000]
     @Named(0...Int.max, help: "seed for the draws (default: the session's random stream)") var seed: Int?
+    @Named(.path, help: "write p(z|x) beside q(z|x) as an SVG file (one example, 2-D latent)") var svg: String?
   }
+
+  /// Pixels per side of the posterior pictures: in the terminal, and in an SVG.
+  static let terminalPictureSide = 20
+  static let svgPictureSide = 64
 
   static func runBound(_ session: inout Session, _ arguments: BoundArguments) throws(LabError) -> Output {
     let workbench = try workbench(session)
@@ -35,11 +42,17 @@ extension VAECommand {
       throw LabError("a plain autoencoder (kind=ae) has no q(z|x), so no ELBO to bound log p(x) with; use kind=vae")
     }
     let indexes = arguments.index.map { [$0] } ?? Array(0..<workbench.data.heldOutCount)
+    if arguments.svg != nil && (indexes.count != 1 || workbench.configuration.latent != 2) {
+      throw LabError(
+        "svg= draws p(z|x) beside q(z|x) for one held-out example of a model with a 2-D latent space; give an example index I, or leave svg= out",
+        argument: "svg")
+    }
     // Replicates of each IWAE_k: about 10000 draws for one example, 200 per example for many.
     let draws = indexes.count == 1 ? 10_000 : 200
     let replicates = { (k: Int) in max(indexes.count == 1 ? 10 : 2, draws / k) }
     var generator = session.generator(commandSeed: arguments.seed)
     var examples: [BoundResult.Example] = []
+    var picture: MarginalLikelihood.Densities?
     for (position, index) in indexes.enumerated() {
       if indexes.count > 1, position % 8 == 0 {
         session.progress?("vae bound: example \(position + 1) of \(indexes.count)")
@@ -60,11 +73,46 @@ extension VAECommand {
         }
       }
       examples.append(BoundResult.Example(index: index, bounds: bounds))
+      // For one example of a 2-D model: p(z|x) beside q(z|x) on the quadrature's region.
+      if indexes.count == 1, case .quadrature(let grid) = bounds.logMarginal {
+        let q = workbench.model.marginalLikelihood(of: x)
+        var fine: MarginalLikelihood.Densities?
+        do throws(MarginalLikelihood.GridError) {
+          let region = try q.pictureRegion(within: grid.region, shouldStop: session.shouldStop)
+          picture = try q.densities(over: region, side: terminalPictureSide, shouldStop: session.shouldStop)
+          if arguments.svg != nil {
+            fine = try q.densities(over: region, side: svgPictureSide, shouldStop: session.shouldStop)
+          }
+        } catch {
+          throw .interrupted
+        }
+        if let path = arguments.svg, let fine {
+          let images = [
+            ("p(z|x), the true posterior", fine.posterior.map(Float.init)),
+            ("q(z|x), the encoder's", fine.approximation.map(Float.init)),
+          ]
+          try session.files.write(
+            SVGImages.render(
+              images, width: svgPictureSide, height: svgPictureSide, pixel: 4, columns: 2,
+              title: "held-out example \(index): \(regionText(fine.region))"),
+            to: path)
+        }
+      }
     }
     session.keep(generator, drawnWith: arguments.seed)
     return try Output(
       BoundResult(
-        examples: examples, latent: workbench.configuration.latent, ks: arguments.ks, precision: session.precision))
+        examples: examples, latent: workbench.configuration.latent, ks: arguments.ks, picture: picture,
+        svg: arguments.svg, precision: session.precision))
+  }
+
+  /// `z0 in [-2, 0.4], z1 in [-1.6, 0.6]`, to 3 significant digits.
+  static func regionText(_ region: [ClosedRange<Double>]) -> String {
+    func short(_ value: Double) -> String { NumberFormat.shortest(NumberFormat.rounded(value, significantDigits: 3)) }
+    return region.enumerated().map {
+      "z\($0.offset) in [\(short($0.element.lowerBound)), \(short($0.element.upperBound))]"
+    }
+    .joined(separator: ", ")
   }
 
   /// What `vae bound` reports, per example and averaged.
@@ -133,6 +181,11 @@ extension VAECommand {
     var examples: [Example]
     var latent: Int
     var ks: [Int]
+    // For the text only:
+    /// p(z|x) and q(z|x) for one example of a 2-D model.
+    var picture: MarginalLikelihood.Densities?
+    /// The SVG file written, if any.
+    var svg: String?
     var precision: Int
 
     enum CodingKeys: String, CodingKey { case examples, mean }
@@ -158,11 +211,8 @@ extension VAECommand {
       let how: String
       switch shown.logMarginal {
       case .quadrature(let grid)?:
-        let region = grid.region.enumerated().map {
-          "z\($0.offset) in [\(NumberFormat.shortest(NumberFormat.rounded($0.element.lowerBound, significantDigits: 3))), \(NumberFormat.shortest(NumberFormat.rounded($0.element.upperBound, significantDigits: 3)))]"
-        }
         how =
-          "quadrature, error \(NumberFormat.scientific(grid.error, 1)): \(region.joined(separator: ", ")), step \(NumberFormat.scientific(grid.step, 2)), \(grid.points) points"
+          "quadrature, error \(NumberFormat.scientific(grid.error, 1)): \(regionText(grid.region)), step \(NumberFormat.scientific(grid.step, 2)), \(grid.points) points"
       case .importanceWeighted(let k, _)?:
         how = "estimated by IWAE with k = \(k), a lower bound"
       case nil:
@@ -176,11 +226,25 @@ extension VAECommand {
         single
         ? "log p(x) = ELBO + KL(q(z|x) || p(z|x)) for held-out example \(examples[0].index ?? 0) (\(latent)-D latent)"
         : "log p(x) = ELBO + KL(q(z|x) || p(z|x)), averaged over \(examples.count) held-out examples (\(latent)-D latent)"
-      return [
+      var lines = [
         heading, table.rendered,
         "gap: ELBO - log p(x) = -KL(q(z|x) || p(z|x)) = \(n(shown.gap)) nats"
           + (shown.elboExact == nil ? " (from the one-sample ELBO)" : ""),
-      ].joined(separator: "\n")
+      ]
+      if let picture {
+        let side = picture.side
+        func image(_ values: [Double]) -> [String] {
+          TerminalImage.lines(values.map(Float.init), width: side, height: side, colour: presentation.colour)
+        }
+        let width = presentation.colour ? side : 2 * side
+        lines.append("the true posterior beside the encoder's Gaussian, on \(regionText(picture.region)):")
+        lines.append(
+          TerminalImage.row([
+            ("p(z|x)", image(picture.posterior), width), ("q(z|x)", image(picture.approximation), width),
+          ]))
+      }
+      if let svg { lines.append("wrote \(svg)") }
+      return lines.joined(separator: "\n")
     }
   }
 }
