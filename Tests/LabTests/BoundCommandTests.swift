@@ -56,13 +56,32 @@ struct BoundCommandTests {
   }
 
   @Test(arguments: [
-    ("vae bound 5000", "example 5000 does not exist: the held-out set has examples 0 to 409"),
+    ("vae bound 5000", "the held-out set has no example 5000: its examples are 0 to 409"),
+    ("vae bound label=y", "label= names a column of data=; give data= too"),
     ("vae bound 0 k=0", "k must be an integer from 1 to 100000, got 0"),
     ("vae bound 0 k=[10, 1e6]", "k[1] must be an integer from 1 to 100000, got 1e6"),
   ])
   func badInputIsRefused(line: String, message: String) {
     var engine = trained("latent=2")
     #expect(engine.execute(line).error == message)
+  }
+
+  /// data= bounds the rows of a file; its width must be the model's.
+  @Test func theRowsOfADataFile() throws {
+    var engine = trained("latent=2")
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bound-\(getpid())")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let points = directory.appendingPathComponent("points.csv").path
+    try "x,y\n0.5,1.0\n-1.2,0.3\n".write(toFile: points, atomically: true, encoding: .utf8)
+    let wide = directory.appendingPathComponent("wide.csv").path
+    try "a,b,c\n1,2,3\n4,5,6\n".write(toFile: wide, atomically: true, encoding: .utf8)
+    let averaged = engine.execute("vae bound data=\(points) k=10 seed=1").output
+    #expect(averaged.hasPrefix("log p(x) = ELBO + KL(q(z|x) || p(z|x)), averaged over the 2 examples of \(points)"))
+    let one = engine.execute("vae bound 1 data=\(points) k=10 seed=1 format=json").output
+    #expect(one.hasPrefix(#"{"source":"\#(points)","examples":[{"index":1,"#))
+    #expect(engine.execute("vae bound 2 data=\(points)").error == "\(points) has no example 2: its examples are 0 to 1")
+    #expect(engine.execute("vae bound data=\(wide)").error == "\(wide) has 3 values per row, but the model takes 2")
   }
 
   @Test func aPlainAutoencoderHasNoBound() {

@@ -25,8 +25,16 @@ extension VAECommand {
     action: runBound)
 
   struct BoundArguments: CommandArguments {
-    @Positional(name: "i", 0...1_000_000_000, help: "a held-out example (default: every one, averaged)")
+    @Positional(
+      name: "i", 0...1_000_000_000, help: "a held-out example, or a row of data= (default: every one, averaged)")
     var index: Int?
+    @Named(
+      .path,
+      help:
+        "bound the rows of this file instead of the held-out set (NPY, CSV, IDX, as vae new; as wide as the model's input)"
+    )
+    var data: String?
+    @Named(.word("a CSV column name or 0-based index"), help: "a CSV column of data= to leave out") var label: String?
     @Named(name: "k", 1...100_000, help: "the numbers of importance samples") var ks: [Int] = [1, 10, 100, 1000]
     @Named(0...Int.max, help: "seed for the draws (default: the session's random stream)") var seed: Int?
     @Named(.path, help: "write p(z|x) beside q(z|x) as an SVG file (one example, 2-D latent)") var svg: String?
@@ -41,7 +49,13 @@ extension VAECommand {
     guard workbench.configuration.kind == .vae else {
       throw LabError("a plain autoencoder (kind=ae) has no q(z|x), so no ELBO to bound log p(x) with; use kind=vae")
     }
-    let indexes = arguments.index.map { [$0] } ?? Array(0..<workbench.data.heldOutCount)
+    let (rows, source) = try boundRows(arguments, workbench: workbench, session: session)
+    let d = workbench.configuration.inputs
+    let available = rows.count / d
+    if let index = arguments.index, index >= available {
+      throw LabError("\(source) has no example \(index): its examples are 0 to \(available - 1)")
+    }
+    let indexes = arguments.index.map { [$0] } ?? Array(0..<available)
     if arguments.svg != nil && (indexes.count != 1 || workbench.configuration.latent != 2) {
       throw LabError(
         "svg= draws p(z|x) beside q(z|x) for one held-out example of a model with a 2-D latent space; give an example index I, or leave svg= out",
@@ -57,7 +71,7 @@ extension VAECommand {
       if indexes.count > 1, position % 8 == 0 {
         session.progress?("vae bound: example \(position + 1) of \(indexes.count)")
       }
-      let x = try heldOutRows(workbench, [index])
+      let x = Array(rows[(index * d)..<((index + 1) * d)])
       let bounds: MarginalLikelihood.Bounds
       do throws(MarginalLikelihood.GridError) {
         bounds = try workbench.model.marginalLikelihood(of: x).bounds(
@@ -102,8 +116,30 @@ extension VAECommand {
     session.keep(generator, drawnWith: arguments.seed)
     return try Output(
       BoundResult(
-        examples: examples, latent: workbench.configuration.latent, ks: arguments.ks, picture: picture,
+        examples: examples, source: source, latent: workbench.configuration.latent, ks: arguments.ks,
+        picture: picture,
         svg: arguments.svg, precision: session.precision))
+  }
+
+  /// The rows `vae bound` works on, row-major, and how to name them: the
+  /// held-out set, or the rows of a data file checked against the model.
+  static func boundRows(_ arguments: BoundArguments, workbench: VAEWorkbench, session: Session) throws(LabError) -> (
+    [Float], String
+  ) {
+    guard let path = arguments.data else {
+      if arguments.label != nil { throw LabError("label= names a column of data=; give data= too", argument: "label") }
+      return (workbench.data.heldOut, "the held-out set")
+    }
+    let table = try loadTable(path, label: arguments.label, session: session)
+    let c = workbench.configuration
+    guard table.dimension == c.inputs else {
+      throw LabError("\(path) has \(table.dimension) values per row, but the model takes \(c.inputs)", argument: "data")
+    }
+    if c.likelihood == .bernoulli && !table.rows.allSatisfy({ $0 >= 0 && $0 <= 1 }) {
+      throw LabError(
+        "\(path) has values outside [0, 1], which the model's bernoulli likelihood cannot score", argument: "data")
+    }
+    return (table.rows, path)
   }
 
   /// `z0 in [-2, 0.4], z1 in [-1.6, 0.6]`, to 3 significant digits.
@@ -179,6 +215,8 @@ extension VAECommand {
     }
 
     var examples: [Example]
+    /// `the held-out set`, or the data file's path.
+    var source: String
     var latent: Int
     var ks: [Int]
     // For the text only:
@@ -188,10 +226,11 @@ extension VAECommand {
     var svg: String?
     var precision: Int
 
-    enum CodingKeys: String, CodingKey { case examples, mean }
+    enum CodingKeys: String, CodingKey { case source, examples, mean }
 
     func encode(to encoder: any Encoder) throws {
       var container = encoder.container(keyedBy: CodingKeys.self)
+      try container.encode(source, forKey: .source)
       try container.encode(examples, forKey: .examples)
       try container.encode(Example(averaging: examples), forKey: .mean)
     }
@@ -222,10 +261,11 @@ extension VAECommand {
           : "estimated by IWAE with k = \(MarginalLikelihood.estimateK), a lower bound"
       }
       table.append(["log p(x)", n(shown.logPx), "", how])
+      let which = source == "the held-out set" ? "held-out example" : "example of \(source)"
       let heading =
         single
-        ? "log p(x) = ELBO + KL(q(z|x) || p(z|x)) for held-out example \(examples[0].index ?? 0) (\(latent)-D latent)"
-        : "log p(x) = ELBO + KL(q(z|x) || p(z|x)), averaged over \(examples.count) held-out examples (\(latent)-D latent)"
+        ? "log p(x) = ELBO + KL(q(z|x) || p(z|x)) for \(which) \(examples[0].index ?? 0) (\(latent)-D latent)"
+        : "log p(x) = ELBO + KL(q(z|x) || p(z|x)), averaged over the \(examples.count) examples of \(source) (\(latent)-D latent)"
       var lines = [
         heading, table.rendered,
         "gap: ELBO - log p(x) = -KL(q(z|x) || p(z|x)) = \(n(shown.gap)) nats"

@@ -264,13 +264,7 @@ enum VAECommand {
     case "shapes": return shapes
     case "pinwheel": return pinwheel
     default:
-      let bytes = try session.files.readBytes(name, shouldStop: session.shouldStop)
-      let table: DataLoader.Table
-      do throws(DataFileError) {
-        table = try DataLoader.load(name, bytes: bytes, labelColumn: label, shouldStop: session.shouldStop)
-      } catch {
-        throw error.isInterrupted ? .interrupted : LabError(error.description)
-      }
+      let table = try loadTable(name, label: label, session: session)
       let count = table.rows.count / table.dimension
       guard count >= 2 else {
         throw LabError("\(name): it holds \(count) example; a training and a held-out set need at least 2")
@@ -278,6 +272,16 @@ enum VAECommand {
       return Dataset(
         name: name, dimension: table.dimension, rows: table.rows, heldOutFraction: 0.1, seed: 1,
         imageSize: table.imageSize)
+    }
+  }
+
+  /// The rows of a data file (NPY, CSV, IDX), through the session's file access.
+  static func loadTable(_ path: String, label: String?, session: Session) throws(LabError) -> DataLoader.Table {
+    let bytes = try session.files.readBytes(path, shouldStop: session.shouldStop)
+    do throws(DataFileError) {
+      return try DataLoader.load(path, bytes: bytes, labelColumn: label, shouldStop: session.shouldStop)
+    } catch {
+      throw error.isInterrupted ? .interrupted : LabError(error.description)
     }
   }
 
