@@ -10,7 +10,8 @@ extension VAEConfiguration.Kind: ArgumentChoice {}
 enum VAECommand {
   static let spec = CommandSpec(
     name: "vae",
-    summary: "build, train and inspect a small VAE (new, step, show, encode, recon, sample, gradcheck, save, load)",
+    summary:
+      "build, train and inspect a small VAE (new, step, show, encode, recon, sample, bound, gradcheck, save, load)",
     discussion: """
       The VAE of pytorch/examples: encoder D-H-(mu, logvar) with ReLU (or tanh or sigmoid), decoder L-H-D,
       loss per example = reconstruction + beta * KL, both summed over dimensions,
