@@ -47,6 +47,15 @@ struct BoundCommandTests {
     )
   }
 
+  /// A 1-D latent line gets log p(x) by quadrature too, and no picture (that is for the plane).
+  @Test func aOneDimensionalModelGetsLogPxByQuadrature() {
+    var engine = trained("latent=1")
+    let reply = engine.execute("vae bound 0 k=10 seed=1")
+    #expect(reply.error == nil)
+    #expect(reply.output.contains("quadrature, error "))
+    #expect(!reply.output.contains("the true posterior beside"))
+  }
+
   @Test func moreDimensionsGetAnEstimate() {
     var engine = trained("latent=3")
     let json = engine.execute("vae bound 2 k=[1, 10] seed=1 format=json").output

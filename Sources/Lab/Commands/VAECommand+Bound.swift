@@ -71,11 +71,20 @@ extension VAECommand {
       if indexes.count > 1, position % 8 == 0 {
         session.progress?("vae bound: example \(position + 1) of \(indexes.count)")
       }
-      let x = Array(rows[(index * d)..<((index + 1) * d)])
+      let q = workbench.model.marginalLikelihood(of: Array(rows[(index * d)..<((index + 1) * d)]))
       let bounds: MarginalLikelihood.Bounds
+      var fine: MarginalLikelihood.Densities?
       do throws(MarginalLikelihood.GridError) {
-        bounds = try workbench.model.marginalLikelihood(of: x).bounds(
+        bounds = try q.bounds(
           ks: arguments.ks, replicates: replicates, using: &generator, shouldStop: session.shouldStop)
+        // For one example of a 2-D model: p(z|x) beside q(z|x), around both.
+        if indexes.count == 1, workbench.configuration.latent == 2, case .quadrature(let grid) = bounds.logMarginal {
+          let region = try q.pictureRegion(within: grid.region, shouldStop: session.shouldStop)
+          picture = try q.densities(over: region, side: terminalPictureSide, shouldStop: session.shouldStop)
+          if arguments.svg != nil {
+            fine = try q.densities(over: region, side: svgPictureSide, shouldStop: session.shouldStop)
+          }
+        }
       } catch {
         switch error {
         case .interrupted: throw .interrupted
@@ -87,30 +96,16 @@ extension VAECommand {
         }
       }
       examples.append(BoundResult.Example(index: index, bounds: bounds))
-      // For one example of a 2-D model: p(z|x) beside q(z|x) on the quadrature's region.
-      if indexes.count == 1, case .quadrature(let grid) = bounds.logMarginal {
-        let q = workbench.model.marginalLikelihood(of: x)
-        var fine: MarginalLikelihood.Densities?
-        do throws(MarginalLikelihood.GridError) {
-          let region = try q.pictureRegion(within: grid.region, shouldStop: session.shouldStop)
-          picture = try q.densities(over: region, side: terminalPictureSide, shouldStop: session.shouldStop)
-          if arguments.svg != nil {
-            fine = try q.densities(over: region, side: svgPictureSide, shouldStop: session.shouldStop)
-          }
-        } catch {
-          throw .interrupted
-        }
-        if let path = arguments.svg, let fine {
-          let images = [
-            ("p(z|x), the true posterior", fine.posterior.map(Float.init)),
-            ("q(z|x), the encoder's", fine.approximation.map(Float.init)),
-          ]
-          try session.files.write(
-            SVGImages.render(
-              images, width: svgPictureSide, height: svgPictureSide, pixel: 4, columns: 2,
-              title: "held-out example \(index): \(regionText(fine.region))"),
-            to: path)
-        }
+      if let path = arguments.svg, let fine {
+        let images = [
+          ("p(z|x), the true posterior", fine.posterior.map(Float.init)),
+          ("q(z|x), the encoder's", fine.approximation.map(Float.init)),
+        ]
+        try session.files.write(
+          SVGImages.render(
+            images, width: svgPictureSide, height: svgPictureSide, pixel: 4, columns: 2,
+            title: "held-out example \(index): \(regionText(fine.region))"),
+          to: path)
       }
     }
     session.keep(generator, drawnWith: arguments.seed)
