@@ -202,16 +202,13 @@ extension MarginalLikelihood {
   ) throws(GridError) -> (points: [Double], values: [Double]) {
     let counts = region.map { Int(($0.upperBound - $0.lowerBound) / step) + 1 }
     let total = counts.reduce(1, *)
-    var points: [Double] = []
-    points.reserveCapacity(total * latent)
+    var points = [Double](repeating: 0, count: total * latent)
     for index in 0..<total {
       var rest = index
-      var point = [Double](repeating: 0, count: latent)
       for d in (0..<latent).reversed() {
-        point[d] = region[d].lowerBound + Double(rest % counts[d]) * step
+        points[index * latent + d] = region[d].lowerBound + Double(rest % counts[d]) * step
         rest /= counts[d]
       }
-      points += point
     }
     var values: [Double] = []
     values.reserveCapacity(total)
