@@ -106,37 +106,31 @@ public struct BoundArgument<Value: ArgumentValue>: Sendable {
   public var isGiven: Bool
 }
 
+/// Where an argument may be typed: `@Positional` in order (or as `name=value`),
+/// `@Named` as `name=value` only.
+public protocol ArgumentPlacement: Sendable {
+  static var isPositional: Bool { get }
+}
+
+public enum InOrder: ArgumentPlacement {
+  public static let isPositional = true
+}
+
+public enum ByName: ArgumentPlacement {
+  public static let isPositional = false
+}
+
 /// An argument taken in order when typed without a name, or as `name=value`
 /// (swift-argument-parser's `@Argument`).
-@propertyWrapper
-public struct Positional<Value: ArgumentValue>: Decodable, Sendable, DeclaredProperty {
-  var storage: DeclaredStorage<Value>
-  var declaration: ArgumentDeclaration? { storage.declaration }
-
-  public var wrappedValue: Value { storage.wrappedValue }
-  /// The value with its name and whether the user typed it.
-  public var projectedValue: BoundArgument<Value> { storage.bound }
-
-  public init(wrappedValue: Value, name: String? = nil, _ constraint: Value.Constraint, help: String) {
-    storage = DeclaredStorage(default: wrappedValue, positional: true, name: name, constraint: constraint, help: help)
-  }
-  /// Required, or left out when not given if `Value` is optional.
-  public init(name: String? = nil, _ constraint: Value.Constraint, help: String) {
-    storage = DeclaredStorage(default: nil, positional: true, name: name, constraint: constraint, help: help)
-  }
-  public init(from decoder: any Decoder) throws { storage = try DeclaredStorage(from: decoder) }
-}
-
-extension Positional where Value.Constraint == Void {
-  public init(wrappedValue: Value, name: String? = nil, help: String) {
-    self.init(wrappedValue: wrappedValue, name: name, (), help: help)
-  }
-  public init(name: String? = nil, help: String) { self.init(name: name, (), help: help) }
-}
-
+public typealias Positional<Value: ArgumentValue> = DeclaredArgument<Value, InOrder>
 /// An argument typed as `name=value` (swift-argument-parser's `@Option`).
+public typealias Named<Value: ArgumentValue> = DeclaredArgument<Value, ByName>
+
+/// The property wrapper behind `@Positional` and `@Named`.
 @propertyWrapper
-public struct Named<Value: ArgumentValue>: Decodable, Sendable, DeclaredProperty {
+public struct DeclaredArgument<Value: ArgumentValue, Placement: ArgumentPlacement>: Decodable, Sendable,
+  DeclaredProperty
+{
   var storage: DeclaredStorage<Value>
   var declaration: ArgumentDeclaration? { storage.declaration }
 
@@ -145,16 +139,18 @@ public struct Named<Value: ArgumentValue>: Decodable, Sendable, DeclaredProperty
   public var projectedValue: BoundArgument<Value> { storage.bound }
 
   public init(wrappedValue: Value, name: String? = nil, _ constraint: Value.Constraint, help: String) {
-    storage = DeclaredStorage(default: wrappedValue, positional: false, name: name, constraint: constraint, help: help)
+    storage = DeclaredStorage(
+      default: wrappedValue, positional: Placement.isPositional, name: name, constraint: constraint, help: help)
   }
   /// Required, or left out when not given if `Value` is optional.
   public init(name: String? = nil, _ constraint: Value.Constraint, help: String) {
-    storage = DeclaredStorage(default: nil, positional: false, name: name, constraint: constraint, help: help)
+    storage = DeclaredStorage(
+      default: nil, positional: Placement.isPositional, name: name, constraint: constraint, help: help)
   }
   public init(from decoder: any Decoder) throws { storage = try DeclaredStorage(from: decoder) }
 }
 
-extension Named where Value.Constraint == Void {
+extension DeclaredArgument where Value.Constraint == Void {
   public init(wrappedValue: Value, name: String? = nil, help: String) {
     self.init(wrappedValue: wrappedValue, name: name, (), help: help)
   }
