@@ -85,8 +85,6 @@ enum SessionCommands {
   struct Quit: CommandResult {
     var endsSession: Bool { true }
     func text(for presentation: Presentation) -> String { "" }
-    func encode(to encoder: any Encoder) throws { _ = encoder.container(keyedBy: CodingKeys.self) }
-    enum CodingKeys: CodingKey {}
   }
 
   struct SeedArguments: CommandArguments {
