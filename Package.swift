@@ -1,6 +1,12 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
+/// The numeric modules are optimised in debug builds too: their tests train
+/// networks and integrate over latent planes (thousands of steps, millions of
+/// points), which unoptimised SIMD and loops make a hundred times slower.
+/// Checks stay on (-O keeps preconditions and overflow traps).
+let optimisedInDebug: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
+
 let package = Package(
   name: "vaelab",
   platforms: [.macOS(.v15)],
@@ -25,10 +31,11 @@ let package = Package(
       dependencies: [
         .product(name: "RealModule", package: "swift-numerics"),
         .product(name: "HeapModule", package: "swift-collections"),
-      ]
+      ],
+      swiftSettings: optimisedInDebug
     ),
     // Tensors on BLAS, layers, the VAE, optimisers, data sets and loaders, checkpoints. No terminal code.
-    .target(name: "NeuralNet", dependencies: ["CBLAS", "CZlib", "Probability"]),
+    .target(name: "NeuralNet", dependencies: ["CBLAS", "CZlib", "Probability"], swiftSettings: optimisedInDebug),
     // The shell engine: command specs, parsing, session state, rendering, transcripts.
     // Takes a line, returns output; knows nothing of readline.
     .target(name: "Lab", dependencies: ["Probability", "NeuralNet"]),

@@ -159,37 +159,92 @@ extension MarginalLikelihood {
   }
 
   /// The ELBO's exact expectation, E_q[log p(x|z)] - KL(q || p), with the
-  /// first term by the trapezoid rule over q's mean +- 8 sigma (step sigma / 8,
-  /// halved once for the error estimate) and the KL in closed form (GaussianKL).
+  /// first term by the trapezoid rule over q (`expectations`) and the KL in
+  /// closed form (GaussianKL).
   public func expectedELBO(shouldStop: () -> Bool = { false }) throws(GridError) -> GridEstimate {
-    guard latent <= 2 else { throw .tooManyDimensions(latent) }
-    // In units of each dimension's sigma: u = (z - mean) / sigma, u in [-8, 8].
-    let unitRegion = Array(repeating: -8.0...8.0, count: latent)
     let kl = (0..<latent).map { GaussianKL.divergence(mean: mean[$0], logVariance: logVariance[$0]) }.reduce(0, +)
-    func estimate(_ step: Double) throws(GridError) -> (value: Double, points: Int) {
+    let (coarse, fine) = try expectations(shouldStop: shouldStop)
+    return GridEstimate(
+      value: fine.values[0] - kl, error: abs(fine.values[0] - coarse.values[0]), region: qRegion,
+      step: Self.unitSteps.fine, points: fine.points)
+  }
+
+  /// The exact gradient of the reconstruction term E_q[f], f(z) = -log p(x|z),
+  /// with respect to q's mean and log-variance, by Stein's identities
+  ///
+  ///     d/dmean_d E_q[f] = E_q[f u_d] / sigma_d,   d/dlogvar_d E_q[f] = E_q[f (u_d^2 - 1)] / 2,
+  ///
+  /// u = (z - mean) / sigma: the score function's expectations, which need f
+  /// and not its slope (f is continuous where its slope, through ReLUs, jumps),
+  /// by the trapezoid rule (`expectations`). Per dimension, with the change when
+  /// the step is halved as the error.
+  public struct LatentGradient: Sendable, Equatable {
+    public var mean: [Double]
+    public var logVariance: [Double]
+    public var meanError: [Double]
+    public var logVarianceError: [Double]
+    /// The same at the coarser step, for carrying the error through the encoder.
+    public var coarseMean: [Double]
+    public var coarseLogVariance: [Double]
+  }
+
+  public func reconstructionGradient(shouldStop: () -> Bool = { false }) throws(GridError) -> LatentGradient {
+    let (coarse, fine) = try expectations(shouldStop: shouldStop)
+    func gradients(_ e: [Double]) -> (mean: [Double], logVariance: [Double]) {
+      // e holds E[log p], E[log p u_d], E[log p (u_d^2 - 1)]; f = -log p.
+      (
+        (0..<latent).map { -e[1 + $0] / standardDeviation($0) },
+        (0..<latent).map { -e[1 + latent + $0] / 2 }
+      )
+    }
+    let (c, f) = (gradients(coarse.values), gradients(fine.values))
+    return LatentGradient(
+      mean: f.mean, logVariance: f.logVariance, meanError: zip(f.mean, c.mean).map { abs($0 - $1) },
+      logVarianceError: zip(f.logVariance, c.logVariance).map { abs($0 - $1) }, coarseMean: c.mean,
+      coarseLogVariance: c.logVariance)
+  }
+
+  /// The steps of `expectations`, in units of q's sigma.
+  static let unitSteps = (coarse: 1.0 / 8, fine: 1.0 / 16)
+
+  /// q's mean +- 8 sigma, the box `expectations` sums over.
+  var qRegion: [ClosedRange<Double>] {
+    (0..<latent).map { d in (mean[d] - 8 * standardDeviation(d))...(mean[d] + 8 * standardDeviation(d)) }
+  }
+
+  /// E_q[log p(x|z) w(u)] for w = 1, then u_d, then u_d^2 - 1 for each dimension d
+  /// (u = (z - mean) / sigma), by the trapezoid rule over u in [-8, 8]^L (q's mean
+  /// +- 8 sigma) at the steps `unitSteps`, coarse and fine: 1 + 2 L values each.
+  func expectations(shouldStop: () -> Bool) throws(GridError) -> (
+    coarse: (values: [Double], points: Int), fine: (values: [Double], points: Int)
+  ) {
+    guard latent <= 2 else { throw .tooManyDimensions(latent) }
+    let unitRegion = Array(repeating: -8.0...8.0, count: latent)
+    func estimate(_ step: Double) throws(GridError) -> (values: [Double], points: Int) {
       let scan = try grid(region: unitRegion, step: step, shouldStop: shouldStop) { units, count in
         let z = units.enumerated().map { index, u in self.mean[index % self.latent] + self.standardDeviation(index) * u
         }
         return self.logLikelihood(z, count)
       }
-      var total = 0.0
+      var totals = [Double](repeating: 0, count: 1 + 2 * latent)
       for (index, value) in scan.values.enumerated() {
         var density = 1.0
         for d in 0..<latent {
           let u = scan.points[index * latent + d]
           density *= exp(-u * u / 2) / (2 * Double.pi).squareRoot()
         }
-        total += density * value
+        let weighted = density * value
+        totals[0] += weighted
+        for d in 0..<latent {
+          let u = scan.points[index * latent + d]
+          totals[1 + d] += weighted * u
+          totals[1 + latent + d] += weighted * (u * u - 1)
+        }
       }
-      return (total * pow(step, Double(latent)) - kl, scan.values.count)
+      let volume = pow(step, Double(latent))
+      return (totals.map { $0 * volume }, scan.values.count)
     }
-    let coarse = try estimate(1.0 / 8)
-    let fine = try estimate(1.0 / 16)
-    return GridEstimate(
-      value: fine.value, error: abs(fine.value - coarse.value),
-      region: (0..<latent).map { d in
-        (mean[d] - 8 * exp(logVariance[d] / 2))...(mean[d] + 8 * exp(logVariance[d] / 2))
-      }, step: 1.0 / 16, points: fine.points)
+    return (try estimate(Self.unitSteps.coarse), try estimate(Self.unitSteps.fine))
   }
 
   func standardDeviation(_ index: Int) -> Double { exp(logVariance[index % latent] / 2) }

@@ -23,6 +23,12 @@ public final class VAE<S: BLASScalar> {
   public let decoder: [Linear<S>]
   public let fc4: Linear<S>
   public var backend: MatrixBackend = .blas
+  /// How training's backward pass carries the reconstruction term's gradient
+  /// to mu and logvar: backpropagation through the reparameterisation (the
+  /// default, and what the ELBO's authors use), or the score function, with or
+  /// without a leave-one-out baseline over the batch. The decoder's gradient is
+  /// the same for all.
+  public var estimator: LatentGradientEstimator = .pathwise
 
   /// Activations and gradients for one batch size, reused from step to step.
   private var buffers: Buffers
@@ -53,6 +59,11 @@ public final class VAE<S: BLASScalar> {
   /// The first encoder and decoder layers, pytorch/examples' fc1 and fc3.
   public var fc1: Linear<S> { encoder[0] }
   public var fc3: Linear<S> { decoder[0] }
+
+  /// The encoder's layers with their names: the hidden layers, fc21 and (for a VAE) fc22.
+  public var encoderLayers: ArraySlice<(name: String, layer: Linear<S>)> {
+    layers.prefix(encoder.count + (configuration.kind == .vae ? 2 : 1))
+  }
 
   /// The trainable layers with their names (no fc22 in an autoencoder), in a fixed order.
   public var layers: [(name: String, layer: Linear<S>)] {
@@ -133,6 +144,14 @@ public final class VAE<S: BLASScalar> {
     let reconstruction = configuration.likelihood.negativeLogLikelihood(
       output: b.output, target: x, count: batch * d, variance: S(configuration.variance), scale: 1 / S(batch),
       gradient: b.outputGradient)
+    if estimator != .pathwise && configuration.kind == .vae {
+      // The score function needs each example's f(z) = -log p(x|z).
+      for row in 0..<batch {
+        b.rowLoss[row] = S(
+          -configuration.likelihood.logDensity(
+            output: b.output + row * d, target: x + row * d, count: d, variance: configuration.variance))
+      }
+    }
     return Losses(reconstruction: reconstruction / Double(batch), kl: kl / Double(batch), beta: configuration.beta)
   }
 
@@ -145,35 +164,111 @@ public final class VAE<S: BLASScalar> {
     let scale = 1 / S(batch)
     let beta = S(configuration.beta)
     // b.outputGradient holds d loss / d output, from `forward`.
+    decoderBackward(batch: batch)
+    guard configuration.kind == .vae else {
+      b.muGradient.update(from: b.zGradient, count: batch * l)
+      encoderBackward(x, batch: batch)
+      return
+    }
+    // The reparameterisation's backward (its forward is in `forward`), or the score function
+    // (LatentGradientEstimator states both): z = mu + sigma * eps gives dz/dmu = 1 and
+    // dz/dlogvar = eps * sigma / 2. The KL term, 0.5 * (sigma^2 + mu^2 - 1 - logvar), adds
+    // beta * mu and beta * (sigma^2 - 1) / 2 (each scaled by 1 / batch for the batch mean).
+    var total: S = 0
+    if estimator == .scoreWithBaseline { for row in 0..<batch { total += b.rowLoss[row] } }
+    for row in 0..<batch {
+      var value: S = 0
+      if estimator != .pathwise {
+        let baseline =
+          estimator == .scoreWithBaseline
+          ? LatentGradientEstimator.leaveOneOutMean(excluding: b.rowLoss[row], total: total, count: batch) : 0
+        value = (b.rowLoss[row] - baseline) * scale
+      }
+      for i in (row * l)..<((row + 1) * l) {
+        let (mu, logvar) = estimator.reconstructionGradient(
+          value: value, slope: b.zGradient[i], noise: noise[i], sigma: b.std[i])
+        b.muGradient[i] = mu + beta * scale * b.mu[i]
+        b.logvarGradient[i] = logvar + beta * scale * (b.std[i] * b.std[i] - 1) / 2
+      }
+    }
+    encoderBackward(x, batch: batch)
+  }
+
+  /// Backward through fc4 and the decoder's hidden layers, from d loss / d output
+  /// in b.outputGradient to d loss / dz in b.zGradient.
+  private func decoderBackward(batch: Int) {
+    let b = buffers
     let decoderTop = UnsafePointer(b.decoder.last?.activation ?? b.z)
     fc4.backward(
       input: decoderTop, outputGradient: b.outputGradient, batch: batch,
       inputGradient: b.decoder.last?.gradient ?? b.zGradient, backend: backend)
     runBackward(decoder, from: b.z, activations: b.decoder, inputGradient: b.zGradient, batch: batch)
+  }
+
+  /// Backward through fc21 (and fc22) and the encoder's hidden layers, from the
+  /// gradients in b.muGradient (and b.logvarGradient), leaving each encoder
+  /// layer's gradient in the layer. The encoder's activations for x must be in
+  /// the buffers (from `forward` or `withEncoder`).
+  private func encoderBackward(_ x: UnsafePointer<S>, batch: Int) {
+    let b = buffers
     let encoderTop = UnsafePointer(b.encoder.last?.activation ?? UnsafeMutablePointer(mutating: x))
     let topGradient = b.encoder.last?.gradient
+    fc21.backward(
+      input: encoderTop, outputGradient: b.muGradient, batch: batch, inputGradient: topGradient, backend: backend)
     if configuration.kind == .vae {
-      // The reparameterisation's backward (its forward is in `forward`): z = mu + sigma * eps gives
-      // dz/dmu = 1 and dz/dlogvar = eps * sigma / 2. The KL term, 0.5 * (sigma^2 + mu^2 - 1 - logvar),
-      // adds beta * mu and beta * (sigma^2 - 1) / 2 (each scaled by 1 / batch for the batch mean).
-      for i in 0..<(batch * l) {
-        let dz = b.zGradient[i]
-        b.muGradient[i] = dz + beta * scale * b.mu[i]
-        b.logvarGradient[i] = dz * noise[i] * b.std[i] / 2 + beta * scale * (b.std[i] * b.std[i] - 1) / 2
-      }
-      fc21.backward(
-        input: encoderTop, outputGradient: b.muGradient, batch: batch, inputGradient: topGradient, backend: backend)
       fc22.backward(
         input: encoderTop, outputGradient: b.logvarGradient, batch: batch, inputGradient: b.topGradientPart,
         backend: backend)
       if let topGradient, let width = configuration.hidden.last {
         for i in 0..<(batch * width) { topGradient[i] += b.topGradientPart[i] }
       }
-    } else {
-      fc21.backward(
-        input: encoderTop, outputGradient: b.zGradient, batch: batch, inputGradient: topGradient, backend: backend)
     }
     runBackward(encoder, from: x, activations: b.encoder, inputGradient: nil, batch: batch)
+  }
+
+  /// f(z) = -log p(x|z) (in double precision, as `logLikelihood`) and its
+  /// slope df/dz, for `batch` rows of x (batch x D) and z (batch x L): what
+  /// each estimator of the encoder's gradient reads. Leaves the decoder's own
+  /// gradients (of the summed f) in its layers.
+  @_specialize(where S == Float)
+  @_specialize(where S == Double)
+  public func reconstructionLoss(
+    _ x: UnsafePointer<S>, at z: UnsafePointer<S>, batch: Int, losses: UnsafeMutablePointer<Double>,
+    slopes: UnsafeMutablePointer<S>
+  ) {
+    let b = prepare(batch)
+    let (d, l) = (configuration.inputs, configuration.latent)
+    b.z.update(from: z, count: batch * l)
+    let last = run(decoder, from: b.z, activations: b.decoder, batch: batch)
+    fc4.forward(last, batch: batch, into: b.output, backend: backend)
+    _ = configuration.likelihood.negativeLogLikelihood(
+      output: b.output, target: x, count: batch * d, variance: S(configuration.variance), scale: 1,
+      gradient: b.outputGradient)
+    for row in 0..<batch {
+      losses[row] = -configuration.likelihood.logDensity(
+        output: b.output + row * d, target: x + row * d, count: d, variance: configuration.variance)
+    }
+    decoderBackward(batch: batch)
+    slopes.update(from: b.zGradient, count: batch * l)
+  }
+
+  /// Runs the encoder on `batch` rows of x, then `body`, which may call the
+  /// function it is given any number of times: each call backpropagates
+  /// gradients with respect to mu and logvar (batch x L each) through the
+  /// encoder and leaves the encoder layers' gradients in `encoderLayers`.
+  /// `body` must not run the model on other inputs.
+  public func withEncoder<R>(
+    _ x: UnsafePointer<S>, batch: Int,
+    _ body: (_ backward: (_ muGradient: UnsafePointer<S>, _ logvarGradient: UnsafePointer<S>) -> Void) throws -> R
+  ) rethrows -> R {
+    let b = prepare(batch)
+    let l = configuration.latent
+    _ = run(encoder, from: x, activations: b.encoder, batch: batch)
+    return try body { muGradient, logvarGradient in
+      b.muGradient.update(from: muGradient, count: batch * l)
+      b.logvarGradient.update(from: logvarGradient, count: batch * l)
+      encoderBackward(x, batch: batch)
+    }
   }
 
   /// Runs `layers` with the activation after each, from `input`; returns the last activation.
@@ -261,13 +356,15 @@ public final class VAE<S: BLASScalar> {
     let encoder: [Layer]
     let decoder: [Layer]
     let mu, logvar, std, z, output: UnsafeMutablePointer<S>
+    /// Each example's f(z) = -log p(x|z), for the score function.
+    let rowLoss: UnsafeMutablePointer<S>
     let outputGradient, zGradient, muGradient, logvarGradient, topGradientPart: UnsafeMutablePointer<S>
 
     init(_ c: VAEConfiguration, batch: Int) {
       self.batch = batch
       let (d, l) = (c.inputs * batch, c.latent * batch)
       let widths = c.hidden.map { $0 * batch }
-      let fixed = [l, l, l, l, d, d, l, l, l, (widths.last ?? 0)]
+      let fixed = [l, l, l, l, d, batch, d, l, l, l, (widths.last ?? 0)]
       let total = max(1, fixed.reduce(0, +) + 4 * widths.reduce(0, +))
       let base = UnsafeMutablePointer<S>.allocate(capacity: total)
       base.initialize(repeating: 0, count: total)
@@ -277,7 +374,7 @@ public final class VAE<S: BLASScalar> {
         defer { offset += size }
         return base + offset
       }
-      (mu, logvar, std, z, output) = (take(l), take(l), take(l), take(l), take(d))
+      (mu, logvar, std, z, output, rowLoss) = (take(l), take(l), take(l), take(l), take(d), take(batch))
       (outputGradient, zGradient, muGradient, logvarGradient) = (take(d), take(l), take(l), take(l))
       topGradientPart = take(widths.last ?? 0)
       encoder = widths.map { Layer(activation: take($0), gradient: take($0)) }
