@@ -121,6 +121,22 @@ public struct EncoderGradientStudy: Sendable {
   /// Rows of the decoder's passes: the trials' latent points in batches of this many.
   static let decoderRows = 4096
 
+  /// An estimate from above of the memory a study takes, in bytes (nil beyond
+  /// any count): per encoder entry, each estimator's running mean and sum of
+  /// squares and a trial's copies; per trial, example and estimator, the noise,
+  /// slopes and f; the decoder's batches of rows.
+  public static func bytes(configuration c: VAEConfiguration, examples: Int, trials: Int) -> Int? {
+    let widths = [c.inputs] + c.hidden
+    let encoderEntries =
+      zip(widths, widths.dropFirst()).reduce(0) { $0 + ($1.0 + 1) * $1.1 } + 2 * ((c.hidden.last ?? 0) + 1) * c.latent
+    guard let perEntry = DataLoader.product([encoderEntries, 10, 8]),
+      let perDraw = DataLoader.product([trials, examples, 3 * c.latent + 1, 3, 8]),
+      let decoder = DataLoader.product([decoderRows, c.inputs + c.latent + 2 * (c.hidden.first ?? 0), 4, 8])
+    else { return nil }
+    let (sum, overflow) = perEntry.addingReportingOverflow(perDraw)
+    return overflow || sum > Int.max - decoder ? nil : sum + decoder
+  }
+
   /// The study of `model` on `x` (rows of `inputs` values), `trials` >= 2
   /// estimates per estimator; `exact` asks for the quadrature (1- and 2-D
   /// latents only; ignored beyond). `progress` hears the fraction done.

@@ -1,3 +1,5 @@
+import Probability
+
 /// The model's entry points for callers holding arrays rather than pointers.
 extension VAE {
   /// The losses of `x` (batch rows) with the given noise (batch x latent values).
@@ -56,5 +58,19 @@ extension VAE {
         }
       }
     }
+  }
+}
+
+extension VAE {
+  /// A model of the same configuration and weights, in precision T (its
+  /// buffers, backend and estimator are its own).
+  public func converted<T: BLASScalar>(to _: T.Type) -> VAE<T> {
+    var unused = Xoshiro256StarStar(seed: 0)
+    let copy = VAE<T>(configuration, generator: &unused)
+    for ((_, source), (_, target)) in zip(layers, copy.layers) {
+      target.weight = source.weight.map { T(Double($0)) }
+      target.bias = source.bias.map { T(Double($0)) }
+    }
+    return copy
   }
 }

@@ -49,7 +49,8 @@ extension VAECommand {
     guard workbench.configuration.kind == .vae else {
       throw LabError("a plain autoencoder (kind=ae) has no q(z|x), so no ELBO to bound log p(x) with; use kind=vae")
     }
-    let (rows, source) = try boundRows(arguments, workbench: workbench, session: session)
+    let (rows, source) = try exampleRows(
+      data: arguments.data, label: arguments.label, workbench: workbench, session: session)
     let d = workbench.configuration.inputs
     let available = rows.count / d
     if let index = arguments.index, index >= available {
@@ -114,27 +115,6 @@ extension VAECommand {
         examples: examples, source: source, latent: workbench.configuration.latent, ks: arguments.ks,
         picture: picture,
         svg: arguments.svg, precision: session.precision))
-  }
-
-  /// The rows `vae bound` works on, row-major, and how to name them: the
-  /// held-out set, or the rows of a data file checked against the model.
-  static func boundRows(_ arguments: BoundArguments, workbench: VAEWorkbench, session: Session) throws(LabError) -> (
-    [Float], String
-  ) {
-    guard let path = arguments.data else {
-      if arguments.label != nil { throw LabError("label= names a column of data=; give data= too", argument: "label") }
-      return (workbench.data.heldOut, "the held-out set")
-    }
-    let table = try loadTable(path, label: arguments.label, session: session)
-    let c = workbench.configuration
-    guard table.dimension == c.inputs else {
-      throw LabError("\(path) has \(table.dimension) values per row, but the model takes \(c.inputs)", argument: "data")
-    }
-    if c.likelihood == .bernoulli && !table.rows.allSatisfy({ $0 >= 0 && $0 <= 1 }) {
-      throw LabError(
-        "\(path) has values outside [0, 1], which the model's bernoulli likelihood cannot score", argument: "data")
-    }
-    return (table.rows, path)
   }
 
   /// `z0 in [-2, 0.4], z1 in [-1.6, 0.6]`, to 3 significant digits.

@@ -21,12 +21,7 @@ extension VAECommand {
     action: { session, _ throws(LabError) in
       let workbench = try workbench(session)
       let configuration = workbench.configuration
-      var unused = Xoshiro256StarStar(seed: 0)
-      let model = VAE<Double>(configuration, generator: &unused)
-      for ((_, source), (_, target)) in zip(workbench.model.layers, model.layers) {
-        target.weight = source.weight.map(Double.init)
-        target.bias = source.bias.map(Double.init)
-      }
+      let model = workbench.model.converted(to: Double.self)
       let count = min(4, workbench.data.heldOutCount)
       let x = try heldOutRows(workbench, Array(0..<count)).map(Double.init)
       var generator = Xoshiro256StarStar(seed: 0x6AD)

@@ -6,15 +6,27 @@ extension VAECommand {
 
   struct StepArguments: CommandArguments {
     @Positional(name: "n", 1...1_000_000, help: "steps to take") var count: Int = 100
+    @Named(
+      help:
+        "the encoder's gradient: pathwise (the reparameterisation), score or score+baseline (the score function; see vae estimators)"
+    )
+    var estimator: LatentGradientEstimator = .pathwise
   }
 
   static let step = CommandSpec(
     name: "step",
     summary: "train N steps; Ctrl-C stops at the next step with the model intact",
     arguments: StepArguments.self,
-    examples: ["vae step", "vae step 2000"],
+    examples: ["vae step", "vae step 2000", "vae step 2000 estimator=score"],
     action: { session, arguments throws(LabError) in
       let workbench = try workbench(session)
+      if arguments.estimator != .pathwise && workbench.configuration.kind != .vae {
+        throw LabError(
+          "a plain autoencoder (kind=ae) has no q(z|x) for the score function; its encoder trains by backpropagation only",
+          argument: "estimator")
+      }
+      workbench.model.estimator = arguments.estimator
+      defer { workbench.model.estimator = .pathwise }
       let requested = arguments.count
       let clock = ContinuousClock()
       let started = clock.now
@@ -56,7 +68,9 @@ extension VAECommand {
           step: workbench.trainer.steps, taken: taken, objective: last?.objective, recon: last?.reconstruction,
           kl: c.kind == .vae ? Nullable(wrappedValue: last?.kl) : nil,
           negativeELBO: c.kind == .vae ? Nullable(wrappedValue: last?.negativeELBO) : nil,
-          beta: c.kind == .vae ? c.beta : nil, requested: requested, firstObjective: first?.objective,
+          beta: c.kind == .vae ? c.beta : nil,
+          estimator: arguments.estimator == .pathwise ? nil : arguments.estimator, requested: requested,
+          firstObjective: first?.objective,
           configuration: c, precision: session.precision))
     })
 
@@ -71,6 +85,8 @@ extension VAECommand {
     var kl: Nullable<Double>?
     var negativeELBO: Nullable<Double>?
     var beta: Double?
+    /// The encoder's gradient estimator, when it is not the pathwise one.
+    var estimator: LatentGradientEstimator?
     // For the text only:
     var requested: Int
     var firstObjective: Double?
@@ -78,7 +94,7 @@ extension VAECommand {
     var precision: Int
 
     enum CodingKeys: String, CodingKey {
-      case step, taken, objective, recon, kl, negativeELBO = "neg_elbo", beta
+      case step, taken, objective, recon, kl, negativeELBO = "neg_elbo", beta, estimator
     }
 
     func text(for presentation: Presentation) -> String {
@@ -97,6 +113,12 @@ extension VAECommand {
           text +=
             ": objective per example (\(objectiveName(configuration))) \(change) (reconstruction \(n(recon)), KL \(n(kl)), -ELBO \(n(negativeELBO)) on the last batch)"
         }
+      }
+      if let estimator {
+        text +=
+          estimator == .score
+          ? "\nthe encoder's gradient by the score function (no baseline)"
+          : "\nthe encoder's gradient by the score function less the leave-one-out mean of the batch's -log p(x|z)"
       }
       if taken < requested {
         text += "\nstopped by Ctrl-C after \(taken) of \(requested) steps; the model is as after step \(step)"

@@ -5,20 +5,21 @@ extension Activation: ArgumentChoice {}
 extension Likelihood: ArgumentChoice {}
 extension OptimizerKind: ArgumentChoice {}
 extension VAEConfiguration.Kind: ArgumentChoice {}
+extension LatentGradientEstimator: ArgumentChoice {}
 
 /// `vae`: build a small VAE, step it, and look at what it learned.
 enum VAECommand {
   static let spec = CommandSpec(
     name: "vae",
     summary:
-      "build, train and inspect a small VAE (new, step, show, encode, recon, sample, bound, gradcheck, save, load)",
+      "build, train and inspect a small VAE (new, step, show, encode, recon, sample, bound, estimators, curves, gradcheck, save, load)",
     discussion: """
       The VAE of pytorch/examples: encoder D-H-(mu, logvar) with ReLU (or tanh or sigmoid), decoder L-H-D,
       loss per example = reconstruction + beta * KL, both summed over dimensions,
       one reparameterised sample z = mu + exp(logvar / 2) * eps per example. Start
       with 'vae new', train with 'vae step', and look with 'vae show'.
       """,
-    subcommands: [new, step, show, encode, recon, sample, bound, gradcheck, save, load])
+    subcommands: [new, step, show, encode, recon, sample, bound, estimators, curves, gradcheck, save, load])
 
   /// The workbench, or an error telling the user to make one.
   static func workbench(_ session: Session) throws(LabError) -> VAEWorkbench {
@@ -284,6 +285,28 @@ enum VAECommand {
     } catch {
       throw error.isInterrupted ? .interrupted : LabError(error.description)
     }
+  }
+
+  /// The rows a command works on, row-major, and how to name them: the
+  /// held-out set, or the rows of a data file (`data=`, with `label=`) checked
+  /// against the model.
+  static func exampleRows(data path: String?, label: String?, workbench: VAEWorkbench, session: Session)
+    throws(LabError) -> ([Float], String)
+  {
+    guard let path else {
+      if label != nil { throw LabError("label= names a column of data=; give data= too", argument: "label") }
+      return (workbench.data.heldOut, "the held-out set")
+    }
+    let table = try loadTable(path, label: label, session: session)
+    let c = workbench.configuration
+    guard table.dimension == c.inputs else {
+      throw LabError("\(path) has \(table.dimension) values per row, but the model takes \(c.inputs)", argument: "data")
+    }
+    if c.likelihood == .bernoulli && !table.rows.allSatisfy({ $0 >= 0 && $0 <= 1 }) {
+      throw LabError(
+        "\(path) has values outside [0, 1], which the model's bernoulli likelihood cannot score", argument: "data")
+    }
+    return (table.rows, path)
   }
 
   static func heldOutRows(_ workbench: VAEWorkbench, _ indexes: [Int]) throws(LabError) -> [Float] {
