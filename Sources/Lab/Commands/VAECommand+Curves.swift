@@ -38,7 +38,6 @@ extension VAECommand {
     let every = arguments.every ?? max(1, arguments.steps / 40)
     var generator = session.generator(commandSeed: arguments.seed)
     let seed = generator.next()
-    session.keep(generator, drawnWith: arguments.seed)
     let trainer = workbench.trainer
     let setup = TrainingCurves.Setup(
       examples: trainer.examples, heldOut: workbench.data.heldOut, batchSize: trainer.batchSize,
@@ -58,6 +57,7 @@ extension VAECommand {
     } catch {
       throw .interrupted
     }
+    session.keep(generator, drawnWith: arguments.seed)
     let result = CurvesResult(
       from: workbench.trainer.steps, steps: arguments.steps, every: every, curves: curves, svg: arguments.svg,
       precision: session.precision)
