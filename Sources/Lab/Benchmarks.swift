@@ -33,7 +33,7 @@ public enum Benchmarks {
 
   /// Groups of figures `vaelab bench --only` can pick.
   public enum Group: String, CaseIterable, Sendable {
-    case sampling, grad, vae
+    case sampling, grad, vae, bound
   }
 
   /// Each figure is the best of `repeats` timed runs of `count` draws, to
@@ -50,6 +50,7 @@ public enum Benchmarks {
       figures.append(
         vaeStep(inputs: 64, hidden: 128, latent: 8, batch: 64, steps: max(20, count / 20_000), repeats: repeats))
     }
+    if groups.contains(.bound) { figures += bound() }
     return figures
   }
 
@@ -136,6 +137,39 @@ public enum Benchmarks {
       name:
         "vae step \(inputs)-\(hidden)-\(latent), batch \(batch), float32 (OpenBLAS \(MatrixBackend.kernels), \(best.threads) thread\(best.threads == 1 ? "" : "s"))",
       value: best.milliseconds, unit: "ms")
+  }
+
+  /// Seconds for `vae bound`'s pieces over the held-out set (410 examples) of
+  /// a 2-D shapes model (hidden 128, seed 1, 1500 steps, as lesson 5's): IWAE
+  /// with k = 1000 (one replicate per example), log p(x) by quadrature, and
+  /// the ELBO's exact expectation. Once each: they take seconds.
+  static func bound() -> [Figure] {
+    let data = VAECommand.shapes
+    var generator = Xoshiro256StarStar(seed: 1)
+    let model = VAE<Float>(VAEConfiguration(inputs: 256, hidden: 128, latent: 2), generator: &generator)
+    let trainer = Trainer(
+      model: model, optimizer: Optimizer(.adam, learningRate: 1e-3), examples: data.training, batchSize: 64,
+      generator: generator)
+    for _ in 0..<1500 { _ = try? trainer.step() }
+    let examples = (0..<data.heldOutCount).map {
+      model.marginalLikelihood(of: Array(data.heldOut[($0 * 256)..<(($0 + 1) * 256)]))
+    }
+    var draws = Xoshiro256StarStar(seed: 2)
+    let name = "over the \(examples.count) held-out examples of a 2-D shapes model (OpenBLAS \(MatrixBackend.kernels))"
+    return [
+      Figure(
+        name: "vae bound: IWAE k=1000 " + name,
+        value: best(of: 1) {
+          for q in examples { _ = try? q.importanceWeighted(k: 1000, replicates: 1, using: &draws) }
+        },
+        unit: "s"),
+      Figure(
+        name: "vae bound: log p(x) by quadrature " + name,
+        value: best(of: 1) { for q in examples { _ = try? q.logMarginal() } }, unit: "s"),
+      Figure(
+        name: "vae bound: exact ELBO by quadrature " + name,
+        value: best(of: 1) { for q in examples { _ = try? q.expectedELBO() } }, unit: "s"),
+    ]
   }
 
   static func best(of repeats: Int, _ body: () -> Void) -> Double {

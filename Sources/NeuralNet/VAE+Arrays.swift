@@ -47,6 +47,8 @@ extension VAE {
 
   /// log p(x) and its bounds for one example `x`: q(z|x) from the encoder,
   /// log p(x|z) from the decoder (see `MarginalLikelihood`).
+  @_specialize(where S == Float)
+  @_specialize(where S == Double)
   public func marginalLikelihood(of x: [S]) -> MarginalLikelihood {
     let (mu, logvar) = encode(x)
     return MarginalLikelihood(mean: mu.map(Double.init), logVariance: logvar.map(Double.init)) { z, count in

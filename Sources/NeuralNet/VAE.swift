@@ -332,6 +332,8 @@ public final class VAE<S: BLASScalar> {
 
   /// log p(x|z) for one example x (D values) at `batch` latent points z, in
   /// double precision: the decoder's outputs and `Likelihood.logDensity`.
+  @_specialize(where S == Float)
+  @_specialize(where S == Double)
   public func logLikelihood(of x: UnsafePointer<S>, at z: UnsafePointer<S>, batch: Int) -> [Double] {
     let b = prepare(batch)
     let last = run(decoder, from: z, activations: b.decoder, batch: batch)

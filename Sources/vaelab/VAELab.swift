@@ -208,7 +208,7 @@ struct Bench: ParsableCommand {
   @Option(help: "Draws per timed run (each figure is the best of five runs).")
   var draws: Int = 20_000_000
 
-  @Option(help: "Only these groups: sampling, grad, vae (repeatable).")
+  @Option(help: "Only these groups: sampling, grad, vae, bound (repeatable).")
   var only: [String] = []
 
   func validate() throws {

@@ -63,7 +63,7 @@ struct CommandLineTests {
     let result = try Binary.run(["bench", "--only", "nosuch"])
     #expect(result.status == 64)
     #expect(result.stdout.isEmpty)
-    #expect(result.stderr.contains("--only must be one of sampling, grad, vae; got 'nosuch'"))
+    #expect(result.stderr.contains("--only must be one of sampling, grad, vae, bound; got 'nosuch'"))
   }
 
   @Test(arguments: [["--no-such-flag"], ["run"], ["bench", "--format", "xml"], ["-c"]])
