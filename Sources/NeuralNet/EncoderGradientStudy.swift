@@ -159,9 +159,13 @@ public struct EncoderGradientStudy: Sendable {
 
     // The exact latent gradients first: the quadrature runs the decoder on other batches.
     var exactLatent: [MarginalLikelihood.LatentGradient]?
+    // The fraction of the work the quadrature takes, and then the estimators.
+    let quadratureShare = exact && l <= 2 ? 0.25 : 0
+    func estimatorProgress(_ fraction: Double) { progress(quadratureShare + (1 - quadratureShare) * fraction) }
     if exact && l <= 2 {
       var gradients: [MarginalLikelihood.LatentGradient] = []
       for example in 0..<batch {
+        progress(quadratureShare * Double(example) / Double(batch))
         do {
           gradients.append(
             try model.marginalLikelihood(of: Array(x[(example * d)..<((example + 1) * d)]))
@@ -215,7 +219,7 @@ public struct EncoderGradientStudy: Sendable {
           }
         }
         row += count
-        progress((Double(position) + 0.5 * Double(row) / Double(trials * batch)) / 3)
+        estimatorProgress((Double(position) + 0.5 * Double(row) / Double(trials * batch)) / 3)
       }
       draws.append((estimator, losses, slopes, noise))
     }
@@ -257,7 +261,7 @@ public struct EncoderGradientStudy: Sendable {
             }
             backward(gMu, gLogvar)
             for (t, tensor) in collect().enumerated() { accumulators[t][position].add(tensor) }
-            progress((Double(position) + 0.5 + 0.5 * Double(trial + 1) / Double(trials)) / 3)
+            estimatorProgress((Double(position) + 0.5 + 0.5 * Double(trial + 1) / Double(trials)) / 3)
           }
         }
         guard let exactLatent else { return nil }
