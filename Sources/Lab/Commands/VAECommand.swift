@@ -12,14 +12,17 @@ enum VAECommand {
   static let spec = CommandSpec(
     name: "vae",
     summary:
-      "build, train and inspect a small VAE (new, step, show, encode, recon, sample, bound, estimators, curves, gradcheck, save, load)",
+      "build, train and inspect a small VAE (new, step, show, encode, recon, sample, decode, interp, traverse, bound, estimators, curves, gradcheck, save, load)",
     discussion: """
       The VAE of pytorch/examples: encoder D-H-(mu, logvar) with ReLU (or tanh or sigmoid), decoder L-H-D,
       loss per example = reconstruction + beta * KL, both summed over dimensions,
       one reparameterised sample z = mu + exp(logvar / 2) * eps per example. Start
       with 'vae new', train with 'vae step', and look with 'vae show'.
       """,
-    subcommands: [new, step, show, encode, recon, sample, bound, estimators, curves, gradcheck, save, load])
+    subcommands: [
+      new, step, show, encode, recon, sample, decode, interp, traverse, bound, estimators, curves, gradcheck, save,
+      load,
+    ])
 
   /// The workbench, or an error telling the user to make one.
   static func workbench(_ session: Session) throws(LabError) -> VAEWorkbench {
