@@ -112,8 +112,6 @@ public struct EncoderGradientStudy: Sendable {
   }
 
   public var tensors: [Tensor]
-  public var trials: Int
-  public var examples: Int
   /// The exact reconstruction gradients with respect to mu and logvar, per
   /// example, when the latent space is 1- or 2-D.
   public var latentGradients: [MarginalLikelihood.LatentGradient]?
@@ -148,8 +146,6 @@ public struct EncoderGradientStudy: Sendable {
     let (d, l) = (model.configuration.inputs, model.configuration.latent)
     let batch = x.count / d
     precondition(batch >= 1 && x.count == batch * d, "x holds whole examples")
-    self.trials = trials
-    self.examples = batch
     let (mu, logvar) = model.encode(x)
     let sigma = logvar.map { S.exp($0 / 2) }
     // The gradient of the batch-mean KL: mu / batch and (sigma^2 - 1) / (2 batch).

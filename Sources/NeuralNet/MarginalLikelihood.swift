@@ -179,13 +179,15 @@ extension MarginalLikelihood {
   /// by the trapezoid rule (`expectations`). Per dimension, with the change when
   /// the step is halved as the error.
   public struct LatentGradient: Sendable, Equatable {
+    /// At the finer step: the values.
     public var mean: [Double]
     public var logVariance: [Double]
-    public var meanError: [Double]
-    public var logVarianceError: [Double]
-    /// The same at the coarser step, for carrying the error through the encoder.
+    /// The same at the coarser step, for the error and for carrying it through the encoder.
     public var coarseMean: [Double]
     public var coarseLogVariance: [Double]
+
+    public var meanError: [Double] { zip(mean, coarseMean).map { abs($0 - $1) } }
+    public var logVarianceError: [Double] { zip(logVariance, coarseLogVariance).map { abs($0 - $1) } }
   }
 
   public func reconstructionGradient(shouldStop: () -> Bool = { false }) throws(GridError) -> LatentGradient {
@@ -199,9 +201,7 @@ extension MarginalLikelihood {
     }
     let (c, f) = (gradients(coarse.values), gradients(fine.values))
     return LatentGradient(
-      mean: f.mean, logVariance: f.logVariance, meanError: zip(f.mean, c.mean).map { abs($0 - $1) },
-      logVarianceError: zip(f.logVariance, c.logVariance).map { abs($0 - $1) }, coarseMean: c.mean,
-      coarseLogVariance: c.logVariance)
+      mean: f.mean, logVariance: f.logVariance, coarseMean: c.mean, coarseLogVariance: c.logVariance)
   }
 
   /// The steps of `expectations`, in units of q's sigma.

@@ -28,13 +28,7 @@ extension VAECommand {
     @Positional(
       name: "i", 0...1_000_000_000, help: "a held-out example, or a row of data= (default: every one, averaged)")
     var index: Int?
-    @Named(
-      .path,
-      help:
-        "bound the rows of this file instead of the held-out set (NPY, CSV, IDX, as vae new; as wide as the model's input)"
-    )
-    var data: String?
-    @Named(.word("a CSV column name or 0-based index"), help: "a CSV column of data= to leave out") var label: String?
+    @ArgumentGroup var file: DataFileArguments
     @Named(name: "k", 1...100_000, help: "the numbers of importance samples") var ks: [Int] = [1, 10, 100, 1000]
     @Named(0...Int.max, help: "seed for the draws (default: the session's random stream)") var seed: Int?
     @Named(.path, help: "write p(z|x) beside q(z|x) as an SVG file (one example, 2-D latent)") var svg: String?
@@ -49,8 +43,7 @@ extension VAECommand {
     guard workbench.configuration.kind == .vae else {
       throw LabError("a plain autoencoder (kind=ae) has no q(z|x), so no ELBO to bound log p(x) with; use kind=vae")
     }
-    let (rows, source) = try exampleRows(
-      data: arguments.data, label: arguments.label, workbench: workbench, session: session)
+    let (rows, source) = try exampleRows(arguments.file, workbench: workbench, session: session)
     let d = workbench.configuration.inputs
     let available = rows.count / d
     if let index = arguments.index, index >= available {

@@ -36,17 +36,29 @@ extension VAECommand {
     }
   }
 
+  /// `data=` and `label=`, for commands that work on held-out examples or on
+  /// the rows of a user's file.
+  struct DataFileArguments: CommandArguments {
+    @Named(
+      .path,
+      help:
+        "use the rows of this file instead of the held-out set (NPY, CSV, IDX, as vae new; as wide as the model's input)"
+    )
+    var data: String?
+    @Named(.word("a CSV column name or 0-based index"), help: "a CSV column of data= to leave out") var label: String?
+  }
+
   /// The rows a command works on, row-major, and how to name them: the
   /// held-out set, or the rows of a data file (`data=`, with `label=`) checked
   /// against the model.
-  static func exampleRows(data path: String?, label: String?, workbench: VAEWorkbench, session: Session)
-    throws(LabError) -> ([Float], String)
-  {
-    guard let path else {
-      if label != nil { throw LabError("label= names a column of data=; give data= too", argument: "label") }
+  static func exampleRows(_ file: DataFileArguments, workbench: VAEWorkbench, session: Session) throws(LabError) -> (
+    [Float], String
+  ) {
+    guard let path = file.data else {
+      if file.label != nil { throw LabError("label= names a column of data=; give data= too", argument: "label") }
       return (workbench.data.heldOut, "the held-out set")
     }
-    let table = try loadTable(path, label: label, session: session)
+    let table = try loadTable(path, label: file.label, session: session)
     let c = workbench.configuration
     guard table.dimension == c.inputs else {
       throw LabError("\(path) has \(table.dimension) values per row, but the model takes \(c.inputs)", argument: "data")

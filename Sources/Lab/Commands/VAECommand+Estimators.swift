@@ -33,13 +33,7 @@ extension VAECommand {
     var index: Int?
     @Named(1...largestStudyBatch, help: "the first B examples instead of one (the gradient of their mean)")
     var batch: Int?
-    @Named(
-      .path,
-      help:
-        "study the rows of this file instead of the held-out set (NPY, CSV, IDX, as vae new; as wide as the model's input)"
-    )
-    var data: String?
-    @Named(.word("a CSV column name or 0-based index"), help: "a CSV column of data= to leave out") var label: String?
+    @ArgumentGroup var file: DataFileArguments
     @Named(2...10_000, help: "independent estimates per estimator") var trials: Int = 100
     @Named(0...Int.max, help: "seed for the draws (default: the session's random stream)") var seed: Int?
   }
@@ -56,8 +50,7 @@ extension VAECommand {
     if arguments.index != nil && arguments.batch != nil {
       throw LabError("give one example I or batch=B, not both", argument: "batch")
     }
-    let (rows, source) = try exampleRows(
-      data: arguments.data, label: arguments.label, workbench: workbench, session: session)
+    let (rows, source) = try exampleRows(arguments.file, workbench: workbench, session: session)
     let available = rows.count / c.inputs
     let indexes: [Int]
     if let index = arguments.index {
@@ -70,7 +63,7 @@ extension VAECommand {
         throw LabError("batch=\(batch) asks for more examples than \(source) has (\(available))", argument: "batch")
       }
       indexes = Array(0..<batch)
-    } else if arguments.data != nil {
+    } else if arguments.file.data != nil {
       guard available <= largestStudyBatch else {
         throw LabError(
           "\(source) has \(available) rows; a study averages over at most \(largestStudyBatch): pick one with I or the first B with batch=B",
