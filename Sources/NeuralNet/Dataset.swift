@@ -11,6 +11,9 @@ public struct Dataset: Sendable {
   public var heldOut: [Float]
   /// Width and height when each row is a grayscale image, row by row.
   public var imageSize: (width: Int, height: Int)?
+  /// What is known about each example beside its values: a data file's label
+  /// column, or the factors that generated a built-in data set.
+  public var factors: [ExampleFactor] = []
   /// Whether every value lies in [0, 1], as the Bernoulli likelihood needs.
   public var isUnitInterval: Bool {
     training.allSatisfy { $0 >= 0 && $0 <= 1 } && heldOut.allSatisfy { $0 >= 0 && $0 <= 1 }
@@ -51,11 +54,15 @@ public struct Dataset: Sendable {
     self.imageSize = imageSize
   }
 
+  /// The factor named `name`, if the data have it.
+  public func factor(named name: String) -> ExampleFactor? { factors.first { $0.name == name } }
+
   /// Splits `rows` (row-major) into training and held-out parts, holding out
-  /// `heldOutFraction` of them, chosen by a seeded shuffle.
+  /// `heldOutFraction` of them, chosen by a seeded shuffle; each factor's
+  /// values (one per row) are split the same way.
   public init(
     name: String, dimension: Int, rows: [Float], heldOutFraction: Double, seed: UInt64,
-    imageSize: (width: Int, height: Int)? = nil
+    imageSize: (width: Int, height: Int)? = nil, factors: [ExampleFactor.Column] = []
   ) {
     let count = rows.count / dimension
     var order = Array(0..<count)
@@ -69,6 +76,57 @@ public struct Dataset: Sendable {
       name: name, dimension: dimension, training: gather(order[heldOutCount...]),
       heldOut: gather(order[..<heldOutCount]),
       imageSize: imageSize)
+    self.factors = factors.map { column in
+      ExampleFactor(
+        name: column.name, classes: column.classes, training: order[heldOutCount...].map { column.values[$0] },
+        heldOut: order[..<heldOutCount].map { column.values[$0] })
+    }
+  }
+}
+
+/// A property of each example beside its values, for looking at what a latent
+/// space has found (colouring encodings, probing them): categorical, with
+/// class names, or continuous.
+public struct ExampleFactor: Sendable, Equatable {
+  public var name: String
+  /// The class names of a categorical factor, whose values are indexes into
+  /// them; nil for a continuous factor.
+  public var classes: [String]?
+  public var training: [Double]
+  public var heldOut: [Double]
+
+  public var isCategorical: Bool { classes != nil }
+
+  /// A factor's values for every example, before the split into training and held-out parts.
+  public struct Column: Sendable {
+    public var name: String
+    public var classes: [String]?
+    public var values: [Double]
+
+    public init(name: String, classes: [String]?, values: [Double]) {
+      self.name = name
+      self.classes = classes
+      self.values = values
+    }
+
+    /// A data file's label column as a factor: continuous when every field is
+    /// a finite number and there are more than `largestClassCount` distinct
+    /// ones; otherwise categorical, its classes sorted (as numbers when all are
+    /// numbers, so `10` follows `9`).
+    public init(name: String, labels: [String], largestClassCount: Int = 20) {
+      self.name = name
+      let numbers = labels.compactMap { Double($0) }.filter(\.isFinite)
+      let distinct = Set(labels)
+      if numbers.count == labels.count && distinct.count > largestClassCount {
+        (classes, values) = (nil, numbers)
+        return
+      }
+      let sorted =
+        numbers.count == labels.count
+        ? distinct.sorted { (Double($0) ?? 0) < (Double($1) ?? 0) } : distinct.sorted()
+      let index = Dictionary(uniqueKeysWithValues: sorted.enumerated().map { ($1, Double($0)) })
+      (classes, values) = (sorted, labels.map { index[$0] ?? 0 })
+    }
   }
 }
 
@@ -76,18 +134,22 @@ public struct Dataset: Sendable {
 public enum BuiltInData {
   /// 16 x 16 grayscale images of one shape (square, disc or triangle) at a
   /// random scale and position, in the spirit of dSprites (Matthey et al. 2017):
-  /// four generating factors a good latent space should find. Edges are
+  /// four generating factors a good latent space should find, kept as the
+  /// data's factors: `shape`, `x` and `y` (the centre, in pixels from the left
+  /// and top) and `scale` (the half-size in pixels). Edges are
   /// anti-aliased by 4 x 4 supersampling, so pixels lie in [0, 1].
   public static func shapes(count: Int = 4096, seed: UInt64 = 0) -> Dataset {
     let side = 16
     var generator = Xoshiro256StarStar(seed: seed)
     var rows: [Float] = []
     rows.reserveCapacity(count * side * side)
+    var factors = [[Double]](repeating: [], count: 4)
     for _ in 0..<count {
       let shape = Int(generator.next() % 3)
       let radius = 2.5 + 3.0 * generator.nextUniform()  // half-size in pixels, 2.5 to 5.5
       let cx = radius + (Double(side) - 2 * radius) * generator.nextUniform()
       let cy = radius + (Double(side) - 2 * radius) * generator.nextUniform()
+      for (k, value) in [Double(shape), cx, cy, radius].enumerated() { factors[k].append(value) }
       for py in 0..<side {
         for px in 0..<side {
           var covered = 0
@@ -104,7 +166,13 @@ public enum BuiltInData {
     }
     return Dataset(
       name: "shapes", dimension: side * side, rows: rows, heldOutFraction: 0.1, seed: seed &+ 1,
-      imageSize: (side, side))
+      imageSize: (side, side),
+      factors: [
+        .init(name: "shape", classes: ["square", "disc", "triangle"], values: factors[0]),
+        .init(name: "x", classes: nil, values: factors[1]),
+        .init(name: "y", classes: nil, values: factors[2]),
+        .init(name: "scale", classes: nil, values: factors[3]),
+      ])
   }
 
   /// Whether (x, y), in units of the shape's half-size around its centre, is inside it.
@@ -119,13 +187,15 @@ public enum BuiltInData {
   /// The pinwheel: five curved arms in the plane (Johnson et al., "Composing
   /// graphical models with neural networks", NeurIPS 2016), for the Gaussian
   /// likelihood. Each point: radius ~ N(1, 0.3^2), tangent ~ N(0, 0.05^2),
-  /// rotated by its arm's angle plus 0.25 * exp(radius).
+  /// rotated by its arm's angle plus 0.25 * exp(radius). The arm is the data's factor `arm`.
   public static func pinwheel(count: Int = 4096, seed: UInt64 = 0) -> Dataset {
     let arms = 5
     var generator = Xoshiro256StarStar(seed: seed)
     var rows: [Float] = []
+    var armOfEach: [Double] = []
     for _ in 0..<count {
       let arm = Int(generator.next() % UInt64(arms))
+      armOfEach.append(Double(arm))
       let radius = 1 + 0.3 * NormalSampler.next(using: &generator)
       let tangent = 0.05 * NormalSampler.next(using: &generator)
       let angle = 2 * Double.pi * Double(arm) / Double(arms) + 0.25 * Double.exp(radius)
@@ -133,6 +203,8 @@ public enum BuiltInData {
       rows.append(Float(2 * (c * radius - s * tangent)))
       rows.append(Float(2 * (s * radius + c * tangent)))
     }
-    return Dataset(name: "pinwheel", dimension: 2, rows: rows, heldOutFraction: 0.1, seed: seed &+ 1)
+    return Dataset(
+      name: "pinwheel", dimension: 2, rows: rows, heldOutFraction: 0.1, seed: seed &+ 1,
+      factors: [.init(name: "arm", classes: (1...arms).map { "arm \($0)" }, values: armOfEach)])
   }
 }

@@ -23,6 +23,8 @@ public enum DataLoader {
     public var dimension: Int
     /// Height and width when each row is a 2-D array (an image).
     public var imageSize: (width: Int, height: Int)?
+    /// A CSV file's label column, one field per row; nil without one.
+    public var labels: [String]? = nil
   }
 
   /// By extension: .idx / -ubyte (optionally .gz), .npy, .csv. Asks
@@ -258,7 +260,7 @@ public enum DataLoader {
 
   /// CSV: comma-separated numbers, one example a line; a first line that is
   /// not all numbers is a header. `labelColumn` (a header name or a 0-based
-  /// index) is dropped from the values. Read a line at a time, so that only the
+  /// index) is left out of the values and kept as the table's labels. Read a line at a time, so that only the
   /// values are kept (a file of short fields split whole would take many times
   /// its size).
   static func csv(
@@ -272,6 +274,7 @@ public enum DataLoader {
       forValues: bytes.count(where: { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\n") }) + 1, file: file)
     var width: Int? = nil
     var dropped: Int? = nil
+    var labels: [String] = []
     var rows: [Float] = []
     var lineNumber = 0
     var index = text.startIndex
@@ -306,6 +309,7 @@ public enum DataLoader {
       try append(fields)
     }
     func append(_ fields: [String]) throws(DataFileError) {
+      if let dropped { labels.append(fields[dropped]) }
       for (column, field) in fields.enumerated() where column != dropped {
         guard let value = Float(field), value.isFinite else {
           throw DataFileError(
@@ -320,7 +324,8 @@ public enum DataLoader {
     guard let width else { throw DataFileError(file: file, problem: "it is empty") }
     let dimension = width - (dropped == nil ? 0 : 1)
     guard !rows.isEmpty, dimension > 0 else { throw DataFileError(file: file, problem: "it holds no values") }
-    return Table(rows: rows, dimension: dimension, imageSize: nil)
+    return Table(
+      rows: rows, dimension: dimension, imageSize: nil, labels: dropped == nil ? nil : labels)
   }
 
   /// Refuses `count` values when their float32 rows, with the training and

@@ -37,6 +37,20 @@ extension VAE {
     }
   }
 
+  /// The encoder means mu(x) of every row of `x`, rows x latent, a batch of
+  /// `batchSize` rows at a time (so the hidden activations of a large file are
+  /// never held at once).
+  public func encoderMeans(_ x: [S], batchSize: Int = 256) -> [S] {
+    let d = configuration.inputs
+    var means: [S] = []
+    means.reserveCapacity(x.count / d * configuration.latent)
+    for start in stride(from: 0, to: x.count / d, by: batchSize) {
+      let end = min(start + batchSize, x.count / d)
+      means += encode(Array(x[(start * d)..<(end * d)])).mu
+    }
+    return means
+  }
+
   /// Decoder means for `z`, batch x inputs.
   public func decode(_ z: [S]) -> [S] {
     z.withUnsafeBufferPointer { zs in

@@ -45,6 +45,31 @@ struct StatisticsTests {
     #expect(standard.cumulativeProbability(x).isApproximatelyEqual(to: expected, relativeTolerance: 1e-12))
   }
 
+  /// Known quantiles of the standard normal, to 1e-13; then the round trip
+  /// Phi(Phi^-1(p)) = p across 30 decades of both tails.
+  @Test(arguments: [
+    (0.5, 0.0), (0.975, 1.959_963_984_540_054), (0.158_655_253_931_457, -1.0), (0.025, -1.959_963_984_540_054),
+    (0.001, -3.090_232_306_167_814), (1e-10, -6.361_340_902_404_056),
+  ])
+  func normalQuantile(p: Double, expected: Double) {
+    let standard = NormalDistribution(mean: 0, standardDeviation: 1)
+    #expect(abs(standard.quantile(p) - expected) <= 1e-13 * max(1, abs(expected)))
+  }
+
+  @Test func normalQuantileInvertsTheCDF() {
+    let normal = NormalDistribution(mean: 1.5, standardDeviation: 2)
+    for exponent in stride(from: -30.0, through: -0.31, by: 0.37) {
+      let p = Double.pow(10, exponent)
+      let lower = normal.quantile(p)
+      #expect(normal.cumulativeProbability(lower).isApproximatelyEqual(to: p, relativeTolerance: 1e-13), "p = \(p)")
+      // The upper tail through the survival function, which keeps 1 - p's digits.
+      let upper = normal.quantile(1 - p)
+      let survival = 0.5 * Double.erfc((upper - 1.5) / (2 * 2.0.squareRoot()))
+      #expect(survival.isApproximatelyEqual(to: 1 - (1 - p), relativeTolerance: 1e-12), "1 - p = \(1 - p)")
+    }
+    #expect(normal.quantile(0) == -.infinity && normal.quantile(1) == .infinity && normal.quantile(1.5).isNaN)
+  }
+
   @Test func intervalProbabilitiesSumToOne() {
     let normal = NormalDistribution(mean: 2, standardDeviation: 0.5)
     let edges = stride(from: -10.0, through: 14.0, by: 0.25).map { $0 }

@@ -22,7 +22,8 @@ extension VAECommand {
       }
       return Dataset(
         name: name, dimension: table.dimension, rows: table.rows, heldOutFraction: 0.1, seed: 1,
-        imageSize: table.imageSize)
+        imageSize: table.imageSize,
+        factors: table.labels.map { [ExampleFactor.Column(name: "label", labels: $0)] } ?? [])
     }
   }
 
