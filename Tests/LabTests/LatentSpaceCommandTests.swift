@@ -66,6 +66,19 @@ struct LatentSpaceCommandTests {
     ("vae interp 0 1 steps=1", "steps must be an integer from 2 to 64, got 1"),
     ("vae traverse 2", "the model has latent dimensions 0 to 1, not 2"),
     ("vae traverse 0 9999", "example 9999 does not exist: the held-out set has examples 0 to 409"),
+    ("vae latent dims=[1, 1]", "dims takes two different latent dimensions, such as dims=[0, 1]"),
+    ("vae latent dims=[0, 2]", "the model has latent dimensions 0 to 1, not 2"),
+    ("vae latent color=colour", "no factor 'colour'; color= takes shape, x, y, scale, none"),
+    (
+      "vae latent color=label",
+      "shapes has no label column (vae new FILE.csv label=COLUMN keeps one); color= takes shape, x, y, scale, none"
+    ),
+    ("vae latent n=4", "n= sets up vae latent grid; the scatter has no n"),
+    ("vae latent grid color=shape", "color= marks the scatter's encodings; a grid of decodes has none"),
+    (
+      "vae latent grid range=0",
+      "range is inverse-cdf or a number R from above 0 to 1e6 (a linear grid from -R to R), not '0'"
+    ),
   ])
   func badInputIsRefused(line: String, message: String) {
     var engine = model()
@@ -79,5 +92,50 @@ struct LatentSpaceCommandTests {
     #expect(engine.execute("vae interp 0 1 steps=4 svg=\(path)").output.hasSuffix("wrote \(path)"))
     let svg = try String(contentsOfFile: path, encoding: .utf8)
     #expect(svg.contains("t=0.33") && svg.contains("#1 input"))
+  }
+
+  /// The scatter's points are the encoder means of the held-out examples, each
+  /// with its shape from the data's factors.
+  @Test func theScatterShowsEachEncodingWithItsFactor() throws {
+    var engine = model()
+    let json = engine.execute("vae latent format=json").output
+    let result = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+    #expect(result["dims"] as? [Int] == [0, 1] && result["color"] as? String == "shape")
+    let z = try #require(result["z"] as? [[Double]])
+    let classes = try #require(result["classes"] as? [String])
+    let workbench = try #require(engine.session.workbench)
+    #expect(z.count == 410 && classes.count == 410)
+    let mu = workbench.model.encode(try VAECommand.heldOutRows(workbench, [7])).mu
+    #expect(abs(z[7][0] - Double(mu[0])) <= 1e-6 && abs(z[7][1] - Double(mu[1])) <= 1e-6)
+    let shape = try #require(workbench.data.factor(named: "shape"))
+    #expect(classes[7] == shape.classes?[Int(shape.heldOut[7])])
+    // A continuous factor gives values, and the text its four quartile bands.
+    let scale = try #require(
+      try JSONSerialization.jsonObject(with: Data(engine.execute("vae latent color=scale format=json").output.utf8))
+        as? [String: Any])
+    #expect((scale["values"] as? [Double])?.first == workbench.data.factor(named: "scale")?.heldOut.first)
+    let text = engine.execute("vae latent color=scale").output
+    #expect(text.contains("a scale 2.5") && text.contains("d scale") && text.contains("z0 (encoder mean)"))
+  }
+
+  /// The default grid is the prior's inverse-CDF grid, read like a plot: the
+  /// top-left decode is at (z0, z1) = (Phi^-1(1/16), Phi^-1(15/16)).
+  @Test func theGridDecodesThePriorsQuantiles() throws {
+    var engine = model()
+    let json = engine.execute("vae latent grid format=json").output
+    let result = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+    let axis = try #require(result["axis"] as? [Double])
+    #expect(axis.count == 8 && abs(axis[0] + 1.534_120_544_352_546) < 1e-12)
+    let images = try #require(result["images"] as? [[Double]])
+    let workbench = try #require(engine.session.workbench)
+    let topLeft = workbench.model.decode([Float(axis[0]), Float(axis[7])])
+    #expect(images.count == 64 && zip(images[0], topLeft).allSatisfy { abs($0 - Double($1)) <= 1e-6 })
+    let linear = engine.execute("vae latent grid n=3 range=2").output
+    #expect(linear.contains("columns: z0 from -2 to 2; rows: z1 from 2 (top) to -2"))
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("grid-\(getpid()).svg").path
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    _ = engine.execute("vae latent grid n=4 svg=\(path)")
+    let svg = try String(contentsOfFile: path, encoding: .utf8)
+    #expect(svg.contains(">z1</text>") && svg.contains(">-1.15</text>"))
   }
 }

@@ -31,7 +31,7 @@ struct LoaderTests {
     #expect(plain.rows == [1, 2, 3, 4] && plain.dimension == 2)
     let labelled = try DataLoader.load(
       "e.csv", bytes: Array("x, y, digit\n0.5, 1, 7\n-2, 3e2, 1\n".utf8), labelColumn: "digit")
-    #expect(labelled.rows == [0.5, 1, -2, 300] && labelled.dimension == 2)
+    #expect(labelled.rows == [0.5, 1, -2, 300] && labelled.dimension == 2 && labelled.labels == ["7", "1"])
     let byIndex = try DataLoader.load("f.csv", bytes: Array("9,1,2\n8,3,4\n".utf8), labelColumn: "0")
     #expect(byIndex.rows == [1, 2, 3, 4])
   }
@@ -71,5 +71,34 @@ struct LoaderTests {
     } throws: { error in
       (error as? DataFileError)?.description == message
     }
+  }
+}
+
+/// A label column becomes a factor: classes sorted (as numbers when they are
+/// numbers), or continuous when there are many distinct numbers.
+struct LabelFactorTests {
+  @Test func fewLabelsAreClassesInOrder() {
+    let digits = ExampleFactor.Column(name: "label", labels: ["10", "9", "2", "9"])
+    #expect(digits.classes == ["2", "9", "10"] && digits.values == [2, 1, 0, 1])
+    let words = ExampleFactor.Column(name: "label", labels: ["dog", "cat", "1.5"])
+    #expect(words.classes == ["1.5", "cat", "dog"] && words.values == [2, 1, 0])
+  }
+
+  @Test func manyNumbersAreContinuous() {
+    let labels = (0..<30).map { String(Double($0) / 4) }
+    let column = ExampleFactor.Column(name: "label", labels: labels)
+    #expect(column.classes == nil && column.values == (0..<30).map { Double($0) / 4 })
+  }
+
+  /// The split shuffles the factor with the rows: each held-out row keeps its own label.
+  @Test func theSplitKeepsEachRowsLabel() {
+    let rows = (0..<50).map(Float.init)
+    let data = Dataset(
+      name: "t", dimension: 1, rows: rows, heldOutFraction: 0.2, seed: 3,
+      factors: [.init(name: "label", labels: (0..<50).map { String($0 * 2) })])
+    let factor = data.factors[0]
+    #expect(factor.classes == nil)
+    #expect(zip(data.heldOut, factor.heldOut).allSatisfy { Double($0) * 2 == $1 })
+    #expect(zip(data.training, factor.training).allSatisfy { Double($0) * 2 == $1 })
   }
 }

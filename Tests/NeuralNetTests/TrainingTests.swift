@@ -99,6 +99,37 @@ struct TrainingTests {
       #expect(pixels.contains(1) && pixels.contains(0))
     }
   }
+
+  /// The factors travel with their images through the shuffle: each image's
+  /// ink is centred where its x and y factors say (to half a pixel; the
+  /// triangle's centroid sits lower than its box's centre), and its area grows
+  /// with the square of its scale, as its shape's area formula says.
+  @Test func shapesFactorsDescribeTheirImages() throws {
+    let data = BuiltInData.shapes(count: 300, seed: 5)
+    let shape = try #require(data.factor(named: "shape"))
+    let (x, y, scale) = try (
+      #require(data.factor(named: "x")), #require(data.factor(named: "y")), #require(data.factor(named: "scale"))
+    )
+    #expect(shape.classes == ["square", "disc", "triangle"] && x.classes == nil)
+    #expect(shape.heldOut.count == data.heldOutCount && scale.training.count == data.trainingCount)
+    for row in 0..<data.heldOutCount {
+      let pixels = data.heldOut[(row * 256)..<((row + 1) * 256)].map(Double.init)
+      let ink = pixels.reduce(0, +)
+      let cx = pixels.enumerated().reduce(0) { $0 + Double($1.offset % 16) * $1.element } / ink + 0.5
+      let cy = pixels.enumerated().reduce(0) { $0 + Double($1.offset / 16) * $1.element } / ink + 0.5
+      let r = scale.heldOut[row]
+      // In units of r: the square's side is 1.7; the disc's radius 1; the
+      // triangle's apex is at -0.9, its base of width 2 at 0.8 (y grows
+      // downwards), so its area is 1.7 and its centroid 0.7 / 3 below the centre.
+      let isTriangle = shape.heldOut[row] == 2
+      let area = [1.7 * 1.7, Double.pi, 1.7][Int(shape.heldOut[row])] * r * r
+      // Supersampling places each edge to 1/8 of a pixel: an error of at most
+      // an eighth of the perimeter (below 7 r for all three).
+      #expect(abs(ink - area) <= 7 * r / 8, "area of held-out \(row)")
+      #expect(abs(cx - x.heldOut[row]) <= 0.25, "x of held-out \(row)")
+      #expect(abs(cy - y.heldOut[row] - (isTriangle ? 0.7 / 3 * r : 0)) <= 0.25, "y of held-out \(row)")
+    }
+  }
 }
 
 struct SafetensorsTests {

@@ -65,7 +65,10 @@ public struct LinePlot: Sendable {
     }
     func padded(_ values: [Double], minimum: Double) -> ClosedRange<Double> {
       let (low, high) = (values.min() ?? 0, values.max() ?? 1)
-      return high - low < minimum ? (low - minimum / 2)...(high + minimum / 2) : low...high
+      guard high - low < minimum else { return low...high }
+      // A flat range: a tenth of the value's size either side (1 at 0), so the ticks differ.
+      let half = max(minimum, 0.1 * max(abs(low), abs(high))) / 2
+      return (low - (half > minimum / 2 ? half : 0.5))...(high + (half > minimum / 2 ? half : 0.5))
     }
     return (padded(xs, minimum: 1e-9), padded(ys, minimum: logY ? 1 : 1e-9))
   }
@@ -149,7 +152,11 @@ public struct LinePlot: Sendable {
       String(repeating: " ", count: labelWidth + 2)
         + "\(xLabel)\(logX ? " (log scale)" : ""); \(yLabel)\(logY ? " (log scale)" : "")")
     let curves = series.filter(\.isCurve).map { "\($0.marker) \($0.name)" }
-    let scattered = series.contains { !$0.isCurve } ? ["lower case: sampled"] : []
+    // Points beside curves are their samples; points alone (a scatter) name their series.
+    let scattered =
+      curves.isEmpty
+      ? series.map { "\($0.marker) \($0.name)" } + ["upper case: several"]
+      : series.contains { !$0.isCurve } ? ["lower case: sampled"] : []
     let overlap = series.count > 1 ? ["* overlap"] : []
     // The legend, wrapped to the plot's width.
     let indent = String(repeating: " ", count: labelWidth + 2)
@@ -178,7 +185,8 @@ public struct LinePlot: Sendable {
   /// Colours and their light tints (the paired "tab20" palette of matplotlib).
   static let palette = [
     ("#1f77b4", "#aec7e8"), ("#d62728", "#ff9896"), ("#2ca02c", "#98df8a"), ("#9467bd", "#c5b0d5"),
-    ("#ff7f0e", "#ffbb78"), ("#8c564b", "#c49c94"),
+    ("#ff7f0e", "#ffbb78"), ("#8c564b", "#c49c94"), ("#e377c2", "#f7b6d2"), ("#7f7f7f", "#c7c7c7"),
+    ("#bcbd22", "#dbdb8d"), ("#17becf", "#9edae5"),
   ]
 
   public func svg(title: String) -> String {
@@ -260,7 +268,15 @@ public struct LinePlot: Sendable {
           range.lowerBound.rounded(.up))...max(Int(range.lowerBound.rounded(.up)), Int(range.upperBound.rounded(.down)))
       return decades.map { (Double($0), String(format: "%.0e", pow(10, Double($0)))) }
     }
-    let step = SVGHistogram.niceStep((range.upperBound - range.lowerBound) / 4)
+    var step = SVGHistogram.niceStep((range.upperBound - range.lowerBound) / 4)
+    // At least two steps in range: a step rounded up to 5 can leave one tick.
+    // The next smaller round step: 5 -> 2 -> 1 -> 0.5 times the power of ten.
+    while ((range.upperBound - range.lowerBound) / step).rounded(.down) < 2 {
+      let magnitude = pow(10, floor(log10(step) + 1e-9))
+      step =
+        (step / magnitude).rounded() == 5
+        ? 2 * magnitude : (step / magnitude).rounded() == 2 ? magnitude : magnitude / 2
+    }
     let first = (range.lowerBound / step).rounded(.up) * step
     // A tick at -1e-17, a sum of steps that should be 0, is 0.
     return stride(from: first, through: range.upperBound + step * 1e-9, by: step).map {

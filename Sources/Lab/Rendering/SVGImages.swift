@@ -40,4 +40,56 @@ public enum SVGImages {
     out.append("</svg>")
     return out.joined(separator: "\n") + "\n"
   }
+
+  /// Images tiled edge to edge in `columns` columns, as a figure with axes: a
+  /// label beside each row and under each column, the axes named. For a grid
+  /// of decodes across a latent plane, where position is the point.
+  public static func grid(
+    _ images: [[Float]], columns: Int, width: Int, height: Int, rowLabels: [String], columnLabels: [String],
+    xLabel: String, yLabel: String, title: String, pixel: Int = 4
+  ) -> String {
+    let (tileWidth, tileHeight) = (width * pixel, height * pixel)
+    let rows = (images.count + columns - 1) / max(columns, 1)
+    let (left, top, bottom, right) = (90, 44, 56, 20)
+    let (totalWidth, totalHeight) = (left + columns * tileWidth + right, top + rows * tileHeight + bottom)
+    var out = [
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(totalWidth)\" height=\"\(totalHeight)\" font-family=\"sans-serif\" font-size=\"12\">",
+      "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>",
+      "<text x=\"\(left)\" y=\"26\" font-size=\"14\">\(SVGHistogram.escaped(title))</text>",
+    ]
+    for (index, image) in images.enumerated() {
+      let (x0, y0) = (left + (index % columns) * tileWidth, top + (index / columns) * tileHeight)
+      for y in 0..<height {
+        for x in 0..<width {
+          let value = min(1, max(0, y * width + x < image.count ? image[y * width + x] : 0))
+          let level = Int((1 - value) * 255)
+          out.append(
+            "<rect x=\"\(x0 + x * pixel)\" y=\"\(y0 + y * pixel)\" width=\"\(pixel)\" height=\"\(pixel)\" fill=\"rgb(\(level),\(level),\(level))\"/>"
+          )
+        }
+      }
+    }
+    out.append(
+      "<rect x=\"\(left)\" y=\"\(top)\" width=\"\(columns * tileWidth)\" height=\"\(rows * tileHeight)\" fill=\"none\" stroke=\"#999\"/>"
+    )
+    for (row, label) in rowLabels.prefix(rows).enumerated() {
+      out.append(
+        "<text x=\"\(left - 6)\" y=\"\(top + row * tileHeight + tileHeight / 2 + 4)\" text-anchor=\"end\">\(SVGHistogram.escaped(label))</text>"
+      )
+    }
+    for (column, label) in columnLabels.prefix(columns).enumerated() {
+      out.append(
+        "<text x=\"\(left + column * tileWidth + tileWidth / 2)\" y=\"\(top + rows * tileHeight + 16)\" text-anchor=\"middle\">\(SVGHistogram.escaped(label))</text>"
+      )
+    }
+    let middleY = top + rows * tileHeight / 2
+    out.append(
+      "<text x=\"\(left + columns * tileWidth / 2)\" y=\"\(totalHeight - 12)\" text-anchor=\"middle\">\(SVGHistogram.escaped(xLabel))</text>"
+    )
+    out.append(
+      "<text x=\"16\" y=\"\(middleY)\" text-anchor=\"middle\" transform=\"rotate(-90 16 \(middleY))\">\(SVGHistogram.escaped(yLabel))</text>"
+    )
+    out.append("</svg>")
+    return out.joined(separator: "\n") + "\n"
+  }
 }

@@ -38,4 +38,63 @@ public enum TerminalImage {
     }
     return ([captions.trailingBlanksRemoved] + body.map(\.trailingBlanksRemoved)).joined(separator: "\n")
   }
+
+  /// Images tiled edge to edge in `columns` columns, as a figure: row labels
+  /// on the left, column labels under each column (at most `labelWidth`
+  /// characters kept). Each image is shrunk by box averages of 2 x 2 or 4 x 4
+  /// pixels when that is what it takes for the grid to fit `maxWidth` columns.
+  public static func grid(
+    _ images: [[Float]], columns: Int, width: Int, height: Int, colour: Bool, rowLabels: [String],
+    columnLabels: [String], maxWidth: Int
+  ) -> String {
+    let labelWidth = rowLabels.map(\.count).max() ?? 0
+    func tileWidth(_ factor: Int) -> Int { (colour ? 1 : 2) * ((width + factor - 1) / factor) }
+    let factor = [1, 2, 4].first { labelWidth + 1 + columns * tileWidth($0) <= maxWidth } ?? 4
+    let (smallWidth, smallHeight) = ((width + factor - 1) / factor, (height + factor - 1) / factor)
+    let tiles = images.map {
+      lines(
+        shrunk($0, width: width, height: height, by: factor), width: smallWidth, height: smallHeight, colour: colour)
+    }
+    var out: [String] = []
+    for start in stride(from: 0, to: tiles.count, by: columns) {
+      let row = tiles[start..<min(start + columns, tiles.count)]
+      let label = start / columns < rowLabels.count ? rowLabels[start / columns] : ""
+      let linesHere = row.map(\.count).max() ?? 0
+      for line in 0..<linesHere {
+        let left = line == linesHere / 2 ? label : ""
+        out.append(
+          String(repeating: " ", count: labelWidth - left.count) + left + " " + row.map { $0[line] }.joined())
+      }
+    }
+    // Column labels, each under its column when they fit, else every other one.
+    let cell = tileWidth(factor)
+    var axis = [Character](repeating: " ", count: labelWidth + 1 + columns * cell + 8)
+    var nextFree = 0
+    for (column, label) in columnLabels.prefix(columns).enumerated() {
+      let start = max(labelWidth + 1 + column * cell + (cell - label.count) / 2, nextFree)
+      guard start + label.count <= axis.count else { break }
+      for (offset, character) in label.enumerated() { axis[start + offset] = character }
+      nextFree = start + label.count + 1
+    }
+    out.append(String(axis))
+    return out.map(\.trailingBlanksRemoved).joined(separator: "\n")
+  }
+
+  /// `pixels` (width x height, row-major) shrunk by `factor` in each direction,
+  /// each new pixel the mean of the block it covers (smaller at the edges).
+  static func shrunk(_ pixels: [Float], width: Int, height: Int, by factor: Int) -> [Float] {
+    guard factor > 1 else { return pixels }
+    let (newWidth, newHeight) = ((width + factor - 1) / factor, (height + factor - 1) / factor)
+    return (0..<(newWidth * newHeight)).map { index in
+      let (x0, y0) = ((index % newWidth) * factor, (index / newWidth) * factor)
+      var (sum, count) = (Float(0), 0)
+      for y in y0..<min(y0 + factor, height) {
+        for x in x0..<min(x0 + factor, width) where y * width + x < pixels.count {
+          sum += pixels[y * width + x]
+          count += 1
+        }
+      }
+      return count > 0 ? sum / Float(count) : 0
+    }
+  }
 }
