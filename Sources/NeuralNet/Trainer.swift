@@ -61,6 +61,20 @@ public final class Trainer<S: BLASScalar> {
     case notFinite(step: Int, losses: VAE<S>.Losses)
   }
 
+  /// Up to `count` steps, asking `shouldStop` before each (and throwing when
+  /// it says stop, the steps taken kept) and telling `progress` the steps taken
+  /// and the last losses. A step that is not finite ends the run, and is
+  /// returned.
+  public func train(
+    _ count: Int, shouldStop: () -> Bool, progress: (Int, VAE<S>.Losses) -> Void = { _, _ in }
+  ) throws(Interrupted) -> StepError? {
+    for taken in 0..<count {
+      if shouldStop() { throw Interrupted() }
+      do throws(StepError) { progress(taken + 1, try step()) } catch { return error }
+    }
+    return nil
+  }
+
   /// One step; the weights are updated only when loss and gradients are finite.
   @_specialize(where S == Float)
   @_specialize(where S == Double)

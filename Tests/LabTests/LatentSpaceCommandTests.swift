@@ -139,3 +139,49 @@ struct LatentSpaceCommandTests {
     #expect(svg.contains(">z1</text>") && svg.contains(">-1.15</text>"))
   }
 }
+
+/// `vae compare`: the session's model against the other kind, trained alike.
+struct CompareCommandTests {
+  @Test func bothModelsReportEachMetricAndWhichWayIsBetter() throws {
+    var engine = Engine()
+    _ = engine.execute("vae new shapes latent=2 hidden=16 seed=1")
+    #expect(
+      engine.execute("vae compare").error
+        == "the model has not been trained; train it first (vae step N), and the other will take as many steps")
+    _ = engine.execute("vae step 30")
+    let json = engine.execute("vae compare format=json").output
+    let result = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+    #expect(Array(result.keys).sorted() == ["ae", "vae"])
+    for side in ["vae", "ae"] {
+      let model = try #require(result[side] as? [String: Any])
+      #expect(model["steps"] as? Int == 30)
+      let completeness = try #require(model["completeness"] as? [String: Any])
+      let continuity = try #require(model["continuity"] as? [String: Any])
+      #expect((completeness["plausible_share"] as? [String: Any])?["better"] as? String == "higher")
+      #expect((continuity["path_stretch"] as? [String: Any])?["better"] as? String == "lower")
+      #expect((completeness["sample_distance_ratio"] as? [String: Any])?["value"] as? Double != nil)
+    }
+    #expect(
+      (result["ae"] as? [String: Any]).flatMap { ($0["completeness"] as? [String: Any])?["sampling"] as? String }
+        == "fitted to codes")
+    // The session's model is the VAE it was, untouched.
+    #expect(engine.session.workbench?.configuration.kind == .vae && engine.session.workbench?.trainer.steps == 30)
+    let text = engine.execute("vae compare").output
+    #expect(text.contains("plausible share") && text.contains("VAE samples") && text.contains("AE line"))
+  }
+
+  @Test func aCheckpointOfTheSameKindIsRefused() throws {
+    var engine = Engine()
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("same-\(getpid()).safetensors").path
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    _ = engine.execute("vae new shapes latent=2 hidden=16 seed=1")
+    _ = engine.execute("vae step 5")
+    _ = engine.execute("vae save \(path)")
+    #expect(
+      engine.execute("vae compare with=\(path)").error
+        == "\(path) holds a VAE too; compare takes one of each")
+    _ = engine.execute("vae new shapes latent=3 hidden=16 seed=1 kind=ae")
+    _ = engine.execute("vae step 5")
+    #expect(engine.execute("vae compare with=\(path)").error?.hasPrefix("\(path) is not the model's size") == true)
+  }
+}

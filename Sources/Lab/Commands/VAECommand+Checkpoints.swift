@@ -58,58 +58,65 @@ extension VAECommand {
     examples: ["vae load vae.safetensors"],
     isRecorded: false,
     action: { session, arguments throws(LabError) in
-      let path = arguments.path
-      let bytes = try session.files.readBytes(path, shouldStop: session.shouldStop)
-      let checkpoint: Safetensors.Checkpoint
-      do throws(CheckpointError) { checkpoint = try Safetensors.decode(bytes) } catch {
-        throw LabError("\(path) was not loaded: \(error.reason); the current model is kept")
-      }
-      let metadata = checkpoint.metadata
-      let data: Dataset
-      do throws(LabError) {
-        data = try openData(metadata["vaelab_data"] ?? "", label: metadata["vaelab_label"], session: session)
-      } catch {
-        if error == .interrupted { throw error }
-        throw LabError("\(path) was not loaded: its data (\(error.message)); the current model is kept")
-      }
-      if checkpoint.model.configuration.likelihood == .bernoulli && !data.isUnitInterval {
-        throw LabError(
-          "\(path) was not loaded: its likelihood is bernoulli, which needs data in [0, 1], and \(data.name) is not; the current model is kept"
-        )
-      }
-      guard data.dimension == checkpoint.model.configuration.inputs else {
-        throw LabError(
-          "\(path) was not loaded: its model takes \(checkpoint.model.configuration.inputs) inputs but \(data.name) has \(data.dimension); the current model is kept"
-        )
-      }
-      // Each field, where present, must lie in the range vae new accepts; absent, it takes vae new's default.
-      func field<T>(_ key: String, _ fallback: T, _ allowed: String, _ parse: (String) -> T?) throws(LabError) -> T {
-        guard let text = metadata[key] else { return fallback }
-        guard let value = parse(text) else {
-          throw LabError(
-            "\(path) was not loaded: its \(key) is '\(text)', not \(allowed); the current model is kept")
-        }
-        return value
-      }
-      let seed = try field("vaelab_seed", UInt64(0), "a whole number from 0") { UInt64($0) }
-      let kind = try field("vaelab_optimizer", OptimizerKind.adam, "adam or sgd") { OptimizerKind(rawValue: $0) }
-      let lr = try field("vaelab_lr", 1e-3, "a learning rate > 0 and <= 10") { text in
-        Double(text).flatMap { $0 > 0 && $0 <= 10 ? $0 : nil }
-      }
-      let batch = try field("vaelab_batch", 64, "a batch size from 1 to 4096") { text in
-        Int(text).flatMap { (1...4096).contains($0) ? $0 : nil }
-      }
-      let step = try field("vaelab_step", 0, "a step count from 0 to 1000000000000") { text in
-        Int(text).flatMap { (0...1_000_000_000_000).contains($0) ? $0 : nil }
-      }
-      do throws(LabError) { try requireMemory(for: checkpoint.model.configuration, batchSize: batch) } catch {
-        throw LabError("\(path) was not loaded: \(error.message); the current model is kept")
-      }
-      let trainer = Trainer(
-        model: checkpoint.model, optimizer: Optimizer<Float>(kind, learningRate: lr), examples: data.training,
-        batchSize: batch, generator: Xoshiro256StarStar(seed: seed &+ 1), steps: step)
-      let workbench = VAEWorkbench(data: data, trainer: trainer, seed: seed, label: metadata["vaelab_label"])
+      let workbench = try loadedWorkbench(arguments.path, session: session)
       session.workbench = workbench
-      return try Output(ModelSummary(workbench, heading: "loaded \(path) at step \(trainer.steps)"))
+      return try Output(
+        ModelSummary(workbench, heading: "loaded \(arguments.path) at step \(workbench.trainer.steps)"))
     })
+
+  /// A workbench from a vaelab checkpoint: its model, the data it names
+  /// (reopened), and its optimiser, batch, seed and step, each checked against
+  /// what vae new accepts. Errors say the current model is kept.
+  static func loadedWorkbench(_ path: String, session: Session) throws(LabError) -> VAEWorkbench {
+    let bytes = try session.files.readBytes(path, shouldStop: session.shouldStop)
+    let checkpoint: Safetensors.Checkpoint
+    do throws(CheckpointError) { checkpoint = try Safetensors.decode(bytes) } catch {
+      throw LabError("\(path) was not loaded: \(error.reason); the current model is kept")
+    }
+    let metadata = checkpoint.metadata
+    let data: Dataset
+    do throws(LabError) {
+      data = try openData(metadata["vaelab_data"] ?? "", label: metadata["vaelab_label"], session: session)
+    } catch {
+      if error == .interrupted { throw error }
+      throw LabError("\(path) was not loaded: its data (\(error.message)); the current model is kept")
+    }
+    if checkpoint.model.configuration.likelihood == .bernoulli && !data.isUnitInterval {
+      throw LabError(
+        "\(path) was not loaded: its likelihood is bernoulli, which needs data in [0, 1], and \(data.name) is not; the current model is kept"
+      )
+    }
+    guard data.dimension == checkpoint.model.configuration.inputs else {
+      throw LabError(
+        "\(path) was not loaded: its model takes \(checkpoint.model.configuration.inputs) inputs but \(data.name) has \(data.dimension); the current model is kept"
+      )
+    }
+    // Each field, where present, must lie in the range vae new accepts; absent, it takes vae new's default.
+    func field<T>(_ key: String, _ fallback: T, _ allowed: String, _ parse: (String) -> T?) throws(LabError) -> T {
+      guard let text = metadata[key] else { return fallback }
+      guard let value = parse(text) else {
+        throw LabError(
+          "\(path) was not loaded: its \(key) is '\(text)', not \(allowed); the current model is kept")
+      }
+      return value
+    }
+    let seed = try field("vaelab_seed", UInt64(0), "a whole number from 0") { UInt64($0) }
+    let kind = try field("vaelab_optimizer", OptimizerKind.adam, "adam or sgd") { OptimizerKind(rawValue: $0) }
+    let lr = try field("vaelab_lr", 1e-3, "a learning rate > 0 and <= 10") { text in
+      Double(text).flatMap { $0 > 0 && $0 <= 10 ? $0 : nil }
+    }
+    let batch = try field("vaelab_batch", 64, "a batch size from 1 to 4096") { text in
+      Int(text).flatMap { (1...4096).contains($0) ? $0 : nil }
+    }
+    let step = try field("vaelab_step", 0, "a step count from 0 to 1000000000000") { text in
+      Int(text).flatMap { (0...1_000_000_000_000).contains($0) ? $0 : nil }
+    }
+    do throws(LabError) { try requireMemory(for: checkpoint.model.configuration, batchSize: batch) } catch {
+      throw LabError("\(path) was not loaded: \(error.message); the current model is kept")
+    }
+    let trainer = Trainer(
+      model: checkpoint.model, optimizer: Optimizer<Float>(kind, learningRate: lr), examples: data.training,
+      batchSize: batch, generator: Xoshiro256StarStar(seed: seed &+ 1), steps: step)
+    return VAEWorkbench(data: data, trainer: trainer, seed: seed, label: metadata["vaelab_label"])
+  }
 }

@@ -12,7 +12,7 @@ enum VAECommand {
   static let spec = CommandSpec(
     name: "vae",
     summary:
-      "build, train and inspect a small VAE (new, step, show, encode, recon, sample, decode, interp, traverse, latent, bound, estimators, curves, gradcheck, save, load)",
+      "build, train and inspect a small VAE (new, step, show, encode, recon, sample, decode, interp, traverse, latent, compare, bound, estimators, curves, gradcheck, save, load)",
     discussion: """
       The VAE of pytorch/examples: encoder D-H-(mu, logvar) with ReLU (or tanh or sigmoid), decoder L-H-D,
       loss per example = reconstruction + beta * KL, both summed over dimensions,
@@ -20,7 +20,8 @@ enum VAECommand {
       with 'vae new', train with 'vae step', and look with 'vae show'.
       """,
     subcommands: [
-      new, step, show, encode, recon, sample, decode, interp, traverse, latent, bound, estimators, curves, gradcheck,
+      new, step, show, encode, recon, sample, decode, interp, traverse, latent, compare, bound, estimators, curves,
+      gradcheck,
       save,
       load,
     ])
@@ -100,16 +101,27 @@ enum VAECommand {
       var sessionGenerator = session.generator
       let seed = arguments.seed.map { UInt64($0) } ?? sessionGenerator.next()
       if arguments.seed == nil { session.generator = sessionGenerator }
-      var generator = Xoshiro256StarStar(seed: seed)
-      let model = VAE<Float>(configuration, generator: &generator)
-      let optimizer = Optimizer<Float>(arguments.optimizer, learningRate: arguments.lr)
-      let trainer = Trainer(
-        model: model, optimizer: optimizer, examples: data.training,
-        batchSize: batch, generator: generator)
-      let workbench = VAEWorkbench(data: data, trainer: trainer, seed: seed, label: arguments.label)
+      let workbench = freshWorkbench(
+        data: data, configuration: configuration, optimizer: arguments.optimizer, learningRate: arguments.lr,
+        batchSize: batch, seed: seed, label: arguments.label)
       session.workbench = workbench
       return try Output(ModelSummary(workbench, notes: choice.reasons))
     })
+
+  /// An untrained model as `vae new` makes it: its weights, then its batches
+  /// and noise, from one generator seeded with `seed`. The same arguments give
+  /// the same model and the same training, bit for bit.
+  static func freshWorkbench(
+    data: Dataset, configuration: VAEConfiguration, optimizer: OptimizerKind, learningRate: Double, batchSize: Int,
+    seed: UInt64, label: String?
+  ) -> VAEWorkbench {
+    var generator = Xoshiro256StarStar(seed: seed)
+    let model = VAE<Float>(configuration, generator: &generator)
+    let trainer = Trainer(
+      model: model, optimizer: Optimizer<Float>(optimizer, learningRate: learningRate), examples: data.training,
+      batchSize: batchSize, generator: generator)
+    return VAEWorkbench(data: data, trainer: trainer, seed: seed, label: label)
+  }
 
   /// The likelihood `vae new` uses, its variance, and why, when the user did not say.
   /// Data in [0, 1] get the Bernoulli likelihood, as pytorch/examples gives MNIST's

@@ -43,12 +43,13 @@ public enum SVGImages {
 
   /// Images tiled edge to edge in `columns` columns, as a figure with axes: a
   /// label beside each row and under each column, the axes named. For a grid
-  /// of decodes across a latent plane, where position is the point.
+  /// of decodes across a latent plane, where position is the point (`gap`
+  /// pixels apart, for rows of separate figures).
   public static func grid(
     _ images: [[Float]], columns: Int, width: Int, height: Int, rowLabels: [String], columnLabels: [String],
-    xLabel: String, yLabel: String, title: String, pixel: Int = 4
+    xLabel: String, yLabel: String, title: String, pixel: Int = 4, gap: Int = 0
   ) -> String {
-    let (tileWidth, tileHeight) = (width * pixel, height * pixel)
+    let (tileWidth, tileHeight) = (width * pixel + gap, height * pixel + gap)
     let rows = (images.count + columns - 1) / max(columns, 1)
     let (left, top, bottom, right) = (90, 44, 56, 20)
     let (totalWidth, totalHeight) = (left + columns * tileWidth + right, top + rows * tileHeight + bottom)
