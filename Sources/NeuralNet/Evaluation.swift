@@ -15,7 +15,9 @@ public struct Evaluation: Sendable, Equatable {
   /// Active units (Burda, Grosse and Salakhutdinov 2016): latent dimensions
   /// whose encoder mean varies across the examples with variance above 0.01.
   public var activeUnits: Int
-  /// reconstruction + beta KL, what training minimises.
+  /// reconstruction + beta KL, what training minimises at the full KL weight;
+  /// with free bits, KL is the sum over dimensions of max(free bits, that
+  /// dimension's KL averaged over the examples).
   public var objective: Double
   /// -ELBO = reconstruction + KL.
   public var negativeELBO: Double { reconstruction + kl }
@@ -62,6 +64,9 @@ public struct Evaluation: Sendable, Equatable {
     self.kl = kl / n
     self.klPerDimension = klPerDimension.map { $0 / n }
     activeUnits = means.filter { $0.variance > 0.01 }.count
-    objective = (reconstruction + configuration.beta * kl) / n
+    let penalised =
+      configuration.freeBits > 0
+      ? self.klPerDimension.reduce(0) { $0 + max(configuration.freeBits, $1) } : self.kl
+    objective = self.reconstruction + configuration.beta * penalised
   }
 }

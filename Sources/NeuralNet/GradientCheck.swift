@@ -58,10 +58,8 @@ public enum GradientCheck {
   /// tiny gradients sit below the differences' rounding.
   public static func tensors(of model: VAE<Double>, x: [Double], noise: [Double], largest: Int? = nil) -> [Tensor] {
     _ = model.lossAndGradients(x, noise: noise)
-    func loss() -> Double {
-      let losses = model.forward(x, noise: noise)
-      return losses.reconstruction + model.configuration.beta * losses.kl
-    }
+    // What training minimises: reconstruction + beta KL, with the schedule's weight and free bits.
+    func loss() -> Double { model.forward(x, noise: noise).objective }
     var tensors: [Tensor] = []
     for (name, layer) in model.layers {
       for isWeight in [true, false] {

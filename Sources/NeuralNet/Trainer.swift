@@ -84,6 +84,7 @@ public final class Trainer<S: BLASScalar> {
     nextBatch(inputs: inputs)
     NormalSampler.fill(normals, using: &generator)
     for i in normals.indices { noise[i] = S(normals[i]) }
+    model.klWeight = model.configuration.klSchedule.weight(afterSteps: steps)
     let losses = model.lossAndGradients(batch, batch: batchSize, noise: noise)
     let finite =
       losses.objective.isFinite

@@ -29,6 +29,12 @@ public final class VAE<S: BLASScalar> {
   /// without a leave-one-out baseline over the batch. The decoder's gradient is
   /// the same for all.
   public var estimator: LatentGradientEstimator = .pathwise
+  /// The KL schedule's weight for the next step (`KLSchedule`), set by the
+  /// trainer; the KL term's weight is beta times it.
+  public var klWeight: Double = 1
+  /// Each latent dimension's KL summed over the last forward pass's batch,
+  /// for free bits.
+  private var klPerDimension: [Double]
 
   /// Activations and gradients for one batch size, reused from step to step.
   private var buffers: Buffers
@@ -54,6 +60,7 @@ public final class VAE<S: BLASScalar> {
     self.decoder = decoder
     fc4 = Linear(inputs: mirrored.last ?? l, outputs: d, generator: &generator)
     buffers = Buffers(configuration, batch: 0)
+    klPerDimension = [Double](repeating: 0, count: l)
   }
 
   /// The first encoder and decoder layers, pytorch/examples' fc1 and fc3.
@@ -81,18 +88,24 @@ public final class VAE<S: BLASScalar> {
     public var reconstruction: Double
     /// KL(q(z|x) || p(z)); zero for the plain autoencoder, which has no q.
     public var kl: Double
+    /// The KL term's weight in this step: beta times the schedule's weight.
     public var beta: Double
+    /// The KL term as the objective counts it: with free bits, the sum over
+    /// dimensions of max(free bits, the dimension's batch-mean KL); else `kl`.
+    public var penalisedKL: Double
 
-    public init(reconstruction: Double, kl: Double, beta: Double) {
+    public init(reconstruction: Double, kl: Double, beta: Double, penalisedKL: Double? = nil) {
       self.reconstruction = reconstruction
       self.kl = kl
       self.beta = beta
+      self.penalisedKL = penalisedKL ?? kl
     }
 
     /// -ELBO = reconstruction + KL (Kingma and Welling 2014, eq. 3): the negative of the bound on log p(x).
     public var negativeELBO: Double { reconstruction + kl }
-    /// What training minimises: reconstruction + beta KL (Higgins et al. 2017); -ELBO only when beta = 1.
-    public var objective: Double { reconstruction + beta * kl }
+    /// What training minimises: reconstruction + beta KL (Higgins et al. 2017),
+    /// the KL with free bits when they are on; -ELBO only when beta = 1 without them.
+    public var objective: Double { reconstruction + beta * penalisedKL }
   }
 
   /// Forward and backward for a batch: the losses, with every layer's gradient
@@ -126,14 +139,15 @@ public final class VAE<S: BLASScalar> {
       // formula of GaussianKL.divergence, written here in S (Float in training) because it
       // reuses sigma from the line above inside the same loop; GaussianKL's double-precision
       // form is what `vae show` reports and the tests compare it with (EvaluationTests).
+      for j in 0..<l { klPerDimension[j] = 0 }
       for i in 0..<(batch * l) {
         let (mu, logvar) = (b.mu[i], b.logvar[i])
         let std = S.exp(logvar / 2)
         b.std[i] = std
         b.z[i] = mu + std * noise[i]
-        kl += Double(std * std + mu * mu - 1 - logvar)
+        klPerDimension[i % l] += 0.5 * Double(std * std + mu * mu - 1 - logvar)
       }
-      kl *= 0.5
+      kl = klPerDimension.reduce(0, +)
     } else {
       b.z.update(from: b.mu, count: batch * l)
     }
@@ -152,7 +166,12 @@ public final class VAE<S: BLASScalar> {
             output: b.output + row * d, target: x + row * d, count: d, variance: configuration.variance))
       }
     }
-    return Losses(reconstruction: reconstruction / Double(batch), kl: kl / Double(batch), beta: configuration.beta)
+    let penalised =
+      configuration.freeBits > 0
+      ? klPerDimension.reduce(0) { $0 + max(configuration.freeBits, $1 / Double(batch)) } : kl / Double(batch)
+    return Losses(
+      reconstruction: reconstruction / Double(batch), kl: kl / Double(batch), beta: configuration.beta * klWeight,
+      penalisedKL: penalised)
   }
 
   /// The backward pass of the batch-mean loss, after `forward` on the same batch.
@@ -162,7 +181,7 @@ public final class VAE<S: BLASScalar> {
     let l = configuration.latent
     let b = buffers
     let scale = 1 / S(batch)
-    let beta = S(configuration.beta)
+    let beta = S(configuration.beta * klWeight)
     // b.outputGradient holds d loss / d output, from `forward`.
     decoderBackward(batch: batch)
     guard configuration.kind == .vae else {
@@ -173,7 +192,9 @@ public final class VAE<S: BLASScalar> {
     // The reparameterisation's backward (its forward is in `forward`), or the score function
     // (LatentGradientEstimator states both): z = mu + sigma * eps gives dz/dmu = 1 and
     // dz/dlogvar = eps * sigma / 2. The KL term, 0.5 * (sigma^2 + mu^2 - 1 - logvar), adds
-    // beta * mu and beta * (sigma^2 - 1) / 2 (each scaled by 1 / batch for the batch mean).
+    // beta * mu and beta * (sigma^2 - 1) / 2 (each scaled by 1 / batch for the batch mean);
+    // with free bits, nothing in a dimension whose batch-mean KL is below them, where
+    // max(free bits, KL_j) is flat.
     var total: S = 0
     if estimator == .scoreWithBaseline { for row in 0..<batch { total += b.rowLoss[row] } }
     for row in 0..<batch {
@@ -187,8 +208,9 @@ public final class VAE<S: BLASScalar> {
       for i in (row * l)..<((row + 1) * l) {
         let (mu, logvar) = estimator.reconstructionGradient(
           value: value, slope: b.zGradient[i], noise: noise[i], sigma: b.std[i])
-        b.muGradient[i] = mu + beta * scale * b.mu[i]
-        b.logvarGradient[i] = logvar + beta * scale * (b.std[i] * b.std[i] - 1) / 2
+        let weight = klPerDimension[i % l] / Double(batch) < configuration.freeBits ? 0 : beta * scale
+        b.muGradient[i] = mu + weight * b.mu[i]
+        b.logvarGradient[i] = logvar + weight * (b.std[i] * b.std[i] - 1) / 2
       }
     }
     encoderBackward(x, batch: batch)

@@ -17,6 +17,16 @@ public struct VAEConfiguration: Codable, Sendable, Equatable {
   /// The fixed variance of the Gaussian likelihood (unused by Bernoulli).
   public var variance: Double
 
+  /// How the KL weight moves during training (`KLSchedule`).
+  public var klSchedule: KLSchedule = .constant
+  /// Free bits (Kingma et al. 2016, "Improved variational inference with
+  /// inverse autoregressive flow", eq. 15): each latent dimension's KL, averaged
+  /// over the batch, enters the objective as max(freeBits, KL_j), so a
+  /// dimension is not pushed below freeBits nats. 0 is off.
+  public var freeBits: Double = 0
+  /// The largest free bits accepted, in nats per dimension.
+  public static let largestFreeBits = 100.0
+
   public init(
     inputs: Int, hidden: [Int], latent: Int, activation: Activation = .relu, likelihood: Likelihood = .bernoulli,
     beta: Double = 1, kind: Kind = .vae, variance: Double = 1
@@ -72,6 +82,21 @@ extension VAEConfiguration {
 
   private enum CodingKeys: String, CodingKey {
     case inputs, hidden, latent, activation, likelihood, beta, kind, variance
+    case klSchedule = "anneal", freeBits = "free_bits"
+  }
+
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(inputs, forKey: .inputs)
+    try c.encode(hidden, forKey: .hidden)
+    try c.encode(latent, forKey: .latent)
+    try c.encode(activation, forKey: .activation)
+    try c.encode(likelihood, forKey: .likelihood)
+    try c.encode(beta, forKey: .beta)
+    try c.encode(kind, forKey: .kind)
+    try c.encode(variance, forKey: .variance)
+    if klSchedule != .constant { try c.encode(klSchedule.text, forKey: .klSchedule) }
+    if freeBits != 0 { try c.encode(freeBits, forKey: .freeBits) }
   }
 
   /// Decodes a configuration; checkpoints written before activations were
@@ -88,5 +113,19 @@ extension VAEConfiguration {
       activation: try c.decodeIfPresent(Activation.self, forKey: .activation) ?? .relu,
       likelihood: try c.decode(Likelihood.self, forKey: .likelihood), beta: try c.decode(Double.self, forKey: .beta),
       kind: try c.decode(Kind.self, forKey: .kind), variance: try c.decode(Double.self, forKey: .variance))
+    if let text = try c.decodeIfPresent(String.self, forKey: .klSchedule) {
+      guard let schedule = KLSchedule(text: text) else {
+        throw DecodingError.dataCorruptedError(
+          forKey: .klSchedule, in: c, debugDescription: "anneal '\(text)' is not linear:STEPS or cyclical:STEPS")
+      }
+      klSchedule = schedule
+    }
+    if let bits = try c.decodeIfPresent(Double.self, forKey: .freeBits) {
+      guard bits >= 0 && bits <= Self.largestFreeBits else {
+        throw DecodingError.dataCorruptedError(
+          forKey: .freeBits, in: c, debugDescription: "free bits \(bits) is not from 0 to \(Self.largestFreeBits)")
+      }
+      freeBits = bits
+    }
   }
 }

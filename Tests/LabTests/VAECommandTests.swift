@@ -138,7 +138,7 @@ struct VAECommandTests {
     ("vae step", "no VAE yet: make one with 'vae new' (see help vae)"),
     ("vae new shapes latent=0", "latent must be an integer from 1 to 256, got 0"),
     ("vae recon 0.5", "i must be an integer from 0 to 1000000000, got '0.5'"),
-    ("vae new kind=ae beta=4", "beta weights the KL term, and a plain autoencoder (kind=ae) has none"),
+    ("vae new kind=ae beta=4", "beta shapes the KL term, and a plain autoencoder (kind=ae) has none"),
     ("vae recon [1, 2.5]", "i[1] must be an integer from 0 to 1000000000, got '2.5'"),
     ("vae new pinwheel hidden=[8, 2.5]", "hidden[1] must be an integer from 1 to 4096, got '2.5'"),
     ("vae new shapes lr=0", "lr must be > 0 and <= 10, got 0"),
@@ -153,7 +153,7 @@ struct VAECommandTests {
     ),
     (
       "vae stpe",
-      "vae has no subcommand 'stpe'; did you mean 'step'? (subcommands: new, step, show, encode, recon, sample, decode, interp, traverse, latent, bound, estimators, curves, gradcheck, save, load)"
+      "vae has no subcommand 'stpe'; did you mean 'step'? (subcommands: new, step, show, encode, recon, sample, decode, interp, traverse, latent, compare, bound, estimators, curves, gradcheck, save, load)"
     ),
   ])
   func badInputGetsASpecificError(line: String, message: String) {

@@ -80,7 +80,7 @@ extension VAECommand {
       // The columns: the objective when it is not -ELBO, then -ELBO and its two terms.
       var columns: [(String, TextTable.Alignment)] = [("", .left)]
       var values: [(Evaluation) -> Double] = []
-      switch (c.kind, c.beta == 1) {
+      switch (c.kind, trainsNegativeELBO(c)) {
       case (.autoencoder, _):
         (columns, values) = (columns + [("reconstruction", .right)], [\.reconstruction])
       case (.vae, true):
@@ -102,7 +102,8 @@ extension VAECommand {
       )
       let curveName =
         c.kind == .vae
-        ? (c.beta == 1 ? "training -ELBO per example" : "training objective per example (\(objectiveName(c)))")
+        ? (trainsNegativeELBO(c)
+          ? "training -ELBO per example" : "training objective per example (\(objectiveName(c)))")
         : "training reconstruction loss per example"
       if lossCurve.count >= 2 {
         let buckets = min(60, lossCurve.count)

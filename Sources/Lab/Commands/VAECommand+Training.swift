@@ -104,7 +104,7 @@ extension VAECommand {
       if let firstObjective, let objective, let recon {
         let change = "\(n(firstObjective)) -> \(n(objective))"
         let (kl, negativeELBO) = (kl?.wrappedValue ?? 0, negativeELBO?.wrappedValue ?? 0)
-        switch (configuration.kind, configuration.beta == 1) {
+        switch (configuration.kind, trainsNegativeELBO(configuration)) {
         case (.autoencoder, _):
           text += ": reconstruction loss per example \(change)"
         case (.vae, true):
@@ -112,6 +112,11 @@ extension VAECommand {
         case (.vae, false):
           text +=
             ": objective per example (\(objectiveName(configuration))) \(change) (reconstruction \(n(recon)), KL \(n(kl)), -ELBO \(n(negativeELBO)) on the last batch)"
+          if configuration.klSchedule != .constant {
+            let weight = configuration.beta * configuration.klSchedule.weight(afterSteps: step - 1)
+            text +=
+              "; the KL weight was \(NumberFormat.shortest(NumberFormat.rounded(weight, significantDigits: 4))) at step \(step) (\(configuration.klSchedule.text))"
+          }
         }
       }
       if let estimator {

@@ -61,6 +61,16 @@ enum VAECommand {
     var variance: Double?
     @Named(.closed(0, 1000), help: "weight of the KL term") var beta: Double = 1
     @Named(
+      .word("constant, linear:STEPS or cyclical:STEPS"),
+      help:
+        "KL warm-up: the KL weight rises from 0 to beta over STEPS steps (linear), or in cycles of STEPS steps, rising over the first half (cyclical)"
+    )
+    var anneal: String = "constant"
+    @Named(
+      .closed(0, VAEConfiguration.largestFreeBits),
+      help: "free bits: each latent dimension's batch-mean KL counts as at least this many nats")
+    var freebits: Double = 0
+    @Named(
       RealDomain(lower: 0, lowerIsInclusive: false, upper: 10, upperIsInclusive: true), help: "learning rate")
     var lr: Double = 0.001
     @Named(1...4096, help: "examples per step") var batch: Int = 64
@@ -89,13 +99,23 @@ enum VAECommand {
       let data = try openData(arguments.data, label: arguments.label, session: session)
       let choice = try likelihood(for: data, arguments)
       let kind = arguments.kind
-      if kind == .autoencoder && arguments.$beta.isGiven {
-        throw LabError("beta weights the KL term, and a plain autoencoder (kind=ae) has none", argument: "beta")
+      for (given, name) in [
+        (arguments.$beta.isGiven, "beta"), (arguments.$anneal.isGiven, "anneal"),
+        (arguments.$freebits.isGiven, "freebits"),
+      ] where given && kind == .autoencoder {
+        throw LabError("\(name) shapes the KL term, and a plain autoencoder (kind=ae) has none", argument: name)
       }
-      let configuration = VAEConfiguration(
+      guard let schedule = KLSchedule(text: arguments.anneal) else {
+        throw LabError(
+          "anneal is constant, linear:STEPS or cyclical:STEPS with STEPS from 2 to \(KLSchedule.longest), not '\(arguments.anneal)'",
+          argument: "anneal")
+      }
+      var configuration = VAEConfiguration(
         inputs: data.dimension, hidden: try hiddenSizes(arguments.hidden), latent: arguments.latent,
         activation: arguments.activation, likelihood: choice.likelihood, beta: arguments.beta, kind: kind,
         variance: choice.variance)
+      configuration.klSchedule = schedule
+      configuration.freeBits = arguments.freebits
       let batch = arguments.batch
       try requireMemory(for: configuration, batchSize: batch)
       var sessionGenerator = session.generator
@@ -165,14 +185,21 @@ enum VAECommand {
 
   /// The trained objective in words: `reconstruction + 4 KL` (beta != 1),
   /// `reconstruction + KL` (= -ELBO at beta = 1), `reconstruction` (autoencoder).
+  /// With free bits: `reconstruction + KL (free bits 0.5)`.
   static func objectiveName(_ c: VAEConfiguration) -> String {
     guard c.kind == .vae else { return "reconstruction" }
-    return c.beta == 1 ? "reconstruction + KL" : "reconstruction + \(NumberFormat.shortest(c.beta)) KL"
+    let bits = c.freeBits > 0 ? " (free bits \(NumberFormat.shortest(c.freeBits)))" : ""
+    return (c.beta == 1 ? "reconstruction + KL" : "reconstruction + \(NumberFormat.shortest(c.beta)) KL") + bits
   }
 
-  /// What the objective is called in one word: loss (-ELBO), objective (beta != 1), reconstruction.
+  /// Whether training minimises -ELBO itself: a VAE at beta 1 throughout, without free bits.
+  static func trainsNegativeELBO(_ c: VAEConfiguration) -> Bool {
+    c.kind == .vae && c.beta == 1 && c.klSchedule == .constant && c.freeBits == 0
+  }
+
+  /// What the objective is called in one word: loss (-ELBO), objective (anything else), reconstruction.
   static func objectiveWord(_ c: VAEConfiguration) -> String {
-    c.kind == .autoencoder ? "reconstruction" : (c.beta == 1 ? "loss" : "objective")
+    c.kind == .autoencoder ? "reconstruction" : (trainsNegativeELBO(c) ? "loss" : "objective")
   }
 
   static func layers(_ sizes: [Int]) -> String { sizes.map(String.init).joined(separator: "-") }
@@ -204,6 +231,10 @@ enum VAECommand {
     @Nullable var variance: Double?
     /// The KL weight; a plain autoencoder has no KL term.
     @Nullable var beta: Double?
+    /// The KL schedule (`linear:1000`), when not constant.
+    var anneal: String?
+    /// Free bits in nats per dimension, when on.
+    var freeBits: Double?
     var optimizer: OptimizerKind
     var lr: Double
     var batch: Int
@@ -223,7 +254,8 @@ enum VAECommand {
     var notes: [String] = []
 
     enum CodingKeys: String, CodingKey {
-      case kind, inputs, hidden, activation, latent, likelihood, variance, beta, optimizer, lr, batch, seed
+      case kind, inputs, hidden, activation, latent, likelihood, variance, beta, anneal, freeBits = "free_bits"
+      case optimizer, lr, batch, seed
       case parameters, data, trainingExamples = "training_examples", heldOutExamples = "held_out_examples", step
     }
 
@@ -235,6 +267,8 @@ enum VAECommand {
       )
       variance = c.likelihood == .gaussian ? c.variance : nil
       beta = c.kind == .vae ? c.beta : nil
+      anneal = c.klSchedule == .constant ? nil : c.klSchedule.text
+      freeBits = c.freeBits > 0 ? c.freeBits : nil
       (self.optimizer, lr, batch, seed) = (
         optimizer.kind, optimizer.learningRate, workbench.trainer.batchSize, String(workbench.seed)
       )
@@ -255,8 +289,35 @@ enum VAECommand {
         "likelihood \(likelihood.rawValue)\(variance)\(beta); \(optimizer.rawValue), lr \(NumberFormat.shortest(lr)), batch \(batch); seed \(seed)",
         "data \(data): \(trainingExamples) training and \(heldOutExamples) held-out examples of \(inputs) values\(shape)",
       ]
-      return ((heading.map { [$0] } ?? []) + lines + notes).joined(separator: "\n")
+      return ((heading.map { [$0] } ?? []) + lines + klTermLines(configuration, step: step) + notes).joined(
+        separator: "\n")
     }
+  }
+
+  /// The KL schedule and free bits in words, with the weight the next step
+  /// gives KL; nothing when neither is on.
+  static func klTermLines(_ c: VAEConfiguration, step: Int) -> [String] {
+    var lines: [String] = []
+    let beta = NumberFormat.shortest(c.beta)
+    let now = NumberFormat.shortest(
+      NumberFormat.rounded(c.beta * c.klSchedule.weight(afterSteps: step), significantDigits: 4))
+    switch c.klSchedule {
+    case .constant: break
+    case .linear(let steps):
+      lines.append(
+        "KL warm-up (Bowman et al. 2016): the KL weight rises linearly from 0 to beta = \(beta) over steps 1-\(steps); the next step's is \(now)"
+      )
+    case .cyclical(let period):
+      lines.append(
+        "cyclical KL annealing (Fu et al. 2019): cycles of \(period) steps, the KL weight rising from 0 to beta = \(beta) over each cycle's first half; the next step's is \(now)"
+      )
+    }
+    if c.freeBits > 0 {
+      lines.append(
+        "free bits (Kingma et al. 2016): each latent dimension's batch-mean KL counts as at least \(NumberFormat.shortest(c.freeBits)) nat\(c.freeBits == 1 ? "" : "s"), so training does not push it lower"
+      )
+    }
+    return lines
   }
 
   /// Refuses a model whose training would pass the memory budget, before any of it is allocated.
