@@ -185,3 +185,47 @@ struct CompareCommandTests {
     #expect(engine.execute("vae compare with=\(path)").error?.hasPrefix("\(path) is not the model's size") == true)
   }
 }
+
+/// `vae sweep`: one model per beta from the session model's start.
+struct SweepCommandTests {
+  @Test func eachBetaGetsAModelAndTheSessionsIsUnchanged() throws {
+    var engine = Engine()
+    _ = engine.execute("vae new shapes latent=2 hidden=8 seed=1")
+    let json = engine.execute("vae sweep beta=[0.5, 50] steps=40 format=json").output
+    let result = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+    let models = try #require(result["models"] as? [[String: Any]])
+    #expect(models.map { $0["beta"] as? Double } == [0.5, 50] && result["interrupted"] as? Bool == false)
+    #expect(
+      Set(models[0].keys) == [
+        "beta", "rate", "distortion", "neg_elbo", "active_units", "kl_per_dim", "mean_abs_mu", "mean_sigma",
+        "sample_spread", "steps", "seconds",
+      ])
+    // The beta = 0.5 model is the one vae new beta=0.5 would train, step for step.
+    var direct = Engine()
+    _ = direct.execute("vae new shapes latent=2 hidden=8 seed=1 beta=0.5")
+    _ = direct.execute("vae step 40")
+    let shown = try #require(
+      try JSONSerialization.jsonObject(with: Data(direct.execute("vae show format=json").output.utf8))
+        as? [String: Any])
+    #expect(models[0]["rate"] as? Double == shown["kl"] as? Double)
+    #expect(engine.session.workbench?.trainer.steps == 0)
+    #expect(engine.execute("vae sweep beta=[1, 2] steps=5").output.contains("2 models, 5 steps each"))
+  }
+
+  @Test(arguments: [
+    (
+      "vae sweep beta=[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]",
+      "beta lists 13 values; vae sweep trains at most 12 models"
+    ),
+    ("vae sweep beta=-1", "beta must be from 0 to 1000, got -1"),
+  ])
+  func badSweepsAreRefused(line: String, message: String) {
+    var engine = Engine()
+    _ = engine.execute("vae new shapes latent=2 hidden=8 seed=1")
+    #expect(engine.execute(line).error == message)
+    _ = engine.execute("vae new shapes latent=2 hidden=8 seed=1 kind=ae")
+    #expect(
+      engine.execute("vae sweep").error
+        == "a plain autoencoder (kind=ae) has no KL term to weigh; make a VAE with vae new")
+  }
+}
