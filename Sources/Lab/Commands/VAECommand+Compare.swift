@@ -212,11 +212,10 @@ extension VAECommand {
 
     func text(for presentation: Presentation) -> String {
       func row(_ name: String, _ a: Metric, _ b: Metric, _ meaning: String) -> [String] {
+        let (shownA, shownB) = (NumberFormat.fixed(a.value, precision), NumberFormat.fixed(b.value, precision))
         let better = a.better == "lower" ? (a.value < b.value ? "VAE" : "AE") : (a.value > b.value ? "VAE" : "AE")
-        return [
-          name, NumberFormat.fixed(a.value, precision), NumberFormat.fixed(b.value, precision),
-          "\(a.better) is better: \(a.value == b.value ? "even" : better)", meaning,
-        ]
+        // A verdict the printed digits cannot show is not given.
+        return [name, shownA, shownB, "\(a.better) is better: \(shownA == shownB ? "even" : better)", meaning]
       }
       var table = TextTable([("", .left), ("VAE", .right), ("AE", .right), ("", .left), ("", .left)])
       table.append(["completeness", "", "", "", ""])
