@@ -82,19 +82,9 @@ public struct LatentSpaceQuality: Sendable, Equatable {
       reference.reduce(Double.infinity) { min($0, Self.distance(x, $1)) }
     }
 
-    // The latent distribution: the prior, or a Gaussian fitted to the codes.
-    let trainingCodes = model.encoderMeans(training)
-    let codeMoments = (0..<l).map { k in
-      RunningMoments(stride(from: k, to: trainingCodes.count, by: l).map { Double(trainingCodes[$0]) })
-    }
+    let codeMoments = Self.codeMoments(model, training: training)
     sampling = c.kind == .vae ? .prior : .fittedToCodes
-    let (centre, spread) =
-      c.kind == .vae
-      ? ([Double](repeating: 0, count: l), [Double](repeating: 1, count: l))
-      : (codeMoments.map(\.mean), codeMoments.map { $0.variance.squareRoot() })
-    let z = (0..<(settings.samples * l)).map {
-      Float(centre[$0 % l] + spread[$0 % l] * NormalSampler.next(using: &generator))
-    }
+    let z = Self.latentSamples(settings.samples, model: model, codeMoments: codeMoments, generator: &generator)
     let samples = rows(model.decode(z), width: d)
     let heldOutCodes = model.encoderMeans(heldOut)
     let reconstructions = rows(model.decode(heldOutCodes), width: d)
@@ -156,6 +146,27 @@ public struct LatentSpaceQuality: Sendable, Equatable {
       slopes.append(largest / (h / max(codeSpread, 1e-12)) / typicalChange)
     }
     localLipschitz = Self.median(slopes)
+  }
+
+  /// Each latent dimension's mean and variance of the encoder means over `training`.
+  public static func codeMoments(_ model: VAE<Float>, training: [Float]) -> [RunningMoments] {
+    let l = model.configuration.latent
+    let codes = model.encoderMeans(training)
+    return (0..<l).map { k in RunningMoments(stride(from: k, to: codes.count, by: l).map { Double(codes[$0]) }) }
+  }
+
+  /// `count` latent samples, row-major, from the distribution `SamplingDistribution`
+  /// names for this model: the prior for a VAE, the Gaussian of `codeMoments` for an autoencoder.
+  public static func latentSamples(
+    _ count: Int, model: VAE<Float>, codeMoments: [RunningMoments], generator: inout Xoshiro256StarStar
+  ) -> [Float] {
+    let l = model.configuration.latent
+    let isVAE = model.configuration.kind == .vae
+    return (0..<(count * l)).map { index in
+      let normal = NormalSampler.next(using: &generator)
+      let moments = codeMoments[index % l]
+      return Float(isVAE ? normal : moments.mean + moments.variance.squareRoot() * normal)
+    }
   }
 
   static func distance(_ a: [Float], _ b: [Float]) -> Double {

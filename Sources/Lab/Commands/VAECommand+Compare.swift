@@ -141,14 +141,9 @@ extension VAECommand {
     for (name, workbench) in [("VAE", vae), ("AE", ae)] {
       let model = workbench.model
       var generator = Xoshiro256StarStar(seed: seed)
-      let codes = model.encoderMeans(data.training).map(Double.init)
-      let moments = (0..<l).map { k in RunningMoments(stride(from: k, to: codes.count, by: l).map { codes[$0] }) }
-      let z = (0..<(8 * l)).map { k -> Float in
-        let normal = NormalSampler.next(using: &generator)
-        return workbench.configuration.kind == .vae
-          ? Float(normal) : Float(moments[k % l].mean + moments[k % l].variance.squareRoot() * normal)
-      }
-      let samples = model.decode(z)
+      let moments = LatentSpaceQuality.codeMoments(model, training: data.training)
+      let samples = model.decode(
+        LatentSpaceQuality.latentSamples(8, model: model, codeMoments: moments, generator: &generator))
       let mu = model.encode(ends).mu.map(Double.init)
       let line = LatentPaths.line(from: Array(mu[0..<l]), to: Array(mu[l...]), steps: 8)
       let decodes = model.decode(line.flatMap { $0.map(Float.init) })
