@@ -74,10 +74,7 @@ public struct LatentSpaceQuality: Sendable, Equatable {
     let (d, l) = (c.inputs, c.latent)
     let heldOutCount = heldOut.count / d
     var generator = Xoshiro256StarStar(seed: settings.seed)
-    func rows(_ flat: [Float], width: Int) -> [[Float]] {
-      stride(from: 0, to: flat.count, by: width).map { Array(flat[$0..<($0 + width)]) }
-    }
-    let reference = rows(training, width: d)
+    let reference = training.rows(width: d)
     func nearestDistance(_ x: [Float]) -> Double {
       reference.reduce(Double.infinity) { min($0, Self.distance(x, $1)) }
     }
@@ -85,9 +82,9 @@ public struct LatentSpaceQuality: Sendable, Equatable {
     let codeMoments = Self.codeMoments(model, training: training)
     sampling = c.kind == .vae ? .prior : .fittedToCodes
     let z = Self.latentSamples(settings.samples, model: model, codeMoments: codeMoments, generator: &generator)
-    let samples = rows(model.decode(z), width: d)
+    let samples = model.decode(z).rows(width: d)
     let heldOutCodes = model.encoderMeans(heldOut)
-    let reconstructions = rows(model.decode(heldOutCodes), width: d)
+    let reconstructions = model.decode(heldOutCodes).rows(width: d)
     if shouldStop() { throw Interrupted() }
     var sampleDistances: [Double] = []
     for sample in samples {
@@ -104,13 +101,13 @@ public struct LatentSpaceQuality: Sendable, Equatable {
     // Lines between random pairs of held-out encodings.
     var shares: [Double] = []
     var stretches: [Double] = []
-    let codes = rows(heldOutCodes, width: l).map { $0.map(Double.init) }
+    let codes = heldOutCodes.rows(width: l).map { $0.map(Double.init) }
     for _ in 0..<settings.pairs {
       let i = Int(generator.next() % UInt64(heldOutCount))
       let j = Int(generator.next() % UInt64(heldOutCount))
       guard i != j else { continue }
       let line = LatentPaths.line(from: codes[i], to: codes[j], steps: settings.lineSteps)
-      let decodes = rows(model.decode(line.flatMap { $0.map(Float.init) }), width: d)
+      let decodes = model.decode(line.flatMap { $0.map(Float.init) }).rows(width: d)
       let steps = zip(decodes, decodes.dropFirst()).map { Self.distance($0, $1) }
       let length = steps.reduce(0, +)
       let ends = Self.distance(decodes[0], decodes[decodes.count - 1])
@@ -141,7 +138,7 @@ public struct LatentSpaceQuality: Sendable, Equatable {
         let norm = direction.reduce(0) { $0 + $1 * $1 }.squareRoot()
         points.append(zip(codes[example], direction).map { $0 + h * $1 / norm })
       }
-      let decodes = rows(model.decode(points.flatMap { $0.map(Float.init) }), width: d)
+      let decodes = model.decode(points.flatMap { $0.map(Float.init) }).rows(width: d)
       let largest = decodes.dropFirst().map { Self.distance($0, decodes[0]) }.max() ?? 0
       slopes.append(largest / (h / max(codeSpread, 1e-12)) / typicalChange)
     }

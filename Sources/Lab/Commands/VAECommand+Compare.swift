@@ -147,9 +147,8 @@ extension VAECommand {
       let mu = model.encode(ends).mu.map(Double.init)
       let line = LatentPaths.line(from: Array(mu[0..<l]), to: Array(mu[l...]), steps: 8)
       let decodes = model.decode(line.flatMap { $0.map(Float.init) })
-      func split(_ flat: [Float]) -> [[Float]] { (0..<(flat.count / d)).map { Array(flat[($0 * d)..<(($0 + 1) * d)]) } }
-      rows.append(("\(name) samples", split(samples)))
-      rows.append(("\(name) line", split(decodes)))
+      rows.append(("\(name) samples", samples.rows(width: d)))
+      rows.append(("\(name) line", decodes.rows(width: d)))
     }
     return rows
   }

@@ -237,7 +237,7 @@ extension VAECommand {
       let decoded = workbench.model.decode(z)
       let d = workbench.data.dimension
       let output = try pictures(
-        (0..<count).map { ("z\($0 + 1)", Array(decoded[($0 * d)..<(($0 + 1) * d)])) }, workbench: workbench,
+        decoded.rows(width: d).enumerated().map { ("z\($0.offset + 1)", $0.element) }, workbench: workbench,
         session: session, svg: arguments.svg,
         title: "decoded draws z ~ N(0, I), step \(workbench.trainer.steps)", series: { _ in "decoded z ~ N(0, I)" })
       session.keep(generator, drawnWith: seed)

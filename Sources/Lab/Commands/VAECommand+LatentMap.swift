@@ -247,7 +247,7 @@ extension VAECommand {
     }
     let outputs = workbench.model.decode(points.flatMap { $0.map(Float.init) })
     let d = c.inputs
-    let images = points.indices.map { Array(outputs[($0 * d)..<(($0 + 1) * d)]) }
+    let images = outputs.rows(width: d)
     let (xName, yName) = ("z\(dimensions[0])", "z\(dimensions[1])")
     if let svg {
       try session.files.write(

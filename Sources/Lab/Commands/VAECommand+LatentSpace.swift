@@ -132,7 +132,7 @@ extension VAECommand {
   ) throws(LabError) -> Output {
     let d = workbench.configuration.inputs
     let outputs = workbench.model.decode(points.flatMap { $0.map(Float.init) })
-    let decodes = zip(labels, points.indices).map { label, k in (label, Array(outputs[(k * d)..<((k + 1) * d)])) }
+    let decodes = Array(zip(labels, outputs.rows(width: d)))
     let items = before + decodes + after
     return try pictures(
       items, workbench: workbench, session: session, svg: svg, title: title,
