@@ -62,6 +62,14 @@ enum JSONValueEncoder {
     case let value as Int: node.scalar = .integer(value)
     case let value as String: node.scalar = .string(value)
     case let value as Bool: node.scalar = .bool(value)
+    case let value as any BinaryInteger:
+      // Other integer types encode themselves through a single-value container, back here: stop that loop.
+      guard let integer = Int(exactly: value) else {
+        throw EncodingError.invalidValue(
+          value,
+          EncodingError.Context(codingPath: codingPath, debugDescription: "\(value) is beyond JSON's integers here"))
+      }
+      node.scalar = .integer(integer)
     default: try value.encode(to: NodeEncoder(node: node, codingPath: codingPath))
     }
   }

@@ -53,16 +53,16 @@ public struct RepresentationProbes: Sendable {
   }
 
   /// Probes each of `factors` (the data's own) on `model`'s codes, the raw
-  /// inputs, and a random projection drawn from `seed`.
+  /// inputs, and a random projection drawn from `generator`.
   public init(
-    model: VAE<Float>, data: Dataset, factors: [ExampleFactor], seed: UInt64, shouldStop: () -> Bool = { false }
+    model: VAE<Float>, data: Dataset, factors: [ExampleFactor], generator: inout Xoshiro256StarStar,
+    shouldStop: () -> Bool = { false }
   ) throws(Interrupted) {
     let (d, l) = (data.dimension, model.configuration.latent)
     trainingCount = min(data.trainingCount, Self.exampleLimit)
     heldOutCount = min(data.heldOutCount, Self.exampleLimit)
     let training = Array(data.training.prefix(trainingCount * d))
     let heldOut = Array(data.heldOut.prefix(heldOutCount * d))
-    var generator = Xoshiro256StarStar(seed: seed)
     var projection = [Double](repeating: 0, count: d * l)
     projection.withUnsafeMutableBufferPointer { NormalSampler.fill($0, using: &generator) }
     func representations(_ rows: [Float], count: Int) -> [[Double]] {

@@ -143,7 +143,7 @@ struct EngineTests {
     #expect(engine.execute("help grad sweep").output.contains("usage: grad sweep F [MU] [SIGMA]"))
     #expect(
       engine.execute("help vae nwe").error
-        == "vae has no subcommand 'nwe'; did you mean 'new'? (subcommands: new, step, show, encode, recon, sample, decode, interp, traverse, latent, compare, sweep, bound, estimators, curves, gradcheck, save, load)"
+        == "vae has no subcommand 'nwe'; did you mean 'new'? (subcommands: new, step, show, encode, recon, sample, decode, interp, traverse, latent, compare, sweep, probe, compress, density, bound, estimators, curves, gradcheck, save, load)"
     )
     #expect(engine.execute("help kl x").error == "kl has no subcommands")
   }

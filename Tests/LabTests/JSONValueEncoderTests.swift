@@ -23,6 +23,23 @@ struct JSONValueEncoderTests {
     }
   }
 
+  struct Integers: Encodable {
+    var seed: UInt64
+    var small: UInt8
+    var signed: Int32
+  }
+
+  /// Every integer type is a JSON integer (they used to encode themselves back
+  /// into the encoder without end); one beyond Int's range is an error, not a crash.
+  @Test func integersOfEveryWidth() throws {
+    #expect(
+      try JSONValueEncoder.encode(Integers(seed: 12, small: 255, signed: -7)).serialized
+        == #"{"seed":12,"small":255,"signed":-7}"#)
+    #expect(throws: EncodingError.self) {
+      try JSONValueEncoder.encode(Integers(seed: .max, small: 0, signed: 0))
+    }
+  }
+
   @Test func keysFollowTheDeclarationsAndOptionalsAreLeftOutOrNull() throws {
     let result = Result(
       order: "qp", kl: 2, perDimension: [0, .infinity], estimate: nil, std: nil, flags: [true],

@@ -229,3 +229,122 @@ struct SweepCommandTests {
         == "a plain autoencoder (kind=ae) has no KL term to weigh; make a VAE with vae new")
   }
 }
+
+/// `vae probe`: linear probes on codes, raw inputs and a random projection.
+struct ProbeCommandTests {
+  @Test func everyFactorGetsThreeScores() throws {
+    var engine = Engine()
+    _ = engine.execute("vae new shapes latent=2 hidden=16 seed=1")
+    _ = engine.execute("vae step 50")
+    let json = engine.execute("vae probe seed=4 format=json").output
+    let result = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+    #expect(result["training_examples"] as? Int == 3686 && result["held_out_examples"] as? Int == 410)
+    #expect(result["seed"] as? Int == 4 && result["penalty"] as? Double == 0.001)
+    let dimensions = try #require(result["dimensions"] as? [String: Int])
+    #expect(dimensions == ["codes": 2, "raw": 256, "random_projection": 2])
+    let factors = try #require(result["factors"] as? [[String: Any]])
+    #expect(factors.map { $0["name"] as? String } == ["shape", "x", "y", "scale"])
+    #expect(factors.map { $0["metric"] as? String } == ["accuracy", "r2", "r2", "r2"])
+    #expect(factors[0]["target"] as? String == "3 classes" && factors[0]["chance"] as? Double != nil)
+    #expect(factors[1]["chance"] is NSNull)
+    for factor in factors {
+      let scores = try #require(factor["scores"] as? [String: Double])
+      #expect(Set(scores.keys) == ["codes", "raw", "random_projection"])
+      #expect(scores.values.allSatisfy { $0 <= 1 })
+    }
+    // The same seed, the same projection; the text names what each column is.
+    #expect(engine.execute("vae probe seed=4 format=json").output == json)
+    let text = engine.execute("vae probe factor=x").output
+    #expect(text.contains("codes (2)") && text.contains("raw inputs (256)") && text.contains("random projection (2)"))
+    #expect(text.contains("\nx       continuous  R^2"))
+  }
+
+  /// A data file's label column, by `label=` or as the factor `label`.
+  @Test func aLabelColumnIsProbed() throws {
+    let directory = try TemporaryDirectory()
+    var lines = ["a,b,c,kind"]
+    for row in 0..<120 {
+      let kind = row % 3
+      lines.append((0..<3).map { $0 == kind ? "0.9" : "0.1" }.joined(separator: ",") + ",k\(kind)")
+    }
+    try lines.joined(separator: "\n").write(toFile: directory.path + "/k.csv", atomically: true, encoding: .utf8)
+    var engine = Engine()
+    _ = engine.execute("vae new \(directory.path)/k.csv label=kind latent=2 hidden=8 seed=1")
+    _ = engine.execute("vae step 100")
+    let json = engine.execute("vae probe label=kind seed=1 format=json").output
+    let factors = try #require(
+      (try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])?["factors"] as? [[String: Any]])
+    #expect(factors.map { $0["name"] as? String } == ["label"])
+    #expect((factors[0]["scores"] as? [String: Double])?["raw"] == 1)
+    #expect(engine.execute("vae probe factor=label seed=1 format=json").output == json)
+    #expect(engine.execute("vae probe label=type").error == "the data's label column is 'kind', not 'type'")
+  }
+
+  @Test(arguments: [
+    ("vae probe factor=colour", "no factor 'colour'; shapes has shape, x, y, scale"),
+    ("vae probe label=y", "shapes has no label column (vae new FILE.csv label=COLUMN keeps one)"),
+    ("vae probe factor=x label=y", "give factor= or label=, not both: label=COLUMN is the factor called label"),
+  ])
+  func badProbes(command: String, error: String) {
+    var engine = Engine()
+    _ = engine.execute("vae new shapes latent=2 hidden=16 seed=1")
+    #expect(engine.execute(command).error == error)
+  }
+}
+
+/// `vae compress` and `vae density`: what a VAE is for, beyond its pictures.
+struct CompressionAndDensityCommandTests {
+  @Test func rateAndDistortionInTextAndJSON() throws {
+    var engine = Engine()
+    _ = engine.execute("vae new shapes latent=2 hidden=16 seed=1")
+    _ = engine.execute("vae step 50")
+    let json = engine.execute("vae compress format=json").output
+    let result = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+    #expect(
+      Set(result.keys) == [
+        "examples", "rate_nats", "rate_bits", "rate_bits_per_dim", "raw_bits", "raw_bits_per_value", "ratio",
+        "distortion", "mse", "data_variance",
+      ])
+    let (nats, bits) = (try #require(result["rate_nats"] as? Double), try #require(result["rate_bits"] as? Double))
+    #expect(abs(bits - nats / log(2)) < 1e-12 && result["raw_bits"] as? Int == 2048)
+    #expect((result["rate_bits_per_dim"] as? [Double])?.count == 2)
+    let text = engine.execute("vae compress").output
+    #expect(text.contains("raw size: 256 values x 8 bits (an 8-bit grey level each) = 2048 bits; the code is "))
+  }
+
+  @Test func densityAgainstTheBaseline() throws {
+    var engine = Engine()
+    _ = engine.execute("vae new shapes latent=3 hidden=16 seed=1")
+    _ = engine.execute("vae step 50")
+    let json = engine.execute("vae density n=4 k=50 seed=2 format=json").output
+    let result = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+    #expect(result["examples"] as? Int == 4 && result["method"] as? String == "iwae" && result["k"] as? Int == 50)
+    #expect(result["baseline_kind"] as? String == "independent bernoulli")
+    let logPx = try #require((result["log_px"] as? [String: Double])?["mean"])
+    let baseline = try #require((result["baseline"] as? [String: Double])?["mean"])
+    let gain = try #require((result["gain"] as? [String: Double])?["mean"])
+    #expect(abs(gain - (logPx - baseline)) < 1e-9)
+    #expect(engine.execute("vae density n=4 k=50 seed=2 format=json").output == json)
+    // One example: no standard error, said in words.
+    let one = engine.execute("vae density n=1 k=50").output
+    #expect(one.contains("-: a standard error needs at least 2 examples"))
+    #expect(
+      engine.execute("vae density n=5000 k=10").output.contains("the first 410 held-out examples (all there are)"))
+  }
+
+  @Test(arguments: [
+    (
+      "vae compress",
+      "a plain autoencoder's code is exact real numbers, which no finite number of bits holds: it has no rate; make a VAE (kind=vae), whose q(z|x) says how precisely z need be sent"
+    ),
+    (
+      "vae density",
+      "a plain autoencoder (kind=ae) defines no density: it has no prior to sample z from; make a VAE (kind=vae)"
+    ),
+  ])
+  func anAutoencoderHasNeither(command: String, error: String) {
+    var engine = Engine()
+    _ = engine.execute("vae new shapes latent=2 hidden=16 seed=1 kind=ae")
+    #expect(engine.execute(command).error == error)
+  }
+}

@@ -153,7 +153,7 @@ struct VAECommandTests {
     ),
     (
       "vae stpe",
-      "vae has no subcommand 'stpe'; did you mean 'step'? (subcommands: new, step, show, encode, recon, sample, decode, interp, traverse, latent, compare, sweep, bound, estimators, curves, gradcheck, save, load)"
+      "vae has no subcommand 'stpe'; did you mean 'step'? (subcommands: new, step, show, encode, recon, sample, decode, interp, traverse, latent, compare, sweep, probe, compress, density, bound, estimators, curves, gradcheck, save, load)"
     ),
   ])
   func badInputGetsASpecificError(line: String, message: String) {

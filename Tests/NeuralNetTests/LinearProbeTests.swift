@@ -162,18 +162,26 @@ struct LinearProbeTests {
     #expect(abs(guess - 1.0 / 3) < 0.1, "\(guess)")
   }
 
-  /// On `shapes`, a trained VAE's 8 encoder means hold the shape and the
-  /// position better than 8 random projections of the pixels do.
+  /// On `shapes`, a trained VAE's 8 encoder means hold each factor better than
+  /// 8 random projections of the pixels, and the position better than a linear
+  /// read of all 256 pixels. Measured (x86-64, OpenBLAS): shape accuracy 0.57
+  /// (random projections, seeds 1-6: 0.40 to 0.49; chance 0.30); R^2 for x,
+  /// y, scale 0.89, 0.86, 0.77 against the pixels' 0.81, 0.77, 0.71 and the
+  /// random projections' at most 0.70, 0.69, 0.55.
   @Test func aVAEsCodesBeatARandomProjectionOfTheSameSize() throws {
     let data = LatentSpaceQualityTests.data
+    var generator = Xoshiro256StarStar(seed: 1)
     let probes = try RepresentationProbes(
-      model: LatentSpaceQualityTests.trained(.vae), data: data, factors: data.factors, seed: 1)
+      model: LatentSpaceQualityTests.trained(.vae), data: data, factors: data.factors, generator: &generator)
     #expect(probes.dimensions == [8, 256, 8])
     #expect(probes.factors.map(\.name) == ["shape", "x", "y", "scale"])
     for factor in probes.factors {
       let (codes, raw, random) = (factor.scores[0] ?? -1, factor.scores[1] ?? -1, factor.scores[2] ?? -1)
-      #expect(codes > random + 0.1, "\(factor.name): codes \(codes), random projection \(random)")
-      #expect(raw > random, "\(factor.name): raw \(raw), random projection \(random)")
+      let margin = factor.name == "shape" ? 0.05 : 0.15
+      #expect(codes > random + margin, "\(factor.name): codes \(codes), random projection \(random)")
+      if factor.name == "x" || factor.name == "y" {
+        #expect(codes > raw + 0.05, "\(factor.name): codes \(codes), raw inputs \(raw)")
+      }
       if factor.name == "shape" { #expect(codes > (factor.chance ?? 1) + 0.2, "\(factor)") }
     }
   }

@@ -12,7 +12,7 @@ enum VAECommand {
   static let spec = CommandSpec(
     name: "vae",
     summary:
-      "build, train and inspect a small VAE (new, step, show, encode, recon, sample, decode, interp, traverse, latent, compare, sweep, bound, estimators, curves, gradcheck, save, load)",
+      "build, train and inspect a small VAE (new, step, show, encode, recon, sample, decode, interp, traverse, latent, compare, sweep, probe, compress, density, bound, estimators, curves, gradcheck, save, load)",
     discussion: """
       The VAE of pytorch/examples: encoder D-H-(mu, logvar) with ReLU (or tanh or sigmoid), decoder L-H-D,
       loss per example = reconstruction + beta * KL, both summed over dimensions,
@@ -20,7 +20,8 @@ enum VAECommand {
       with 'vae new', train with 'vae step', and look with 'vae show'.
       """,
     subcommands: [
-      new, step, show, encode, recon, sample, decode, interp, traverse, latent, compare, sweep, bound, estimators,
+      new, step, show, encode, recon, sample, decode, interp, traverse, latent, compare, sweep, probe, compress,
+      density, bound, estimators,
       curves,
       gradcheck,
       save,

@@ -1,0 +1,129 @@
+import NeuralNet
+import Probability
+
+extension VAECommand {
+  // MARK: vae density
+
+  struct DensityArguments: CommandArguments {
+    @Named(1...100_000, help: "how many held-out examples (the first ones)") var n: Int = 100
+    @Named(1...100_000, help: "importance samples per example, for latents of more than 2 dimensions") var k: Int = 1000
+    @Named(0...Int.max, help: "seed for the draws (default: the session's random stream)") var seed: Int?
+  }
+
+  static let density = CommandSpec(
+    name: "density",
+    summary: "density estimation: held-out log p(x) against independent per-dimension densities, in nats per example",
+    discussion: """
+      log p(x) of each of the first n held-out examples, as vae bound computes
+      it: by quadrature for 1- or 2-D latents, else by IWAE with k samples (a
+      lower bound in expectation; raise k to close the gap), beside the
+      one-sample ELBO below it. The baseline density treats the input values as
+      independent: the decoder's own distribution with its output held at the
+      training data's mean of each value (Bernoulli with p = (sum x + 1/2) /
+      (N + 1), or Gaussian with the model's variance): a VAE whose z is
+      ignored, as after posterior collapse. The gain, log p(x) minus the
+      baseline example by example, is what the latent variable buys; exp(gain)
+      is how many times more probable the model finds a typical held-out
+      example. +- values are standard errors over the examples.
+      """,
+    arguments: DensityArguments.self,
+    examples: ["vae density", "vae density n=400 k=5000", "vae density format=json"],
+    action: { session, arguments throws(LabError) in
+      let workbench = try workbench(session)
+      guard workbench.configuration.kind == .vae else {
+        throw LabError(
+          "a plain autoencoder (kind=ae) defines no density: it has no prior to sample z from; make a VAE (kind=vae)")
+      }
+      let available = workbench.data.heldOutCount
+      guard available > 0 else { throw LabError("\(workbench.data.name) has no held-out examples") }
+      let count = min(arguments.n, available)
+      var generator = session.generator(commandSeed: arguments.seed)
+      let density: HeldOutDensity
+      do throws(HeldOutDensity.Failure) {
+        density = try HeldOutDensity(
+          model: workbench.model, data: workbench.data, count: count, k: arguments.k, generator: &generator,
+          shouldStop: session.shouldStop
+        ) { done in
+          if done % 10 == 0 { session.progress?("vae density: example \(done + 1) of \(count)") }
+        }
+      } catch {
+        switch error {
+        case .interrupted: throw .interrupted
+        case .quadrature(let example, .tooFine(let points)):
+          throw LabError(
+            "held-out example \(example): q(z|x) is so narrow that a grid resolving it would need \(points) points, more than \(MarginalLikelihood.largestGrid)"
+          )
+        case .quadrature(let example, let failure):
+          throw LabError("held-out example \(example): quadrature failed (\(failure))")
+        }
+      }
+      session.keep(generator, drawnWith: arguments.seed)
+      return try Output(
+        DensityResult(
+          density, likelihood: workbench.configuration.likelihood, requested: arguments.n,
+          precision: session.precision))
+    })
+
+  struct DensityResult: CommandResult {
+    struct Value: Encodable {
+      var mean: Double
+      @Nullable var stderr: Double?
+      init(_ moments: RunningMoments) {
+        (mean, stderr) = (moments.mean, moments.count > 1 ? moments.standardError : nil)
+      }
+    }
+    var examples: Int
+    /// `quadrature` or `iwae`, and the importance samples per example (null for quadrature).
+    var method: String
+    @Nullable var k: Int?
+    var logPx: Value
+    var elbo: Value
+    var baseline: Value
+    var baselineKind: String
+    var gain: Value
+    // For the text only:
+    var requested: Int
+    var precision: Int
+
+    enum CodingKeys: String, CodingKey {
+      case examples, method, k, logPx = "log_px", elbo, baseline, baselineKind = "baseline_kind", gain
+    }
+
+    init(_ density: HeldOutDensity, likelihood: Likelihood, requested: Int, precision: Int) {
+      examples = density.logMarginal.count
+      switch density.method {
+      case .quadrature: (method, k) = ("quadrature", nil)
+      case .importanceWeighted(let samples): (method, k) = ("iwae", samples)
+      }
+      (logPx, elbo, baseline, gain) = (
+        Value(density.logMarginal), Value(density.elbo), Value(density.baseline), Value(density.improvement)
+      )
+      baselineKind = likelihood == .bernoulli ? "independent bernoulli" : "independent gaussian"
+      (self.requested, self.precision) = (requested, precision)
+    }
+
+    func text(for presentation: Presentation) -> String {
+      func n(_ value: Value) -> [String] {
+        [NumberFormat.fixed(value.mean, precision), value.stderr.map { NumberFormat.fixed($0, precision) } ?? "-"]
+      }
+      let how = k.map { "IWAE with k = \($0), a lower bound in expectation" } ?? "quadrature over the latent space"
+      var table = TextTable([("density", .left), ("nats", .right), ("+-", .right), ("", .left)])
+      table.append(["log p(x), the VAE"] + n(logPx) + [how])
+      table.append(["ELBO, one sample"] + n(elbo) + ["the bound training maximises"])
+      table.append(["log p(x), \(baselineKind)"] + n(baseline) + ["each value alone, at the data's mean: z ignored"])
+      table.append(["gain"] + n(gain) + ["VAE minus baseline, example by example"])
+      let fewer = examples < requested ? " (all there are)" : ""
+      var lines = [
+        "held-out log p(x) per example, the first \(examples) held-out examples\(fewer)", table.rendered,
+      ]
+      if gain.mean > 0 {
+        // exp(gain) = 10^(gain / ln 10).
+        lines.append(
+          "exp(gain) = 10^\(NumberFormat.fixed(gain.mean / 2.302_585_092_994_046, 1)): how many times more probable the VAE finds a typical held-out example"
+        )
+      }
+      if examples == 1 { lines.append("-: a standard error needs at least 2 examples") }
+      return lines.joined(separator: "\n")
+    }
+  }
+}
