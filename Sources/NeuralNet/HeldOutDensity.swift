@@ -7,13 +7,8 @@ import Probability
 /// The model's log p(x) = log E_p(z) p(x|z) is computed as `vae bound` does:
 /// by quadrature over the latent line or plane for 1- or 2-D latents, else
 /// estimated by IWAE_k (Burda et al. 2016), a lower bound in expectation whose
-/// gap shrinks as k grows. The baseline is the decoder's own distribution with
-/// its output held at the training data's per-dimension mean: independent
-/// Bernoulli with p_j = (sum_i x_ij + 1/2) / (N + 1) (the Krichevsky-Trofimov
-/// estimate, never 0 or 1), or independent Gaussian with mean m_j and the
-/// model's fixed variance. It is the best the model could do were z ignored
-/// (a collapsed VAE), so the difference is what the latent variable buys.
-/// Differences are paired, example by example.
+/// gap shrinks as k grows. The baseline is `IndependentDensity`, of the
+/// decoder's family. Differences are paired, example by example.
 public struct HeldOutDensity: Sendable {
   public enum Method: Sendable, Equatable {
     case quadrature
@@ -35,22 +30,6 @@ public struct HeldOutDensity: Sendable {
     case quadrature(example: Int, MarginalLikelihood.GridError)
   }
 
-  /// The decoder outputs of the baseline: logits log(p_j / (1 - p_j)), or the means m_j.
-  public static func baselineOutputs(training: [Float], dimension: Int, likelihood: Likelihood) -> [Float] {
-    let count = training.count / max(dimension, 1)
-    var sums = [Double](repeating: 0, count: dimension)
-    for index in 0..<(count * dimension) { sums[index % dimension] += Double(training[index]) }
-    switch likelihood {
-    case .bernoulli:
-      return sums.map { sum in
-        let p = (sum + 0.5) / (Double(count) + 1)
-        return Float(Foundation.log(p / (1 - p)))
-      }
-    case .gaussian:
-      return sums.map { Float($0 / Double(max(count, 1))) }
-    }
-  }
-
   /// The first `count` held-out examples of `data` under `model` (a VAE), with
   /// k importance samples where the latent space has more than two dimensions.
   public init(
@@ -60,8 +39,7 @@ public struct HeldOutDensity: Sendable {
     let configuration = model.configuration
     let d = configuration.inputs
     method = configuration.latent <= 2 ? .quadrature : .importanceWeighted(k: k)
-    let outputs = Self.baselineOutputs(
-      training: data.training, dimension: d, likelihood: configuration.likelihood)
+    let independent = IndependentDensity(training: data.training, dimension: d, likelihood: configuration.likelihood)
     (logMarginal, elbo, baseline, improvement) = (
       RunningMoments(), RunningMoments(), RunningMoments(), RunningMoments()
     )
@@ -82,17 +60,65 @@ public struct HeldOutDensity: Sendable {
           throw .quadrature(example: example, error)
         }
       }
-      let base = outputs.withUnsafeBufferPointer { output in
-        x.withUnsafeBufferPointer { target in
-          guard let output = output.baseAddress, let target = target.baseAddress else { return 0.0 }
-          return configuration.likelihood.logDensity(
-            output: output, target: target, count: d, variance: configuration.variance)
-        }
-      }
+      let base = independent.logDensity(x)
       logMarginal.merge(RunningMoments([value]))
       elbo.merge(oneSample)
       baseline.merge(RunningMoments([base]))
       improvement.merge(RunningMoments([value - base]))
     }
+  }
+}
+
+/// The simplest density of the decoder's family: each input value on its own,
+/// with the training data's maximum-likelihood parameters. Bernoulli with
+/// p_j = (sum_i x_ij + 1/2) / (N + 1) (the Krichevsky-Trofimov estimate, never
+/// 0 or 1): log p(x) = sum_j x_j log p_j + (1 - x_j) log(1 - p_j); for a
+/// Bernoulli decoder this is also the best a decoder that ignores z can do,
+/// what a collapsed VAE becomes. Gaussian with mean m_j and variance s_j^2
+/// (divided by N, floored at 1e-6 so that a constant value keeps a finite
+/// density): log p(x) = -sum_j ((x_j - m_j)^2 / s_j^2 + log(2 pi s_j^2)) / 2.
+public struct IndependentDensity: Sendable, Equatable {
+  public var likelihood: Likelihood
+  /// p_j, or m_j.
+  public var means: [Double]
+  /// s_j^2 for a Gaussian; empty for a Bernoulli.
+  public var variances: [Double]
+
+  public static let smallestVariance = 1e-6
+
+  public init(training: [Float], dimension: Int, likelihood: Likelihood) {
+    self.likelihood = likelihood
+    let count = training.count / max(dimension, 1)
+    var moments = [RunningMoments](repeating: RunningMoments(), count: dimension)
+    for j in 0..<dimension {
+      moments[j] = RunningMoments(stride(from: j, to: count * dimension, by: dimension).map { Double(training[$0]) })
+    }
+    switch likelihood {
+    case .bernoulli:
+      means = moments.map { ($0.mean * Double(count) + 0.5) / (Double(count) + 1) }
+      variances = []
+    case .gaussian:
+      means = moments.map(\.mean)
+      variances = moments.map {
+        max($0.variance * Double(max(count - 1, 0)) / Double(max(count, 1)), Self.smallestVariance)
+      }
+    }
+  }
+
+  /// log p(x) of one example.
+  public func logDensity(_ x: [Float]) -> Double {
+    var total = 0.0
+    switch likelihood {
+    case .bernoulli:
+      for (value, p) in zip(x, means) {
+        total += Double(value) * Foundation.log(p) + (1 - Double(value)) * Foundation.log(1 - p)
+      }
+    case .gaussian:
+      for ((value, m), v) in zip(zip(x, means), variances) {
+        let residual = Double(value) - m
+        total -= (residual * residual / v + Foundation.log(2 * Double.pi * v)) / 2
+      }
+    }
+    return total
   }
 }

@@ -43,7 +43,7 @@ struct CompressionAndDensityTests {
   /// sum_j x_j log p_j + (1 - x_j) log(1 - p_j).
   @Test func theBaselineIsIndependentBernoulli() throws {
     let d = 256
-    let outputs = HeldOutDensity.baselineOutputs(training: Self.data.training, dimension: d, likelihood: .bernoulli)
+    let independent = IndependentDensity(training: Self.data.training, dimension: d, likelihood: .bernoulli)
     let n = Double(Self.data.trainingCount)
     var generator = Xoshiro256StarStar(seed: 2)
     let density = try HeldOutDensity(
@@ -54,7 +54,7 @@ struct CompressionAndDensityTests {
       for j in 0..<d {
         let sum = (0..<Self.data.trainingCount).reduce(0.0) { $0 + Double(Self.data.training[$1 * d + j]) }
         let p = (sum + 0.5) / (n + 1)
-        #expect(abs(Double(outputs[j]) - log(p / (1 - p))) < 1e-4)
+        #expect(abs(independent.means[j] - p) < 1e-12)
         let x = Double(Self.data.heldOut[example * d + j])
         total += x * log(p) + (1 - x) * log(1 - p)
       }
@@ -64,6 +64,17 @@ struct CompressionAndDensityTests {
     // A collapsed model is the baseline, give or take how well it learned the mean image.
     #expect(abs(density.improvement.mean) < 1, "\(density.improvement.mean)")
     #expect(density.logMarginal.mean >= density.elbo.mean - 3 * density.elbo.standardError)
+  }
+
+  /// By hand: training values 0 and 2 give mean 1 and variance 1 (divided by
+  /// N), so x = 1 has density 1 / sqrt(2 pi) and x = 3 one e^-2 times that; a
+  /// constant dimension gets the floor variance.
+  @Test func theGaussianBaselineByHand() {
+    let gaussian = IndependentDensity(training: [0, 5, 2, 5], dimension: 2, likelihood: .gaussian)
+    #expect(gaussian.means == [1, 5] && gaussian.variances == [1, 1e-6])
+    let floor = -log(2 * Double.pi * 1e-6) / 2
+    #expect(abs(gaussian.logDensity([1, 5]) - (-log(2 * Double.pi) / 2 + floor)) < 1e-12)
+    #expect(abs(gaussian.logDensity([3, 5]) - (-log(2 * Double.pi) / 2 - 2 + floor)) < 1e-12)
   }
 
   /// For a 1-D latent, log p(x) by quadrature agrees with IWAE at large k (a

@@ -78,14 +78,15 @@ extension VAECommand {
         } ?? "the code is next to nothing: the model sends no information about x"
       let left =
         dataVariance > 0
-        ? "\(NumberFormat.fixed(100 * meanSquaredError / dataVariance, 1))% of it left" : "the data do not vary"
+        ? "\(NumberFormat.shortest(NumberFormat.rounded(100 * meanSquaredError / dataVariance, significantDigits: 2)))% of it left"
+        : "the data do not vary"
       return [
         "held-out examples: \(examples), per example",
         "rate: KL(q(z|x) || p(z)) = \(n(rateNats)) nats = \(n(rateBits)) bits (bits-back code for z)",
         "  bits per latent dimension: \(rateBitsPerDim.map { NumberFormat.fixed($0, 2) }.joined(separator: " "))",
         "raw size: \(dimension) values x \(rawBitsPerValue) bits (\(stored)) = \(rawBits) bits; \(smaller)",
         "distortion: -E log p(x|z) = \(n(distortion)) nats; mean squared error per value \(NumberFormat.scientific(meanSquaredError, 3))",
-        "  against the data's variance per value \(NumberFormat.scientific(dataVariance, 3)) (decoding the mean image): \(left)",
+        "  against the data's variance per value \(NumberFormat.scientific(dataVariance, 3)) (decoding the data's mean): \(left)",
       ].joined(separator: "\n")
     }
   }

@@ -18,13 +18,14 @@ extension VAECommand {
       it: by quadrature for 1- or 2-D latents, else by IWAE with k samples (a
       lower bound in expectation; raise k to close the gap), beside the
       one-sample ELBO below it. The baseline density treats the input values as
-      independent: the decoder's own distribution with its output held at the
-      training data's mean of each value (Bernoulli with p = (sum x + 1/2) /
-      (N + 1), or Gaussian with the model's variance): a VAE whose z is
-      ignored, as after posterior collapse. The gain, log p(x) minus the
-      baseline example by example, is what the latent variable buys; exp(gain)
-      is how many times more probable the model finds a typical held-out
-      example. +- values are standard errors over the examples.
+      independent, each with the training data's maximum-likelihood
+      parameters, in the decoder's family: Bernoulli with p = (sum x + 1/2) /
+      (N + 1) (for a Bernoulli decoder, the best a VAE that ignores z can do,
+      as after posterior collapse), or Gaussian with each value's mean and
+      variance. The gain, log p(x) minus the baseline example by example, is
+      what modelling the values together buys; exp(gain) is how many times
+      more probable the model finds a typical held-out example. +- values are
+      standard errors over the examples.
       """,
     arguments: DensityArguments.self,
     examples: ["vae density", "vae density n=400 k=5000", "vae density format=json"],
@@ -110,7 +111,10 @@ extension VAECommand {
       var table = TextTable([("density", .left), ("nats", .right), ("+-", .right), ("", .left)])
       table.append(["log p(x), the VAE"] + n(logPx) + [how])
       table.append(["ELBO, one sample"] + n(elbo) + ["the bound training maximises"])
-      table.append(["log p(x), \(baselineKind)"] + n(baseline) + ["each value alone, at the data's mean: z ignored"])
+      let alone =
+        baselineKind == "independent bernoulli"
+        ? "each value alone, p its training mean: z ignored" : "each value alone, its training mean and variance"
+      table.append(["log p(x), \(baselineKind)"] + n(baseline) + [alone])
       table.append(["gain"] + n(gain) + ["VAE minus baseline, example by example"])
       let fewer = examples < requested ? " (all there are)" : ""
       var lines = [
