@@ -23,6 +23,8 @@ public struct HeldOutDensity: Sendable {
   public var baseline: RunningMoments
   /// log p(x) - baseline, per example.
   public var improvement: RunningMoments
+  /// The baseline's Gaussian variances raised to its floor (0 for Bernoulli).
+  public var baselineFloored: Int
 
   public enum Failure: Error, Equatable, Sendable {
     case interrupted
@@ -40,10 +42,11 @@ public struct HeldOutDensity: Sendable {
     let d = configuration.inputs
     method = configuration.latent <= 2 ? .quadrature : .importanceWeighted(k: k)
     let independent = IndependentDensity(training: data.training, dimension: d, likelihood: configuration.likelihood)
+    baselineFloored = independent.flooredCount
     (logMarginal, elbo, baseline, improvement) = (
       RunningMoments(), RunningMoments(), RunningMoments(), RunningMoments()
     )
-    for example in 0..<min(count, data.heldOutCount) {
+    for example in 0..<max(0, min(count, data.heldOutCount)) {
       progress(example)
       let x = Array(data.heldOut[(example * d)..<((example + 1) * d)])
       let q = model.marginalLikelihood(of: x)
@@ -70,21 +73,26 @@ public struct HeldOutDensity: Sendable {
 }
 
 /// The simplest density of the decoder's family: each input value on its own,
-/// with the training data's maximum-likelihood parameters. Bernoulli with
+/// with parameters estimated from the training data. Bernoulli with
 /// p_j = (sum_i x_ij + 1/2) / (N + 1) (the Krichevsky-Trofimov estimate, never
 /// 0 or 1): log p(x) = sum_j x_j log p_j + (1 - x_j) log(1 - p_j); for a
 /// Bernoulli decoder this is also the best a decoder that ignores z can do,
 /// what a collapsed VAE becomes. Gaussian with mean m_j and variance s_j^2
-/// (divided by N, floored at 1e-6 so that a constant value keeps a finite
-/// density): log p(x) = -sum_j ((x_j - m_j)^2 / s_j^2 + log(2 pi s_j^2)) / 2.
+/// (divided by N), the maximum-likelihood estimates:
+/// log p(x) = -sum_j ((x_j - m_j)^2 / s_j^2 + log(2 pi s_j^2)) / 2, with each
+/// s_j^2 at least 1e-3 of the values' mean variance, so that a value constant
+/// in training keeps a finite density that does not dwarf the others.
 public struct IndependentDensity: Sendable, Equatable {
   public var likelihood: Likelihood
   /// p_j, or m_j.
   public var means: [Double]
   /// s_j^2 for a Gaussian; empty for a Bernoulli.
   public var variances: [Double]
+  /// How many of the variances were raised to the floor.
+  public var flooredCount: Int
 
-  public static let smallestVariance = 1e-6
+  /// The floor on s_j^2, as a share of the mean of the s_j^2.
+  public static let relativeFloor = 1e-3
 
   public init(training: [Float], dimension: Int, likelihood: Likelihood) {
     self.likelihood = likelihood
@@ -96,12 +104,14 @@ public struct IndependentDensity: Sendable, Equatable {
     switch likelihood {
     case .bernoulli:
       means = moments.map { ($0.mean * Double(count) + 0.5) / (Double(count) + 1) }
-      variances = []
+      (variances, flooredCount) = ([], 0)
     case .gaussian:
       means = moments.map(\.mean)
-      variances = moments.map {
-        max($0.variance * Double(max(count - 1, 0)) / Double(max(count, 1)), Self.smallestVariance)
-      }
+      let estimates = moments.map { $0.variance * Double(max(count - 1, 0)) / Double(max(count, 1)) }
+      let mean = estimates.reduce(0, +) / Double(max(dimension, 1))
+      let floor = max(Self.relativeFloor * mean, Double.leastNormalMagnitude)
+      variances = estimates.map { max($0, floor) }
+      flooredCount = estimates.count { $0 < floor }
     }
   }
 

@@ -25,7 +25,7 @@ public enum LBFGS {
 
   /// Minimises `objective` from `start` until the gradient's largest component
   /// is at most `gradientTolerance`, keeping the last `memory` curvature pairs.
-  /// Polls `shouldStop` once per iteration.
+  /// Polls `shouldStop` before every evaluation of `objective`.
   public static func minimise(
     from start: [Double], memory: Int = 10, gradientTolerance: Double = 1e-6, maximumIterations: Int = 1000,
     shouldStop: () -> Bool = { false }, _ objective: Objective
@@ -65,6 +65,7 @@ public enum LBFGS {
       var step = 1.0
       var accepted: (x: [Double], value: Double, gradient: [Double])?
       for _ in 0..<60 {
+        if shouldStop() { throw Interrupted() }
         let trial = zip(x, direction).map { $0 + step * $1 }
         let (trialValue, trialGradient) = objective(trial)
         if trialValue.isFinite && trialValue <= value + 1e-4 * step * slope {

@@ -85,6 +85,7 @@ public struct LinearProbe: Sendable {
 
   /// (x - mean) / scale, feature by feature, for `features.count / dimension` rows.
   static func standardised(_ features: [Double], means: [Double], scales: [Double], dimension: Int) -> [Double] {
+    guard dimension > 0 else { return [] }
     var x = features
     for index in x.indices {
       let j = index % dimension

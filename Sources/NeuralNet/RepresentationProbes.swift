@@ -8,7 +8,7 @@ import Probability
 /// - the raw inputs (D numbers);
 /// - a random projection of the raw inputs to L numbers, x R with R a D x L
 ///   matrix of independent N(0, 1) entries: what L numbers give with no
-///   learning (Johnson-Lindenstrauss's baseline).
+///   learning.
 /// The codes earn their keep when they score near the raw inputs with far
 /// fewer numbers, and above the random projection of the same size.
 public struct RepresentationProbes: Sendable {
@@ -42,14 +42,17 @@ public struct RepresentationProbes: Sendable {
   /// is scored on (the first ones; the data are shuffled when split).
   public static let exampleLimit = 10_000
 
-  /// The bytes the probes hold at once for `data` and a `latent`-D model: the
-  /// raw features in double precision twice (as given and standardised), for
-  /// the training and held-out examples used.
-  public static func memoryEstimate(data: Dataset, latent: Int) -> Int? {
-    let rows = min(data.trainingCount, exampleLimit) + min(data.heldOutCount, exampleLimit)
-    let (perRow, perRowOverflow) = (data.dimension + 2 * latent).multipliedReportingOverflow(by: 16)
-    let (bytes, overflow) = rows.multipliedReportingOverflow(by: perRow)
-    return perRowOverflow || overflow ? nil : bytes
+  /// The bytes the probes hold at once, about, for `data`, a `latent`-D model
+  /// and factors of at most `classes` classes: per example used, the raw
+  /// features in double precision three times (as given, standardised, and
+  /// in a prediction), the codes and the projection twice each, and the
+  /// scores and residuals; and L-BFGS's 10 curvature pairs, iterate, gradient,
+  /// trial point and direction, each (D + 1) x classes. Nil beyond any count.
+  public static func memoryEstimate(data: Dataset, latent: Int, classes: Int) -> Int? {
+    let rows = Double(min(data.trainingCount, exampleLimit) + min(data.heldOutCount, exampleLimit))
+    let (d, l, k) = (Double(data.dimension), Double(latent), Double(max(classes, 1)))
+    let bytes = 8 * (rows * (3 * d + 4 * l + 2 * k) + 26 * (d + 1) * k)
+    return bytes < Double(Int.max) ? Int(bytes) : nil
   }
 
   /// Probes each of `factors` (the data's own) on `model`'s codes, the raw

@@ -250,8 +250,13 @@ struct ProbeCommandTests {
     for factor in factors {
       let scores = try #require(factor["scores"] as? [String: Double])
       #expect(Set(scores.keys) == ["codes", "raw", "random_projection"])
-      #expect(scores.values.allSatisfy { $0 <= 1 })
     }
+    // Chance: the held-out share of the commonest training class.
+    let shape = try #require(engine.session.workbench?.data.factor(named: "shape"))
+    let counts = (0..<3).map { c in shape.training.count { $0 == Double(c) } }
+    let commonest = Double(counts.indices.max { counts[$0] < counts[$1] } ?? 0)
+    let share = Double(shape.heldOut.count { $0 == commonest }) / Double(shape.heldOut.count)
+    #expect(abs((factors[0]["chance"] as? Double ?? -1) - share) < 1e-12)
     // The same seed, the same projection; the text names what each column is.
     #expect(engine.execute("vae probe seed=4 format=json").output == json)
     let text = engine.execute("vae probe factor=x").output
@@ -280,6 +285,27 @@ struct ProbeCommandTests {
     #expect(engine.execute("vae probe label=type").error == "the data's label column is 'kind', not 'type'")
   }
 
+  /// Too few examples, or a label with nearly a class per example, is refused.
+  @Test func probesTheDataCannotSupport() throws {
+    let directory = try TemporaryDirectory()
+    try "a,b,kind\n0.1,0.2,x\n0.3,0.4,y\n".write(
+      toFile: directory.path + "/two.csv", atomically: true, encoding: .utf8)
+    var engine = Engine()
+    _ = engine.execute("vae new \(directory.path)/two.csv label=kind latent=1 hidden=4 seed=1")
+    #expect(
+      engine.execute("vae probe").error
+        == "\(directory.path)/two.csv has 1 training and 1 held-out examples; a probe needs at least 2 to fit and 1 to score"
+    )
+    let rows = (0..<150).map { "0.\($0 % 10),0.5,id\($0)" }
+    try (["a,b,id"] + rows).joined(separator: "\n").write(
+      toFile: directory.path + "/ids.csv", atomically: true, encoding: .utf8)
+    _ = engine.execute("vae new \(directory.path)/ids.csv label=id latent=1 hidden=4 seed=1")
+    #expect(
+      engine.execute("vae probe").error
+        == "label has 150 classes; a probe takes at most 100 (with nearly a class per example there is nothing to learn)"
+    )
+  }
+
   @Test(arguments: [
     ("vae probe factor=colour", "no factor 'colour'; shapes has shape, x, y, scale"),
     ("vae probe label=y", "shapes has no label column (vae new FILE.csv label=COLUMN keeps one)"),
@@ -305,8 +331,12 @@ struct CompressionAndDensityCommandTests {
         "examples", "rate_nats", "rate_bits", "rate_bits_per_dim", "raw_bits", "raw_bits_per_value", "ratio",
         "distortion", "mse", "data_variance",
       ])
-    let (nats, bits) = (try #require(result["rate_nats"] as? Double), try #require(result["rate_bits"] as? Double))
-    #expect(abs(bits - nats / log(2)) < 1e-12 && result["raw_bits"] as? Int == 2048)
+    let workbench = try #require(engine.session.workbench)
+    let direct = Compression(model: workbench.model, data: workbench.data)
+    // JSON carries 17 significant digits; Foundation's parser may round the last.
+    #expect(abs((result["rate_nats"] as? Double ?? -1) - direct.rate) < 1e-12 * direct.rate)
+    #expect(abs((result["mse"] as? Double ?? -1) - direct.meanSquaredError) < 1e-12 * direct.meanSquaredError)
+    #expect(result["raw_bits"] as? Int == 2048)
     #expect((result["rate_bits_per_dim"] as? [Double])?.count == 2)
     let text = engine.execute("vae compress").output
     #expect(text.contains("raw size: 256 values x 8 bits (an 8-bit grey level each) = 2048 bits; the code is "))
@@ -320,10 +350,13 @@ struct CompressionAndDensityCommandTests {
     let result = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
     #expect(result["examples"] as? Int == 4 && result["method"] as? String == "iwae" && result["k"] as? Int == 50)
     #expect(result["baseline_kind"] as? String == "independent bernoulli")
-    let logPx = try #require((result["log_px"] as? [String: Double])?["mean"])
+    // The baseline, computed here from the data by NeuralNet's IndependentDensity.
+    let data = try #require(engine.session.workbench?.data)
+    let independent = IndependentDensity(training: data.training, dimension: 256, likelihood: .bernoulli)
+    let expected = (0..<4).map { independent.logDensity(Array(data.heldOut[($0 * 256)..<(($0 + 1) * 256)])) }
     let baseline = try #require((result["baseline"] as? [String: Double])?["mean"])
-    let gain = try #require((result["gain"] as? [String: Double])?["mean"])
-    #expect(abs(gain - (logPx - baseline)) < 1e-9)
+    #expect(abs(baseline - expected.reduce(0, +) / 4) < 1e-9 * abs(baseline))
+    #expect(result["baseline_floored"] as? Int == 0)
     #expect(engine.execute("vae density n=4 k=50 seed=2 format=json").output == json)
     // One example: no standard error, said in words.
     let one = engine.execute("vae density n=1 k=50").output

@@ -1,4 +1,3 @@
-import Foundation
 import NeuralNet
 
 extension VAECommand {
@@ -8,16 +7,17 @@ extension VAECommand {
     name: "compress",
     summary: "compression: the code's rate in bits per example against the raw size, and the distortion it costs",
     discussion: """
-      On the held-out examples (up to 2048): the rate, KL(q(z|x) || p(z))
-      averaged, is the expected length of a code for z under the prior sent by
-      bits-back coding (Hinton and van Camp 1993; Townsend et al. 2019), in nats
-      and bits (nats / ln 2), in all and per latent dimension; beside it the raw
-      size of an example (8 bits per value for data in [0, 1], else 32). The
-      distortion is the reconstruction term -E log p(x|z) in nats, and the mean
-      squared error per value between each example and the decode of its
-      encoder mean, against the data's variance per value (what sending nothing
-      and decoding the mean would cost). A larger beta buys a shorter code with
-      more distortion: vae sweep draws the whole trade-off.
+      The VAE as a lossy code: the sender draws z ~ q(z|x), the receiver decodes
+      it. Sending a sample of q costs about KL(q || p) nats, plus a term of order
+      log(KL + 1) (relative entropy coding: Li and El Gamal 2018; Havasi et al.
+      2019). On the held-out examples (up to 2048): the rate, KL(q(z|x) || p(z))
+      averaged, in nats and bits (nats / ln 2), in all and per latent dimension;
+      beside it the raw size of an example (8 bits per value for data in [0, 1],
+      else 32). The distortion is the reconstruction term -E log p(x|z) in nats,
+      and the mean squared error per value between each example and the decode
+      of its sample z, against the data's variance per value (what sending
+      nothing and decoding the data's mean would cost). A larger beta buys a
+      shorter code with more distortion: vae sweep draws the whole trade-off.
       """,
     arguments: NoArguments.self,
     examples: ["vae compress", "vae compress format=json"],
@@ -48,6 +48,7 @@ extension VAECommand {
     var meanSquaredError: Double
     var dataVariance: Double
     // For the text only:
+    var varianceLeft: Double?
     var dimension: Int
     var precision: Int
 
@@ -58,13 +59,11 @@ extension VAECommand {
     }
 
     init(_ c: Compression, precision: Int) {
-      (examples, rateNats, rateBits, rawBits, rawBitsPerValue) = (
-        c.examples, c.rate, c.rateBits, c.rawBits, c.rawBitsPerValue
+      (examples, rateNats, rateBits, rateBitsPerDim, rawBits, rawBitsPerValue, ratio) = (
+        c.examples, c.rate, c.rateBits, c.rateBitsPerDimension, c.rawBits, c.rawBitsPerValue, c.ratio
       )
-      rateBitsPerDim = c.ratePerDimension.map { $0 / Foundation.log(2) }
-      ratio = c.rateBits >= 0.01 ? Double(c.rawBits) / c.rateBits : nil
-      (distortion, meanSquaredError, dataVariance, dimension) = (
-        c.distortion, c.meanSquaredError, c.dataVariance, c.dimension
+      (distortion, meanSquaredError, dataVariance, varianceLeft, dimension) = (
+        c.distortion, c.meanSquaredError, c.dataVariance, c.varianceLeft, c.dimension
       )
       self.precision = precision
     }
@@ -77,15 +76,16 @@ extension VAECommand {
           "the code is \(NumberFormat.fixed(100 * rateBits / Double(rawBits), 2))% of it, \(NumberFormat.shortest(NumberFormat.rounded($0, significantDigits: 3))) times smaller"
         } ?? "the code is next to nothing: the model sends no information about x"
       let left =
-        dataVariance > 0
-        ? "\(NumberFormat.shortest(NumberFormat.rounded(100 * meanSquaredError / dataVariance, significantDigits: 2)))% of it left"
-        : "the data do not vary"
+        varianceLeft.map {
+          "\(NumberFormat.shortest(NumberFormat.rounded(100 * $0, significantDigits: 2)))% of it left"
+        }
+        ?? "the data do not vary"
       return [
         "held-out examples: \(examples), per example",
-        "rate: KL(q(z|x) || p(z)) = \(n(rateNats)) nats = \(n(rateBits)) bits (bits-back code for z)",
+        "rate: KL(q(z|x) || p(z)) = \(n(rateNats)) nats = \(n(rateBits)) bits, about what sending a sample z ~ q(z|x) costs",
         "  bits per latent dimension: \(rateBitsPerDim.map { NumberFormat.fixed($0, 2) }.joined(separator: " "))",
         "raw size: \(dimension) values x \(rawBitsPerValue) bits (\(stored)) = \(rawBits) bits; \(smaller)",
-        "distortion: -E log p(x|z) = \(n(distortion)) nats; mean squared error per value \(NumberFormat.scientific(meanSquaredError, 3))",
+        "distortion: -E log p(x|z) = \(n(distortion)) nats; mean squared error per value of the decoded sample \(NumberFormat.scientific(meanSquaredError, 3))",
         "  against the data's variance per value \(NumberFormat.scientific(dataVariance, 3)) (decoding the data's mean): \(left)",
       ].joined(separator: "\n")
     }

@@ -22,10 +22,14 @@ extension VAECommand {
       parameters, in the decoder's family: Bernoulli with p = (sum x + 1/2) /
       (N + 1) (for a Bernoulli decoder, the best a VAE that ignores z can do,
       as after posterior collapse), or Gaussian with each value's mean and
-      variance. The gain, log p(x) minus the baseline example by example, is
-      what modelling the values together buys; exp(gain) is how many times
-      more probable the model finds a typical held-out example. +- values are
-      standard errors over the examples.
+      variance (at least 1e-3 of their mean variance). The gain, log p(x) minus
+      the baseline example by example, is what modelling the values together
+      buys; exp(mean gain) is the geometric mean of how many times more
+      probable the model finds a held-out example. A Bernoulli decoder on
+      values strictly between 0 and 1 gives a density that is not normalised
+      (Loaiza-Ganem and Cunningham 2019), the baseline's alike: compare them
+      with each other, not with other models. +- values are standard errors
+      over the examples.
       """,
     arguments: DensityArguments.self,
     examples: ["vae density", "vae density n=400 k=5000", "vae density format=json"],
@@ -81,13 +85,16 @@ extension VAECommand {
     var elbo: Value
     var baseline: Value
     var baselineKind: String
+    /// Gaussian baseline variances raised to the floor.
+    var baselineFloored: Int
     var gain: Value
     // For the text only:
     var requested: Int
     var precision: Int
 
     enum CodingKeys: String, CodingKey {
-      case examples, method, k, logPx = "log_px", elbo, baseline, baselineKind = "baseline_kind", gain
+      case examples, method, k, logPx = "log_px", elbo, baseline, baselineKind = "baseline_kind"
+      case baselineFloored = "baseline_floored", gain
     }
 
     init(_ density: HeldOutDensity, likelihood: Likelihood, requested: Int, precision: Int) {
@@ -100,6 +107,7 @@ extension VAECommand {
         Value(density.logMarginal), Value(density.elbo), Value(density.baseline), Value(density.improvement)
       )
       baselineKind = likelihood == .bernoulli ? "independent bernoulli" : "independent gaussian"
+      baselineFloored = density.baselineFloored
       (self.requested, self.precision) = (requested, precision)
     }
 
@@ -123,7 +131,12 @@ extension VAECommand {
       if gain.mean > 0 {
         // exp(gain) = 10^(gain / ln 10).
         lines.append(
-          "exp(gain) = 10^\(NumberFormat.fixed(gain.mean / 2.302_585_092_994_046, 1)): how many times more probable the VAE finds a typical held-out example"
+          "exp(mean gain) = 10^\(NumberFormat.fixed(gain.mean / 2.302_585_092_994_046, 1)): how many times more probable the VAE finds a held-out example (geometric mean)"
+        )
+      }
+      if baselineFloored > 0 {
+        lines.append(
+          "\(baselineFloored) values vary little or not at all in training: the baseline's variance for them is 1e-3 of the mean variance"
         )
       }
       if examples == 1 { lines.append("-: a standard error needs at least 2 examples") }

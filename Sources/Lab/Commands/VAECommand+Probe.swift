@@ -39,7 +39,9 @@ extension VAECommand {
       let data = workbench.data
       let factors = try probedFactors(arguments, workbench: workbench)
       if let refusal = MemoryBudget.refusal(
-        RepresentationProbes.memoryEstimate(data: data, latent: workbench.configuration.latent),
+        RepresentationProbes.memoryEstimate(
+          data: data, latent: workbench.configuration.latent,
+          classes: factors.map { $0.classes?.count ?? 1 }.max() ?? 1),
         for: "probing \(data.name)")
       {
         throw LabError(refusal)
@@ -61,8 +63,23 @@ extension VAECommand {
       return try Output(ProbeResult(probes, seed: arguments.seed, precision: session.precision))
     })
 
+  /// The most classes a probed factor may have.
+  static let largestClassCount = 100
+
   /// The factors `factor=` or `label=` pick, or every factor of the data.
   static func probedFactors(_ arguments: ProbeArguments, workbench: VAEWorkbench) throws(LabError) -> [ExampleFactor] {
+    let factors = try namedFactors(arguments, workbench: workbench)
+    for factor in factors {
+      if let classes = factor.classes, classes.count > largestClassCount {
+        throw LabError(
+          "\(factor.name) has \(classes.count) classes; a probe takes at most \(largestClassCount) (with nearly a class per example there is nothing to learn)"
+        )
+      }
+    }
+    return factors
+  }
+
+  static func namedFactors(_ arguments: ProbeArguments, workbench: VAEWorkbench) throws(LabError) -> [ExampleFactor] {
     let data = workbench.data
     if arguments.factor != nil && arguments.label != nil {
       throw LabError("give factor= or label=, not both: label=COLUMN is the factor called label", argument: "label")
@@ -162,7 +179,9 @@ extension VAECommand {
       if factors.contains(where: { $0.scores.members.contains { $0.value.wrappedValue == nil } }) {
         lines.append("undefined: R^2 of held-out values that are all equal (0 / 0)")
       }
-      if unconverged { lines.append("*: the probe stopped at its iteration limit before its gradient reached 1e-6") }
+      if unconverged {
+        lines.append("*: the probe stopped before its gradient reached 1e-6 (iteration limit, or no further descent)")
+      }
       return lines.joined(separator: "\n")
     }
   }
