@@ -18,8 +18,8 @@ extension VAECommand {
       it: by quadrature for 1- or 2-D latents, else by IWAE with k samples (a
       lower bound in expectation; raise k to close the gap), beside the
       one-sample ELBO below it. The baseline density treats the input values as
-      independent, each with the training data's maximum-likelihood
-      parameters, in the decoder's family: Bernoulli with p = (sum x + 1/2) /
+      independent, each with parameters estimated from the training data,
+      in the decoder's family: Bernoulli with p = (sum x + 1/2) /
       (N + 1) (for a Bernoulli decoder, the best a VAE that ignores z can do,
       as after posterior collapse), or Gaussian with each value's mean and
       variance (at least 1e-3 of their mean variance). The gain, log p(x) minus
