@@ -12,6 +12,8 @@ public struct Reply: Equatable, Sendable {
   /// Whether the answer is JSON (`format=json` or `set format=json`): then an
   /// error is reported as a JSON object too, see `errorJSON`.
   public var isJSON = false
+  /// The command's result as JSON, whatever the format printed; nil after an error.
+  public var json: JSON?
 
   public init(
     output: String, error: String? = nil, shouldQuit: Bool = false, plainOutput: String? = nil,
@@ -154,7 +156,9 @@ public struct Engine: Sendable {
     let chosen = format ?? session.format
     let plain = chosen == .json ? output.json.serialized : output.text
     let printed = chosen == .text ? session.presentation.fitted(output.text(for: session.presentation)) : plain
-    return Reply(output: printed, shouldQuit: output.endsSession, plainOutput: plain, isJSON: chosen == .json)
+    var reply = Reply(output: printed, shouldQuit: output.endsSession, plainOutput: plain, isJSON: chosen == .json)
+    reply.json = output.json
+    return reply
   }
 
   static let formatArgument = ArgumentSpec(

@@ -157,6 +157,8 @@ struct Check: ParsableCommand {
     var failed = false
     var commandCount = 0
     var mismatchCount = 0
+    var exerciseCount = 0
+    var failingExercises = 0
     var updatedCount = 0
     var interrupted = false
     for file in files {
@@ -174,8 +176,20 @@ struct Check: ParsableCommand {
         }
         commandCount += result.commandCount
         mismatchCount += result.mismatches.count
+        exerciseCount += result.exerciseCount
+        let failing = Set(result.exerciseProblems.map(\.id)).count
+        failingExercises += failing
+        let exercises = result.exerciseCount > 0 ? ", \(result.exerciseCount) exercises" : ""
+        if !result.exerciseProblems.isEmpty {
+          failed = true
+          for problem in result.exerciseProblems { StandardStream.error.write(problem.report + "\n") }
+          StandardStream.output.write(
+            "FAIL  \(file) (\(failing) of \(result.exerciseCount) exercises fail their own checks)\n")
+        }
         if result.mismatches.isEmpty {
-          StandardStream.output.write("ok    \(file) (\(result.commandCount) commands)\n")
+          if result.exerciseProblems.isEmpty {
+            StandardStream.output.write("ok    \(file) (\(result.commandCount) commands\(exercises))\n")
+          }
         } else if update {
           try FileIO.writeAtomically(result.updatedText, to: file)
           updatedCount += result.mismatches.count
@@ -193,7 +207,7 @@ struct Check: ParsableCommand {
     }
     if interrupted { throw ExitCode(1) }
     StandardStream.output.write(
-      "checked \(files.count) file\(files.count == 1 ? "" : "s"), \(commandCount) commands, \(mismatchCount) mismatch\(mismatchCount == 1 ? "" : "es")\(update && mismatchCount > 0 ? " (\(updatedCount == mismatchCount ? "" : "\(updatedCount) of them ")updated)" : "")\n"
+      "checked \(files.count) file\(files.count == 1 ? "" : "s"), \(commandCount) commands\(exerciseCount > 0 ? " and \(exerciseCount) exercises (\(failingExercises) failing)" : ""), \(mismatchCount) mismatch\(mismatchCount == 1 ? "" : "es")\(update && mismatchCount > 0 ? " (\(updatedCount == mismatchCount ? "" : "\(updatedCount) of them ")updated)" : "")\n"
     )
     if failed { throw ExitCode(1) }
   }

@@ -61,20 +61,18 @@ import Testing
     let scratch = String(result.stderr.dropFirst(prefix.count).dropLast())
     #expect(try String(contentsOfFile: scratch + "/lesson.md", encoding: .utf8).hasPrefix("---\ntitle: vaelab session"))
     try FileManager.default.removeItem(atPath: scratch)
-    // check removes its scratch directory; so does a run that wrote nothing.
-    let before = try scratchDirectories()
-    #expect(try Binary.run(["check", "lesson.md"], directory: directory.path).status == 0)
+    // check removes its scratch directory; so does a run that wrote nothing. A
+    // temporary directory of their own keeps other tests' lessons out of the count.
+    let temporary = try TemporaryDirectory()
+    let environment = ["TMPDIR": temporary.path]
+    #expect(try Binary.run(["check", "lesson.md"], directory: directory.path, environment: environment).status == 0)
     try directory.write("```vaelab\n> kl 2 1\n```\n", to: "quiet.md")
-    let quiet = try Binary.run(["run", "quiet.md"], directory: directory.path)
+    let quiet = try Binary.run(["run", "quiet.md"], directory: directory.path, environment: environment)
     #expect(quiet.status == 0 && quiet.stderr.isEmpty)
-    #expect(try scratchDirectories() == before)
-  }
-
-  func scratchDirectories() throws -> Set<String> {
-    Set(
-      try FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory()).filter {
-        $0.hasPrefix("vaelab-lesson-")
-      })
+    #expect(try FileManager.default.contentsOfDirectory(atPath: temporary.path).isEmpty)
+    // While a run that writes keeps its scratch directory there.
+    #expect(try Binary.run(["run", "lesson.md"], directory: directory.path, environment: environment).status == 0)
+    #expect(try FileManager.default.contentsOfDirectory(atPath: temporary.path).count == 1)
   }
 
   /// A file outside the lesson's directory (here a stand-in for /etc/shadow) is

@@ -30,6 +30,8 @@ public struct Transcript: Sendable {
   public var lines: [String]
   public var frontMatter: [String: String]
   public var commands: [Command]
+  /// The exercises (```exercise blocks), in order.
+  public var exercises: [Exercise]
   /// Indexes of lines that are prose (outside front matter and blocks).
   public var proseLines: [Int]
 
@@ -44,6 +46,7 @@ public struct Transcript: Sendable {
     if lines.last == "" { lines.removeLast() }
     frontMatter = [:]
     commands = []
+    exercises = []
     proseLines = []
     var index = 0
     if lines.first == "---" {
@@ -61,6 +64,19 @@ public struct Transcript: Sendable {
       index = end + 1
     }
     while index < lines.count {
+      if lines[index].trimmingBlanks == Exercise.fence {
+        let opening = index
+        guard let end = lines[(index + 1)...].firstIndex(where: { $0.trimmingBlanks == "```" }) else {
+          throw LabError("\(name):\(opening + 1): the ```exercise block is never closed by a ``` line")
+        }
+        let exercise = try Exercise(block: Array(lines[(index + 1)..<end]), line: opening, name: name)
+        if exercises.contains(where: { $0.id == exercise.id }) {
+          throw LabError("\(name):\(opening + 1): a second exercise with the id '\(exercise.id)'")
+        }
+        exercises.append(exercise)
+        index = end + 1
+        continue
+      }
       guard lines[index].trimmingBlanks == Self.fence else {
         proseLines.append(index)
         index += 1

@@ -18,10 +18,23 @@ public enum TranscriptChecker {
     }
   }
 
+  /// An exercise that rejects its own solution, or accepts an answer its author listed as wrong.
+  public struct ExerciseProblem: Sendable {
+    public var file: String
+    /// 1-based line of the exercise's opening fence.
+    public var line: Int
+    public var id: String
+    public var message: String
+
+    public var report: String { "\(file):\(line): exercise '\(id)': \(message)" }
+  }
+
   public struct FileResult: Sendable {
     public var file: String
     public var commandCount: Int
     public var mismatches: [Mismatch]
+    public var exerciseCount: Int
+    public var exerciseProblems: [ExerciseProblem]
     /// The file with its expected outputs replaced by the actual ones.
     public var updatedText: String
     /// The 1-based line of the command Ctrl-C stopped the check at, if it did:
@@ -63,9 +76,74 @@ public enum TranscriptChecker {
       let trailingBlanks = command.expected.count - command.expected.trimmingTrailingBlankLines.count
       kept.append(actual.trimmingTrailingBlankLines + Array(repeating: "", count: trailingBlanks))
     }
+    var problems: [ExerciseProblem] = []
+    if interruptedAt == nil {
+      for exercise in transcript.exercises {
+        for message in validate(exercise, seed: transcript.seed, files: files, shouldStop: shouldStop) {
+          problems.append(ExerciseProblem(file: file, line: exercise.line + 1, id: exercise.id, message: message))
+        }
+      }
+    }
     return FileResult(
       file: file, commandCount: transcript.commands.count, mismatches: mismatches,
+      exerciseCount: transcript.exercises.count, exerciseProblems: problems,
       updatedText: transcript.replacingExpectedOutputs(with: kept), interruptedAt: interruptedAt)
+  }
+
+  /// Runs `command` after `setup` in a fresh session of the file's seed: its JSON result, or its error.
+  static func run(
+    _ setup: [String], _ command: String, seed: UInt64, files: FileAccess,
+    shouldStop: @escaping @Sendable () -> Bool
+  ) -> Result<JSON, LabError> {
+    var engine = Engine(session: Session(seed: seed, files: files, shouldStop: shouldStop))
+    for line in setup {
+      let reply = engine.execute(line)
+      if let error = reply.error { return .failure(LabError("setup '\(line)' failed: \(error)")) }
+    }
+    let reply = engine.execute(command)
+    if let error = reply.error { return .failure(LabError(error)) }
+    return reply.json.map { .success($0) } ?? .failure(LabError("'\(command)' gives no result"))
+  }
+
+  /// What is wrong with `exercise`: its solution (or a number's `verify:`
+  /// command) must pass its own check, and each listed wrong answer must fail.
+  static func validate(
+    _ exercise: Exercise, seed: UInt64, files: FileAccess, shouldStop: @escaping @Sendable () -> Bool
+  ) -> [String] {
+    let runner = { (setup: [String], command: String) in
+      run(setup, command, seed: seed, files: files, shouldStop: shouldStop)
+    }
+    var problems: [String] = []
+    switch exercise.kind {
+    case .command:
+      if let solution = exercise.solution {
+        let assessment = exercise.assess(solution, run: runner)
+        if !assessment.passed {
+          problems.append("its solution '\(solution)' fails its own check: \(assessment.feedback)")
+        }
+      }
+    case .number(let answer, let tolerance, let verify):
+      if let (command, path) = verify {
+        switch runner(exercise.setup, command) {
+        case .failure(let error): problems.append("verify '\(command)' failed: \(error.message)")
+        case .success(let json):
+          if let value = path.number(in: json) {
+            if abs(value - answer) > tolerance {
+              problems.append(
+                "verify '\(command)' gives \(path) = \(value), outside the answer \(NumberFormat.shortest(answer)) +- \(NumberFormat.shortest(tolerance))"
+              )
+            }
+          } else {
+            problems.append("verify '\(command)' has no number at '\(path)'")
+          }
+        }
+      }
+    case .choice: break
+    }
+    for wrong in exercise.wrongAnswers where exercise.assess(wrong, run: runner).passed {
+      problems.append("the wrong answer '\(wrong)' passes its check")
+    }
+    return problems
   }
 }
 
