@@ -13,7 +13,7 @@ struct VAELab: ParsableCommand {
       from standard input when it is piped. Type 'help' in the shell for commands.
       Exit status: 0 when every command succeeded, 1 when one failed, 64 for a bad command line.
       """,
-    subcommands: [Run.self, Check.self, Bench.self])
+    subcommands: [Run.self, Check.self, Export.self, Bench.self])
 
   @Option(name: .customShort("c"), help: "Run commands (';'-separated; repeatable), print, and exit.")
   var commands: [String] = []
@@ -210,6 +210,43 @@ struct Check: ParsableCommand {
       "checked \(files.count) file\(files.count == 1 ? "" : "s"), \(commandCount) commands\(exerciseCount > 0 ? " and \(exerciseCount) exercises (\(failingExercises) failing)" : ""), \(mismatchCount) mismatch\(mismatchCount == 1 ? "" : "es")\(update && mismatchCount > 0 ? " (\(updatedCount == mismatchCount ? "" : "\(updatedCount) of them ")updated)" : "")\n"
     )
     if failed { throw ExitCode(1) }
+  }
+}
+
+struct Export: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Write a lesson or saved notebook as one self-contained HTML page, its commands run now.")
+
+  @Argument(help: "The lesson or notebook (.md).")
+  var file: String
+
+  @Option(name: .long, help: "Where to write the page (default: the file's name with .html).")
+  var html: String?
+
+  @Flag(name: .long, help: "Leave the exercises' solutions out (hints stay).")
+  var noSolutions = false
+
+  @OptionGroup var lessons: LessonOptions
+
+  func run() throws {
+    Interrupts.install()
+    let output = html ?? (file.hasSuffix(".md") ? String(file.dropLast(3)) : file) + ".html"
+    do {
+      let transcript = try Transcript(parsing: try FileIO.readText(file), name: file)
+      let access = try lessons.files(forLessonAt: file)
+      defer { access.removeScratch() }
+      let page = HTMLExport.page(
+        transcript, files: access, solutions: !noSolutions, shouldStop: Interrupts.isRequested)
+      if Interrupts.isRequested() {
+        StandardStream.error.write("vaelab: error: interrupted (Ctrl-C); \(output) was not written\n")
+        throw ExitCode(1)
+      }
+      try FileIO.writeAtomically(page, to: output)
+      StandardStream.output.write("wrote \(output)\n")
+    } catch let error as LabError {
+      StandardStream.error.write("vaelab: error: \(error.message)\n")
+      throw ExitCode(1)
+    }
   }
 }
 

@@ -269,3 +269,44 @@ struct CommandLineTests {
     #expect(result.stdout.hasPrefix("{\"uniform 64-bit words (xoshiro256**)\":{\"value\":"))
   }
 }
+
+/// `vaelab export`: a lesson as a page, written beside it or where `--html` says.
+struct ExportTests {
+  @Test func writesAPageAndLeavesNoScratchBehind() throws {
+    let directory = try TemporaryDirectory()
+    let temporary = try TemporaryDirectory()
+    let lesson = """
+      ---
+      title: Export
+      ---
+      Prose.
+
+      ```vaelab
+      > grad sweep z^2 over=n from=10 to=1000 count=3 svg=g.svg
+      ...
+      ```
+
+      ```exercise
+      id: n
+      kind: number
+      question: Two?
+      answer: 2
+      solution: two
+      ```
+      """
+    try directory.write(lesson, to: "l.md")
+    let environment = ["TMPDIR": temporary.path]
+    let result = try Binary.run(["export", "l.md"], directory: directory.path, environment: environment)
+    #expect(result.status == 0 && result.stdout == "wrote l.html\n", "\(result.stderr)")
+    let page = try directory.read("l.html")
+    #expect(page.hasPrefix("<!DOCTYPE html>") && page.contains("<figure><svg") && page.contains("two"))
+    #expect(try FileManager.default.contentsOfDirectory(atPath: temporary.path).isEmpty)
+    let withheld = try Binary.run(
+      ["export", "l.md", "--html", "student.html", "--no-solutions"], directory: directory.path,
+      environment: environment)
+    #expect(withheld.status == 0)
+    #expect(try !directory.read("student.html").contains("two"))
+    let missing = try Binary.run(["export", "none.md"], directory: directory.path)
+    #expect(missing.status == 1 && missing.stderr.hasPrefix("vaelab: error: cannot read none.md"))
+  }
+}

@@ -1,0 +1,289 @@
+/// `vaelab export`: a lesson or saved notebook as one self-contained HTML page
+/// for a browser, offline: the prose (a Markdown subset: headings,
+/// paragraphs, lists, code, bold and links), each command with the output it
+/// prints now, every figure a command wrote with `svg=` inline after it, and
+/// each exercise with its hints and solution in collapsible sections (or the
+/// solutions left out). Nothing is fetched: the page holds its style and its
+/// figures.
+public enum HTMLExport {
+  /// A command as run for the page: what it printed, and the SVG it wrote, if any.
+  struct Ran {
+    var lines: [String]
+    var svg: String?
+  }
+
+  /// Runs `transcript`'s commands in one fresh session of its seed, reading and
+  /// writing files as `files` allows, and renders the page.
+  public static func page(
+    _ transcript: Transcript, files: FileAccess, solutions: Bool,
+    shouldStop: @escaping @Sendable () -> Bool = {
+      false
+    }
+  ) -> String {
+    var engine = Engine(session: Session(seed: transcript.seed, files: files, shouldStop: shouldStop))
+    var ran: [Int: Ran] = [:]
+    for command in transcript.commands {
+      let lines = Tokenizer.statements(command.input).flatMap { engine.execute($0).transcriptLines }
+      ran[command.inputLine] = Ran(lines: lines, svg: svgWritten(by: command.input, files: files))
+    }
+    return render(transcript, ran: ran, solutions: solutions)
+  }
+
+  /// The SVG a command wrote with `svg=PATH`, read back as text (its XML
+  /// declaration dropped); nil when it wrote none or the file is not SVG.
+  static func svgWritten(by input: String, files: FileAccess) -> String? {
+    guard let words = try? Tokenizer.tokens(input),
+      let path = words.lazy.compactMap({ ArgumentBinder.splitNamed($0.text) }).first(where: { $0.0 == "svg" })?.1,
+      let bytes = try? files.readBytes(path)
+    else { return nil }
+    var text = String(decoding: bytes, as: UTF8.self)
+    if text.hasPrefix("<?xml"), let end = text.range(of: "?>") { text = String(text[end.upperBound...]) }
+    text = text.trimmingBlanks
+    return text.hasPrefix("<svg") && text.hasSuffix("</svg>") ? text : nil
+  }
+
+  static func render(_ transcript: Transcript, ran: [Int: Ran], solutions: Bool) -> String {
+    let title = transcript.frontMatter["title"] ?? "vaelab lesson"
+    var body: [String] = []
+    var markdown = MarkdownBlocks()
+    let lines = transcript.lines
+    var index = 0
+    if lines.first == "---", let end = lines.dropFirst().firstIndex(of: "---") { index = end + 1 }
+    while index < lines.count {
+      let trimmed = lines[index].trimmingBlanks
+      if trimmed == Transcript.fence || trimmed == Exercise.fence {
+        body += markdown.finish()
+        let end = lines[(index + 1)...].firstIndex { $0.trimmingBlanks == "```" } ?? lines.count
+        if trimmed == Exercise.fence, let exercise = transcript.exercises.first(where: { $0.line == index }) {
+          body.append(render(exercise, solutions: solutions))
+        } else {
+          for line in index..<end {
+            guard let result = ran[line], let command = transcript.commands.first(where: { $0.inputLine == line })
+            else { continue }
+            body.append(
+              "<pre class=\"command\"><span class=\"prompt\">&gt; </span><b>\(escaped(command.input))</b>\n"
+                + result.lines.map(escaped).joined(separator: "\n") + "</pre>")
+            if let svg = result.svg { body.append("<figure>\(svg)</figure>") }
+          }
+        }
+        index = end + 1
+        continue
+      }
+      if trimmed.hasPrefix("```") {
+        // Any other fenced block: shown as it is written.
+        body += markdown.finish()
+        let end = lines[(index + 1)...].firstIndex { $0.trimmingBlanks == "```" } ?? lines.count
+        body.append("<pre>" + lines[(index + 1)..<end].map(escaped).joined(separator: "\n") + "</pre>")
+        index = end + 1
+        continue
+      }
+      body += markdown.add(lines[index])
+      index += 1
+    }
+    body += markdown.finish()
+    return """
+      <!DOCTYPE html>
+      <html lang="en">
+      <head>
+      <meta charset="utf-8">
+      <meta name="viewport" content="width=device-width, initial-scale=1">
+      <title>\(escaped(title))</title>
+      <style>
+      body { font-family: system-ui, sans-serif; line-height: 1.5; margin: 0; background: #fdfdfc; color: #1d1d1f; }
+      main { max-width: 60rem; margin: 2rem auto; padding: 0 1rem; }
+      pre { background: #f3f3f1; padding: 0.75rem; overflow-x: auto; font-size: 0.85rem; line-height: 1.25; }
+      pre.command .prompt { color: #888; }
+      code { background: #f3f3f1; padding: 0 0.2rem; }
+      figure { margin: 1rem 0; }
+      figure svg { max-width: 100%; height: auto; }
+      section.exercise { border-left: 4px solid #4a7; padding: 0.25rem 1rem; margin: 1.5rem 0; background: #f5faf6; }
+      ul.options { list-style: none; padding-left: 1rem; }
+      details { margin: 0.5rem 0; }
+      summary { cursor: pointer; font-weight: 600; }
+      </style>
+      </head>
+      <body>
+      <main>
+      \(body.joined(separator: "\n"))
+      </main>
+      </body>
+      </html>
+
+      """
+  }
+
+  static func render(_ exercise: Exercise, solutions: Bool) -> String {
+    var html = [
+      "<section class=\"exercise\" id=\"exercise-\(escaped(exercise.id))\">",
+      "<p><b>Exercise</b> (\(kindName(exercise.kind))): \(inline(exercise.question))</p>",
+    ]
+    if case .choice(let options, _) = exercise.kind {
+      html.append(
+        "<ul class=\"options\">" + options.map { "<li><b>\(escaped($0.letter))</b>: \(inline($0.text))</li>" }.joined()
+          + "</ul>")
+    }
+    for (number, hint) in exercise.hints.enumerated() {
+      html.append("<details><summary>Hint \(number + 1)</summary><p>\(inline(hint))</p></details>")
+    }
+    if solutions {
+      var answer: [String] = []
+      if let solution = exercise.solution { answer.append("<p>\(inline(solution))</p>") }
+      if let explanation = exercise.explanation { answer.append("<p>\(inline(explanation))</p>") }
+      if !answer.isEmpty {
+        html.append("<details><summary>Solution</summary>\(answer.joined())</details>")
+      }
+    }
+    html.append("</section>")
+    return html.joined(separator: "\n")
+  }
+
+  static func kindName(_ kind: Exercise.Kind) -> String {
+    switch kind {
+    case .number: "a number"
+    case .choice: "choose one"
+    case .command: "a command"
+    }
+  }
+
+  /// `&`, `<`, `>` and `"` as HTML entities.
+  static func escaped(_ text: String) -> String {
+    var result = ""
+    for character in text {
+      switch character {
+      case "&": result += "&amp;"
+      case "<": result += "&lt;"
+      case ">": result += "&gt;"
+      case "\"": result += "&quot;"
+      default: result.append(character)
+      }
+    }
+    return result
+  }
+
+  /// Inline Markdown on escaped text: `code`, **bold**, [text](url) (http, https
+  /// or a relative link; anything else is left as text).
+  static func inline(_ text: String) -> String {
+    var result = ""
+    var rest = Substring(text)
+    while let first = rest.first {
+      if first == "`", let close = rest.dropFirst().firstIndex(of: "`") {
+        result += "<code>" + escaped(String(rest[rest.index(after: rest.startIndex)..<close])) + "</code>"
+        rest = rest[rest.index(after: close)...]
+      } else if rest.hasPrefix("**"), let close = rest.dropFirst(2).range(of: "**") {
+        result += "<b>" + inline(String(rest[rest.index(rest.startIndex, offsetBy: 2)..<close.lowerBound])) + "</b>"
+        rest = rest[close.upperBound...]
+      } else if first == "[", let middle = rest.range(of: "]("),
+        let close = rest[middle.upperBound...].firstIndex(of: ")"),
+        !rest[rest.index(after: rest.startIndex)..<middle.lowerBound].contains("]")
+      {
+        let label = String(rest[rest.index(after: rest.startIndex)..<middle.lowerBound])
+        let target = String(rest[middle.upperBound..<close])
+        let safe = target.hasPrefix("https://") || target.hasPrefix("http://") || !target.contains(":")
+        result += safe ? "<a href=\"\(escaped(target))\">\(inline(label))</a>" : escaped("[\(label)](\(target))")
+        rest = rest[rest.index(after: close)...]
+      } else {
+        result += escaped(String(first))
+        rest = rest.dropFirst()
+      }
+    }
+    return result
+  }
+}
+
+/// Markdown prose, a line at a time, as HTML blocks: `#` headings, paragraphs,
+/// `-` and `1.` lists (continued by indented lines), and code indented by four
+/// spaces. Each call returns the blocks the line completed.
+struct MarkdownBlocks {
+  enum Open {
+    case none
+    case paragraph([String])
+    case list(ordered: Bool, items: [[String]])
+    case code([String])
+  }
+  var open = Open.none
+
+  mutating func add(_ line: String) -> [String] {
+    let trimmed = line.trimmingBlanks
+    if trimmed.isEmpty {
+      // A blank line ends a paragraph; a list or a code block may go on after it.
+      if case .paragraph = open { return finish() }
+      if case .code(var lines) = open {
+        lines.append("")
+        open = .code(lines)
+      }
+      return []
+    }
+    if line.hasPrefix("    "), case .list = open {
+      // An indented line continues the list's last item.
+    } else if line.hasPrefix("    ") {
+      if case .code(var lines) = open {
+        lines.append(String(line.dropFirst(4)))
+        open = .code(lines)
+        return []
+      }
+      let done = finish()
+      open = .code([String(line.dropFirst(4))])
+      return done
+    }
+    if let level = Self.headingLevel(trimmed) {
+      let done = finish()
+      let text = trimmed.drop { $0 == "#" }.trimmingBlanks
+      return done + ["<h\(level)>\(HTMLExport.inline(text))</h\(level)>"]
+    }
+    if let (ordered, text) = Self.listItem(trimmed) {
+      if case .list(let isOrdered, var items) = open, isOrdered == ordered {
+        items.append([text])
+        open = .list(ordered: ordered, items: items)
+        return []
+      }
+      let done = finish()
+      open = .list(ordered: ordered, items: [[text]])
+      return done
+    }
+    switch open {
+    case .list(let ordered, var items) where line.first?.isWhitespace == true:
+      items[items.count - 1].append(trimmed)
+      open = .list(ordered: ordered, items: items)
+      return []
+    case .paragraph(var lines):
+      lines.append(trimmed)
+      open = .paragraph(lines)
+      return []
+    default:
+      let done = finish()
+      open = .paragraph([trimmed])
+      return done
+    }
+  }
+
+  /// The block still open, closed.
+  mutating func finish() -> [String] {
+    defer { open = .none }
+    switch open {
+    case .none: return []
+    case .paragraph(let lines): return ["<p>\(HTMLExport.inline(lines.joined(separator: " ")))</p>"]
+    case .list(let ordered, let items):
+      let tag = ordered ? "ol" : "ul"
+      let rendered = items.map { "<li>\(HTMLExport.inline($0.joined(separator: " ")))</li>" }.joined()
+      return ["<\(tag)>\(rendered)</\(tag)>"]
+    case .code(let lines):
+      let body = lines.reversed().drop { $0.isEmpty }.reversed().map(HTMLExport.escaped).joined(separator: "\n")
+      return ["<pre>\(body)</pre>"]
+    }
+  }
+
+  /// 1 to 6 for a `#` heading line.
+  static func headingLevel(_ line: String) -> Int? {
+    let hashes = line.prefix { $0 == "#" }.count
+    guard (1...6).contains(hashes), line.dropFirst(hashes).first == " " else { return nil }
+    return hashes
+  }
+
+  /// A list item's kind and text: `- text`, `* text` or `12. text`.
+  static func listItem(_ line: String) -> (ordered: Bool, text: String)? {
+    if line.hasPrefix("- ") || line.hasPrefix("* ") { return (false, String(line.dropFirst(2))) }
+    let digits = line.prefix { $0.isNumber }
+    guard !digits.isEmpty, line.dropFirst(digits.count).hasPrefix(". ") else { return nil }
+    return (true, String(line.dropFirst(digits.count + 2)))
+  }
+}
