@@ -23,8 +23,12 @@ public enum HTMLExport {
     var engine = Engine(session: Session(seed: transcript.seed, files: files, shouldStop: shouldStop))
     var ran: [Int: Ran] = [:]
     for command in transcript.commands {
-      let lines = Tokenizer.statements(command.input).flatMap { engine.execute($0).transcriptLines }
-      ran[command.inputLine] = Ran(lines: lines, svg: svgWritten(by: command.input, files: files))
+      let replies = Tokenizer.statements(command.input).map { engine.execute($0) }
+      // A figure only from a command that succeeded: a failed one wrote none, whatever the file holds.
+      let succeeded = replies.allSatisfy { $0.error == nil }
+      ran[command.inputLine] = Ran(
+        lines: replies.flatMap(\.transcriptLines),
+        svg: succeeded ? svgWritten(by: command.input, files: files) : nil)
     }
     return render(transcript, ran: ran, solutions: solutions)
   }
