@@ -97,17 +97,14 @@ public struct IndependentDensity: Sendable, Equatable {
   public init(training: [Float], dimension: Int, likelihood: Likelihood) {
     self.likelihood = likelihood
     let count = training.count / max(dimension, 1)
-    var moments = [RunningMoments](repeating: RunningMoments(), count: dimension)
-    for j in 0..<dimension {
-      moments[j] = RunningMoments(stride(from: j, to: count * dimension, by: dimension).map { Double(training[$0]) })
-    }
+    let moments = RunningMoments.columns(of: training, width: dimension)
     switch likelihood {
     case .bernoulli:
       means = moments.map { ($0.mean * Double(count) + 0.5) / (Double(count) + 1) }
       (variances, flooredCount) = ([], 0)
     case .gaussian:
       means = moments.map(\.mean)
-      let estimates = moments.map { $0.variance * Double(max(count - 1, 0)) / Double(max(count, 1)) }
+      let estimates = moments.map(\.populationVariance)
       let mean = estimates.reduce(0, +) / Double(max(dimension, 1))
       let floor = max(Self.relativeFloor * mean, Double.leastNormalMagnitude)
       variances = estimates.map { max($0, floor) }

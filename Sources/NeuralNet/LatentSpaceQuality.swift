@@ -147,9 +147,7 @@ public struct LatentSpaceQuality: Sendable, Equatable {
 
   /// Each latent dimension's mean and variance of the encoder means over `training`.
   public static func codeMoments(_ model: VAE<Float>, training: [Float]) -> [RunningMoments] {
-    let l = model.configuration.latent
-    let codes = model.encoderMeans(training)
-    return (0..<l).map { k in RunningMoments(stride(from: k, to: codes.count, by: l).map { Double(codes[$0]) }) }
+    RunningMoments.columns(of: model.encoderMeans(training), width: model.configuration.latent)
   }
 
   /// `count` latent samples, row-major, from the distribution `SamplingDistribution`

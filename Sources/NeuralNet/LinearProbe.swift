@@ -55,20 +55,17 @@ public struct LinearProbe: Sendable {
     self.dimension = dimension
     let count = min(values.count, features.count / max(dimension, 1))
     let values = Array(values.prefix(count))
-    var means = [Double](repeating: 0, count: dimension)
-    var scales = [Double](repeating: 1, count: dimension)
-    for j in 0..<dimension {
-      let moments = RunningMoments(stride(from: j, to: count * dimension, by: dimension).map { features[$0] })
-      means[j] = moments.mean
-      let deviation = (moments.variance * Double(count - 1) / Double(max(count, 1))).squareRoot()
-      scales[j] = deviation > 1e-12 ? deviation : 1
+    /// A standard deviation to divide by: 1 for a constant.
+    func scale(_ moments: RunningMoments) -> Double {
+      let deviation = moments.populationVariance.squareRoot()
+      return deviation > 1e-12 ? deviation : 1
     }
+    let columns = RunningMoments.columns(of: Array(features.prefix(count * dimension)), width: dimension)
+    let (means, scales) = (columns.map(\.mean), columns.map(scale))
     (featureMeans, featureScales) = (means, scales)
     let targets = RunningMoments(values)
     if case .continuous = target {
-      targetMean = targets.mean
-      let deviation = (targets.variance * Double(count - 1) / Double(max(count, 1))).squareRoot()
-      targetScale = deviation > 1e-12 ? deviation : 1
+      (targetMean, targetScale) = (targets.mean, scale(targets))
     } else {
       (targetMean, targetScale) = (0, 1)
     }

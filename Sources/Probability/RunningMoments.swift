@@ -41,8 +41,20 @@ public struct RunningMoments: Sendable, Equatable {
     count = total
   }
 
+  /// The moments of each column of a row-major matrix with `width` columns
+  /// (a trailing partial row is left out).
+  public static func columns<T: BinaryFloatingPoint>(of values: [T], width: Int) -> [RunningMoments] {
+    guard width > 0 else { return [] }
+    let end = values.count / width * width
+    return (0..<width).map { column in
+      RunningMoments(stride(from: column, to: end, by: width).map { Double(values[$0]) })
+    }
+  }
+
   /// Unbiased sample variance (divisor n - 1); zero for fewer than two values.
   public var variance: Double { count > 1 ? sumOfSquaredDeviations / Double(count - 1) : 0 }
+  /// The values' own variance, the maximum-likelihood estimate (divisor n); zero for none.
+  public var populationVariance: Double { count > 0 ? sumOfSquaredDeviations / Double(count) : 0 }
   public var standardDeviation: Double { variance.squareRoot() }
   /// Standard error of the mean, s / sqrt(n).
   public var standardError: Double { count > 0 ? (variance / Double(count)).squareRoot() : 0 }

@@ -24,6 +24,15 @@ struct StatisticsTests {
     #expect(moments.variance.isApproximatelyEqual(to: 32.0 / 7, relativeTolerance: 1e-15))
     #expect(moments.standardError.isApproximatelyEqual(to: (32.0 / 7 / 8).squareRoot(), relativeTolerance: 1e-15))
     #expect(RunningMoments([3]).variance == 0)
+    #expect(moments.populationVariance == 4)
+  }
+
+  /// Columns of a row-major matrix: [[1, 10], [2, 20], [3, 30]] and a partial row left out.
+  @Test func columnMoments() {
+    let columns = RunningMoments.columns(of: [1, 10, 2, 20, 3, 30, 4] as [Float], width: 2)
+    #expect(columns.map(\.mean) == [2, 20] && columns.map(\.count) == [3, 3])
+    #expect(columns[1].populationVariance.isApproximatelyEqual(to: 200.0 / 3, relativeTolerance: 1e-15))
+    #expect(RunningMoments.columns(of: [1.0], width: 0).isEmpty)
   }
 
   @Test func histogramCountsEveryValueOnce() {

@@ -8,6 +8,7 @@
 public enum HTMLExport {
   /// A command as run for the page: what it printed, and the SVG it wrote, if any.
   struct Ran {
+    var input: String
     var lines: [String]
     var svg: String?
   }
@@ -27,7 +28,7 @@ public enum HTMLExport {
       // A figure only from a command that succeeded: a failed one wrote none, whatever the file holds.
       let succeeded = replies.allSatisfy { $0.error == nil }
       ran[command.inputLine] = Ran(
-        lines: replies.flatMap(\.transcriptLines),
+        input: command.input, lines: replies.flatMap(\.transcriptLines),
         svg: succeeded ? svgWritten(by: command.input, files: files) : nil)
     }
     return render(transcript, ran: ran, solutions: solutions)
@@ -55,34 +56,27 @@ public enum HTMLExport {
     if lines.first == "---", let end = lines.dropFirst().firstIndex(of: "---") { index = end + 1 }
     while index < lines.count {
       let trimmed = lines[index].trimmingBlanks
-      if trimmed == Transcript.fence || trimmed == Exercise.fence {
-        body += markdown.finish()
-        let end = lines[(index + 1)...].firstIndex { $0.trimmingBlanks == "```" } ?? lines.count
-        if trimmed == Exercise.fence, let exercise = transcript.exercises.first(where: { $0.line == index }) {
-          body.append(render(exercise, solutions: solutions))
-        } else {
-          for line in index..<end {
-            guard let result = ran[line], let command = transcript.commands.first(where: { $0.inputLine == line })
-            else { continue }
-            body.append(
-              "<pre class=\"command\"><span class=\"prompt\">&gt; </span><b>\(escaped(command.input))</b>\n"
-                + result.lines.map(escaped).joined(separator: "\n") + "</pre>")
-            if let svg = result.svg { body.append("<figure>\(svg)</figure>") }
-          }
+      guard trimmed.hasPrefix("```") else {
+        body += markdown.add(lines[index])
+        index += 1
+        continue
+      }
+      body += markdown.finish()
+      let end = Transcript.closingFence(in: lines, after: index) ?? lines.count
+      if trimmed == Exercise.fence, let exercise = transcript.exercises.first(where: { $0.line == index }) {
+        body.append(render(exercise, solutions: solutions))
+      } else if trimmed == Transcript.fence {
+        for result in (index..<end).compactMap({ ran[$0] }) {
+          body.append(
+            "<pre class=\"command\"><span class=\"prompt\">&gt; </span><b>\(escaped(result.input))</b>\n"
+              + result.lines.map(escaped).joined(separator: "\n") + "</pre>")
+          if let svg = result.svg { body.append("<figure>\(svg)</figure>") }
         }
-        index = end + 1
-        continue
-      }
-      if trimmed.hasPrefix("```") {
+      } else {
         // Any other fenced block: shown as it is written.
-        body += markdown.finish()
-        let end = lines[(index + 1)...].firstIndex { $0.trimmingBlanks == "```" } ?? lines.count
         body.append("<pre>" + lines[(index + 1)..<end].map(escaped).joined(separator: "\n") + "</pre>")
-        index = end + 1
-        continue
       }
-      body += markdown.add(lines[index])
-      index += 1
+      index = end + 1
     }
     body += markdown.finish()
     return """

@@ -66,7 +66,7 @@ public struct Transcript: Sendable {
     while index < lines.count {
       if lines[index].trimmingBlanks == Exercise.fence {
         let opening = index
-        guard let end = lines[(index + 1)...].firstIndex(where: { $0.trimmingBlanks == "```" }) else {
+        guard let end = Self.closingFence(in: lines, after: index) else {
           throw LabError("\(name):\(opening + 1): the ```exercise block is never closed by a ``` line")
         }
         let exercise = try Exercise(block: Array(lines[(index + 1)..<end]), line: opening, name: name)
@@ -108,6 +108,11 @@ public struct Transcript: Sendable {
       if let finished = current { commands.append(finished) }
       index += 1
     }
+  }
+
+  /// The line of the ``` that closes the block opened at `opening`, if any.
+  static func closingFence(in lines: [String], after opening: Int) -> Int? {
+    lines[(opening + 1)...].firstIndex { $0.trimmingBlanks == "```" }
   }
 
   /// The file with each command's expected output replaced by `outputs[i]`
