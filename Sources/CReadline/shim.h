@@ -34,6 +34,9 @@ static inline void vaelab_rl_disable_signal_handlers(void) { rl_catch_signals = 
 static inline void vaelab_rl_set_signal_event_hook(int (*hook)(void)) {
   rl_signal_event_hook = hook;
 }
+static inline void vaelab_rl_set_startup_hook(int (*hook)(void)) { rl_startup_hook = hook; }
+/// Types `text` into the line being edited, as if the user had typed it.
+static inline void vaelab_rl_insert_text(const char *text) { rl_insert_text(text); }
 /// Abandon the current line after Ctrl-C: show ^C and start a fresh prompt.
 static inline void vaelab_rl_clear_line_after_interrupt(void) {
   rl_free_line_state();

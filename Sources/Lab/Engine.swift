@@ -14,6 +14,10 @@ public struct Reply: Equatable, Sendable {
   public var isJSON = false
   /// The command's result as JSON, whatever the format printed; nil after an error.
   public var json: JSON?
+  /// Printed after the output but not part of it (a lesson's next step); nil in JSON mode.
+  public var aside: String?
+  /// A line to type at the next prompt for the user to run or edit (a lesson's next command).
+  public var typedAhead: String?
 
   public init(
     output: String, error: String? = nil, shouldQuit: Bool = false, plainOutput: String? = nil,
@@ -58,7 +62,7 @@ public struct Reply: Equatable, Sendable {
 /// The shell engine: takes a line, returns what to print. Every front end (the
 /// terminal, pipes, `-c`, scripts, lessons, tests) drives it the same way.
 public struct Engine: Sendable {
-  public private(set) var session: Session
+  public internal(set) var session: Session
   public let commands: [CommandSpec]
 
   public init(session: Session = Session(), commands: [CommandSpec] = CommandRegistry.standard) {
@@ -74,9 +78,21 @@ public struct Engine: Sendable {
   }
 
   /// Runs one statement (no `;`). Blank lines and comments do nothing.
+  /// During a lesson, a step's command moves the lesson on and a command that
+  /// answers the exercise at hand is judged (see `Engine+Lessons`).
   public mutating func execute(_ line: String) -> Reply {
+    var reply = executeStatement(line, recording: true)
+    followLesson(after: line, reply: &reply)
+    return reply
+  }
+
+  /// Runs one statement; with `recording`, counts it and records it in the
+  /// notebook (unless its command is never recorded). Without, it is part of
+  /// another command (the command an `answer` gives).
+  mutating func executeStatement(_ line: String, recording: Bool) -> Reply {
     var reply: Reply
     var isRecorded = true
+    var recordedInput: String?
     // An error is JSON when the session's format is, or the line asked for JSON.
     var asksForJSON = session.format == .json
     do {
@@ -86,13 +102,15 @@ public struct Engine: Sendable {
         asksForJSON || words.contains { $0.text == "\(Self.formatArgument.name)=\(OutputFormat.json.rawValue)" }
       let (spec, path, arguments) = try resolve(words)
       isRecorded = spec.isRecorded
-      reply = try run(spec, path: path, words: arguments)
+      (reply, recordedInput) = try run(spec, path: path, words: arguments)
     } catch {
       reply = Reply(output: "", error: error.message, errorArgument: error.argument, isJSON: asksForJSON)
     }
+    guard recording else { return reply }
     session.commandsRun += 1
     if isRecorded {
-      session.notebook.append(NotebookEntry(input: line.trimmingBlanks, output: reply.transcriptLines))
+      session.notebook.append(
+        NotebookEntry(input: recordedInput ?? line.trimmingBlanks, output: reply.transcriptLines))
     }
     return reply
   }
@@ -133,7 +151,11 @@ public struct Engine: Sendable {
     commands.first { $0.name == name || $0.aliases.contains(name) }
   }
 
-  private mutating func run(_ spec: CommandSpec, path: String, words: ArraySlice<Token>) throws(LabError) -> Reply {
+  /// Runs the command; its reply, and what the notebook records as its input if
+  /// not the line as typed.
+  private mutating func run(_ spec: CommandSpec, path: String, words: ArraySlice<Token>) throws(LabError) -> (
+    Reply, String?
+  ) {
     // Every command takes format=json|text, unless its spec has its own `format` (as `set` does);
     // without it, the answer takes the session's format after the command (`set format=json`
     // answers in JSON).
@@ -153,11 +175,17 @@ public struct Engine: Sendable {
     let arguments = try ArgumentBinder.bind(ownWords, to: spec, commandPath: path)
     guard let action = spec.action else { throw LabError("internal error: \(path) has no action") }
     let output = try action(&session, arguments)
-    let chosen = format ?? session.format
-    let plain = chosen == .json ? output.json.serialized : output.text
-    let printed = chosen == .text ? session.presentation.fitted(output.text(for: session.presentation)) : plain
-    var reply = Reply(output: printed, shouldQuit: output.endsSession, plainOutput: plain, isJSON: chosen == .json)
+    return (reply(from: output, format: format ?? session.format), output.recordedInput)
+  }
+
+  /// How `output` is printed in `format`: text fitted to the presentation, or JSON.
+  func reply(from output: Output, format: OutputFormat) -> Reply {
+    let plain = format == .json ? output.json.serialized : output.text
+    let printed = format == .text ? session.presentation.fitted(output.text(for: session.presentation)) : plain
+    var reply = Reply(output: printed, shouldQuit: output.endsSession, plainOutput: plain, isJSON: format == .json)
     reply.json = output.json
+    if format == .text { reply.aside = output.aside.map { session.presentation.fitted($0(session.presentation)) } }
+    reply.typedAhead = output.typedAhead
     return reply
   }
 

@@ -21,9 +21,20 @@ public struct FileAccess: Sendable, Equatable {
   }
 
   let confinement: Confinement?
+  /// Directories a relative read falls back to when the file is not where the
+  /// path leads (and, confined, may read from): the lessons' directory while a
+  /// lesson is taken, or a notebook of one is checked, so its data files load.
+  var libraries: [String] = []
 
   /// Reads and writes wherever the user can, relative paths from the working directory.
   public static let unrestricted = FileAccess(confinement: nil)
+
+  /// This access, also reading relative paths from `directory` (absolute, symlinks resolved).
+  public func readingAlso(from directory: String) -> FileAccess {
+    var access = self
+    if !access.libraries.contains(directory) { access.libraries.append(directory) }
+    return access
+  }
 
   /// The scratch directory of a confined session (where its files were written).
   public var scratchDirectory: String? { confinement?.scratch }
@@ -92,8 +103,11 @@ public struct FileAccess: Sendable, Equatable {
   /// then the lesson's directory, refusing a file outside both (after
   /// following symlinks).
   func resolvedForReading(_ path: String) throws(LabError) -> String {
-    guard let confinement else { return path }
-    let roots = [confinement.scratch, confinement.lessonDirectory]
+    guard let confinement else {
+      guard !path.hasPrefix("/"), access(path, F_OK) != 0 else { return path }
+      return libraries.map { $0 + "/" + path }.first { access($0, F_OK) == 0 } ?? path
+    }
+    let roots = [confinement.scratch, confinement.lessonDirectory] + libraries
     // Where the path leads is decided below, after symlinks and `..` are resolved.
     let candidates = path.hasPrefix("/") ? [path] : roots.map { $0 + "/" + path }
     guard let found = candidates.first(where: { access($0, F_OK) == 0 }) else {

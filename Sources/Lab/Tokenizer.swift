@@ -25,6 +25,17 @@ public enum Tokenizer {
     return (scanned.tokens, scanned.endsInBlank)
   }
 
+  /// `text` as one word of a command line: as it is when it reads as that
+  /// word, else in double quotes (single quotes when it holds a double quote).
+  public static func quoted(_ text: String) -> String {
+    if !text.contains(where: { $0 == "#" || $0 == ";" }), let words = try? tokens(text), words.count == 1,
+      words[0].text == text
+    {
+      return text
+    }
+    return text.contains("\"") ? "'\(text)'" : "\"\(text)\""
+  }
+
   /// Splits `line` at each `;` outside quotes and brackets, dropping a `#` comment.
   public static func statements(_ line: String) -> [String] {
     var statements: [String] = []

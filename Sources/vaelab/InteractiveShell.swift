@@ -10,6 +10,12 @@ struct InteractiveShell {
   /// The commands tab completion offers: the engine's. Readline's completion
   /// callback is a C function and cannot capture the engine, so it reads them here.
   nonisolated(unsafe) static var completedCommands: [CommandSpec] = []
+  /// A line to type at the next prompt (a lesson's next command), read by
+  /// readline's startup hook, a C function, so kept here.
+  nonisolated(unsafe) static var typedAhead: String?
+
+  /// Run as if typed at the first prompt (`vaelab lesson N`).
+  var firstLine: String?
 
   func run() {
     let historyPath = Self.historyPath()
@@ -17,52 +23,62 @@ struct InteractiveShell {
     let colour = isatty(STDERR_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
     var session = Session(shouldStop: Interrupts.isRequested)
     session.progress = ProgressLine.show
+    session.lessons = LessonSetup.desk()
     var engine = Engine(session: session)
     Self.completedCommands = engine.commands
     Self.configureReadline()
     Self.prepareHistory(at: historyPath)
     var lastLine = Self.lastHistoryLine()
-    print("vaelab: learn how a VAE works by computing it. 'help' lists commands.")
+    print("vaelab: learn how a VAE works by computing it. 'help' lists commands, 'lesson' the lessons.")
+    var pending = firstLine.map { [$0] } ?? []
     while true {
       _ = Interrupts.take()
-      guard let raw = readline("vaelab [\(engine.session.promptNumber)]> ") else {
-        print()
-        break
+      let line: String
+      if !pending.isEmpty {
+        line = pending.removeFirst()
+      } else {
+        guard let raw = readline("vaelab [\(engine.session.promptNumber)]> ") else {
+          print()
+          break
+        }
+        line = String(cString: raw)
+        free(raw)
       }
-      let line = String(cString: raw)
-      free(raw)
       let trimmed = line.trimmingCharacters(in: .whitespaces)
       if !trimmed.isEmpty && trimmed != lastLine {
         add_history(trimmed)
         append_history(1, historyPath)
         lastLine = trimmed
       }
-      var quit = false
       // Tables fold and images wrap to the window as it is now.
       engine.presentation = Presentation(colour: colour, width: Self.terminalWidth())
-      for statement in Tokenizer.statements(line) {
-        let reply = engine.execute(statement)
-        ProgressLine.clear()
-        // The terminal echoed ^C without a newline; start the report on a line of its own.
-        if Interrupts.take() { StandardStream.output.write("\n") }
-        if !reply.output.isEmpty { StandardStream.output.write(reply.output + "\n") }
-        if let error = reply.error {
-          if reply.isJSON, let json = reply.errorJSON(file: nil, line: nil) {
-            StandardStream.error.write(json + "\n")
-          } else {
-            let message = engine.presentation.fitted("error: " + error).dropFirst("error: ".count)
-            StandardStream.error.write((colour ? "\u{1B}[31merror:\u{1B}[0m " : "error: ") + message + "\n")
-          }
-          break
-        }
-        if reply.shouldQuit {
-          quit = true
-          break
-        }
-      }
-      if quit { break }
+      if !Self.run(line, in: &engine, colour: colour) { break }
     }
     history_truncate_file(historyPath, Self.historyLimit)
+  }
+
+  /// Runs each statement of `line` until one fails; false when the user asked to leave.
+  static func run(_ line: String, in engine: inout Engine, colour: Bool) -> Bool {
+    for statement in Tokenizer.statements(line) {
+      let reply = engine.execute(statement)
+      ProgressLine.clear()
+      // The terminal echoed ^C without a newline; start the report on a line of its own.
+      if Interrupts.take() { StandardStream.output.write("\n") }
+      if !reply.output.isEmpty { StandardStream.output.write(reply.output + "\n") }
+      if let error = reply.error {
+        if reply.isJSON, let json = reply.errorJSON(file: nil, line: nil) {
+          StandardStream.error.write(json + "\n")
+        } else {
+          let message = engine.presentation.fitted("error: " + error).dropFirst("error: ".count)
+          StandardStream.error.write((colour ? "\u{1B}[31merror:\u{1B}[0m " : "error: ") + message + "\n")
+        }
+        return true
+      }
+      if let aside = reply.aside { StandardStream.output.write("\n" + aside + "\n") }
+      if let typed = reply.typedAhead { typedAhead = typed }
+      if reply.shouldQuit { return false }
+    }
+    return true
   }
 
   /// The terminal's width in columns, or nil when it cannot be told.
@@ -72,12 +88,11 @@ struct InteractiveShell {
     return Int(size.ws_col)
   }
 
-  /// `$VAELAB_HISTORY`, else `$XDG_STATE_HOME/vaelab/history`, else `~/.local/state/vaelab/history`.
+  /// `$VAELAB_HISTORY`, else `history` in the state directory (`StateDirectory`).
   static func historyPath() -> String {
     let environment = ProcessInfo.processInfo.environment
     if let path = environment["VAELAB_HISTORY"], !path.isEmpty { return path }
-    let state = environment["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? (NSHomeDirectory() + "/.local/state")
-    return state + "/vaelab/history"
+    return StateDirectory.path(environment: environment) + "/history"
   }
 
   /// Creates the history file (and its directory) so appending works, and loads it.
@@ -101,6 +116,11 @@ struct InteractiveShell {
     vaelab_rl_set_readline_name()
     vaelab_rl_disable_signal_handlers()
     vaelab_rl_set_word_break_characters()
+    vaelab_rl_set_startup_hook {
+      if let text = Self.typedAhead { vaelab_rl_insert_text(text) }
+      Self.typedAhead = nil
+      return 0
+    }
     vaelab_rl_set_signal_event_hook {
       if Interrupts.take() { vaelab_rl_clear_line_after_interrupt() }
       return 0

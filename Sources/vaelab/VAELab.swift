@@ -13,7 +13,7 @@ struct VAELab: ParsableCommand {
       from standard input when it is piped. Type 'help' in the shell for commands.
       Exit status: 0 when every command succeeded, 1 when one failed, 64 for a bad command line.
       """,
-    subcommands: [Run.self, Check.self, Export.self, Bench.self])
+    subcommands: [Lesson.self, Run.self, Check.self, Export.self, Grade.self, Bench.self])
 
   @Option(name: .customShort("c"), help: "Run commands (';'-separated; repeatable), print, and exit.")
   var commands: [String] = []
@@ -31,26 +31,35 @@ struct VAELab: ParsableCommand {
     } else if isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1 {
       InteractiveShell().run()
     } else {
-      var runner = Self.batchRunner(keepGoing: batch.keepGoing)
-      var lineNumber = 0
-      var input = InputLines()
-      while runner.shouldContinue, let line = input.next() {
-        lineNumber += 1
-        runner.run(line: line, file: "<stdin>", number: lineNumber)
-      }
-      // Ctrl-C while waiting for input ends the read early: that run did not finish.
-      // (Ctrl-C during a command was reported by the command.)
-      if Interrupts.take() && !runner.failed {
-        StandardStream.error.write("<stdin>:\(lineNumber + 1): error: interrupted (Ctrl-C)\n")
-        throw ExitCode(1)
-      }
-      try Self.finish(runner)
+      try Self.runStandardInput(keepGoing: batch.keepGoing)
     }
   }
 
+  /// Piped mode: `first` (a `lesson` command of `vaelab lesson`), then the lines of standard input.
+  static func runStandardInput(keepGoing: Bool, first: String? = nil) throws {
+    var runner = Self.batchRunner(keepGoing: keepGoing)
+    if let first { runner.run(line: first, file: "<command line>", number: 1) }
+    var lineNumber = 0
+    var input = InputLines()
+    while runner.shouldContinue, let line = input.next() {
+      lineNumber += 1
+      runner.run(line: line, file: "<stdin>", number: lineNumber)
+    }
+    // Ctrl-C while waiting for input ends the read early: that run did not finish.
+    // (Ctrl-C during a command was reported by the command.)
+    if Interrupts.take() && !runner.failed {
+      StandardStream.error.write("<stdin>:\(lineNumber + 1): error: interrupted (Ctrl-C)\n")
+      throw ExitCode(1)
+    }
+    try Self.finish(runner)
+  }
+
+  /// A runner for what the user types: their own rights, their lessons and progress.
   static func batchRunner(keepGoing: Bool) -> BatchRunner {
-    BatchRunner(
-      engine: Engine(session: Session(shouldStop: Interrupts.isRequested)), keepGoing: keepGoing,
+    var session = Session(shouldStop: Interrupts.isRequested)
+    session.lessons = LessonSetup.desk()
+    return BatchRunner(
+      engine: Engine(session: session), keepGoing: keepGoing,
       write: { StandardStream.output.write($0) }, writeError: { StandardStream.error.write($0) })
   }
 
@@ -105,7 +114,7 @@ struct Run: ParsableCommand {
         if file.hasSuffix(".md") {
           let transcript = try Transcript(parsing: text, name: file)
           let access = try lessons.files(forLessonAt: file)
-          runner.run(transcript: transcript, name: file, files: access)
+          try runner.run(transcript: transcript, name: file, files: access, lessons: LessonSetup.catalog())
           // The files a lesson wrote are kept for the user to look at; an empty scratch directory is not.
           if let scratch = access.scratchDirectory {
             if access.scratchHoldsFiles {
@@ -165,8 +174,8 @@ struct Check: ParsableCommand {
       do {
         let transcript = try Transcript(parsing: try FileIO.readText(file), name: file)
         let access = try lessons.files(forLessonAt: file)
-        let result = TranscriptChecker.check(
-          transcript, file: file, files: access, shouldStop: Interrupts.isRequested)
+        let result = try TranscriptChecker.check(
+          transcript, file: file, files: access, lessons: LessonSetup.catalog(), shouldStop: Interrupts.isRequested)
         access.removeScratch()
         if let line = result.interruptedAt {
           StandardStream.error.write(
@@ -235,8 +244,9 @@ struct Export: ParsableCommand {
       let transcript = try Transcript(parsing: try FileIO.readText(file), name: file)
       let access = try lessons.files(forLessonAt: file)
       defer { access.removeScratch() }
-      let page = HTMLExport.page(
-        transcript, files: access, solutions: !noSolutions, shouldStop: Interrupts.isRequested)
+      let page = try HTMLExport.page(
+        transcript, files: access, solutions: !noSolutions, lessons: LessonSetup.catalog(),
+        shouldStop: Interrupts.isRequested)
       if Interrupts.isRequested() {
         StandardStream.error.write("vaelab: error: interrupted (Ctrl-C); \(output) was not written\n")
         throw ExitCode(1)

@@ -102,7 +102,7 @@ import Testing
     let transcript = try Transcript(parsing: lesson, name: path)
     let files = try FileAccess.confined(toLessonAt: path)
     defer { files.removeScratch() }
-    let result = TranscriptChecker.check(transcript, file: path, files: files)
+    let result = try TranscriptChecker.check(transcript, file: path, files: files)
     let actual = result.mismatches.first?.actual.first ?? ""
     #expect(actual.hasPrefix(firstLine), "\(actual)")
     #expect(try FileIO.readText(path) == lesson, "the lesson is untouched")

@@ -154,7 +154,7 @@ struct ExerciseTests {
       """
     let transcript = try Transcript(parsing: text, name: "e.md")
     #expect(transcript.exercises.map(\.id) == ["half", "double", "fine"])
-    let result = TranscriptChecker.check(transcript, file: "e.md", files: .unrestricted)
+    let result = try TranscriptChecker.check(transcript, file: "e.md", files: .unrestricted)
     #expect(result.exerciseCount == 3)
     #expect(
       result.exerciseProblems.map(\.report) == [

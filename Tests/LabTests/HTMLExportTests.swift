@@ -50,7 +50,7 @@ struct HTMLExportTests {
     try Self.lesson.write(toFile: directory.path + "/l.md", atomically: true, encoding: .utf8)
     let files = try FileAccess.confined(toLessonAt: directory.path + "/l.md")
     defer { files.removeScratch() }
-    return HTMLExport.page(transcript, files: files, solutions: solutions)
+    return try HTMLExport.page(transcript, files: files, solutions: solutions)
   }
 
   @Test func proseIsMarkdownEscaped() throws {

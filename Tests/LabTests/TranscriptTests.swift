@@ -96,10 +96,10 @@ struct TranscriptTests {
   /// Ctrl-C during a check stops it after the command it arrived in, and says where.
   @Test func anInterruptedCheckSaysWhereItStopped() throws {
     let transcript = try Transcript(parsing: "```vaelab\n> kl 2 1\nx\n> kl 1 2\nx\n```\n", name: "i.md")
-    let result = TranscriptChecker.check(transcript, file: "i.md", files: .unrestricted, shouldStop: { true })
+    let result = try TranscriptChecker.check(transcript, file: "i.md", files: .unrestricted, shouldStop: { true })
     #expect(result.interruptedAt == 2)
     #expect(result.mismatches.isEmpty)
-    let whole = TranscriptChecker.check(transcript, file: "i.md", files: .unrestricted)
+    let whole = try TranscriptChecker.check(transcript, file: "i.md", files: .unrestricted)
     #expect(whole.interruptedAt == nil && whole.mismatches.count == 2)
   }
 
@@ -114,7 +114,7 @@ struct TranscriptTests {
   }
 
   @Test func checkReportsOnlyTheMismatchWithItsLine() throws {
-    let result = TranscriptChecker.check(
+    let result = try TranscriptChecker.check(
       try Transcript(parsing: lesson, name: "a.md"), file: "a.md", files: .unrestricted)
     #expect(result.commandCount == 3)
     #expect(result.mismatches.count == 1)
@@ -132,9 +132,9 @@ struct TranscriptTests {
 
   @Test func updateRewritesOnlyExpectedOutputs() throws {
     let transcript = try Transcript(parsing: lesson, name: "a.md")
-    let updated = TranscriptChecker.check(transcript, file: "a.md", files: .unrestricted).updatedText
+    let updated = try TranscriptChecker.check(transcript, file: "a.md", files: .unrestricted).updatedText
     let reparsed = try Transcript(parsing: updated, name: "a.md")
-    #expect(TranscriptChecker.check(reparsed, file: "a.md", files: .unrestricted).mismatches.isEmpty)
+    #expect(try TranscriptChecker.check(reparsed, file: "a.md", files: .unrestricted).mismatches.isEmpty)
     #expect(reparsed.proseLines.map { reparsed.lines[$0] } == transcript.proseLines.map { transcript.lines[$0] })
     // A matching output stays as written, wildcard and all.
     #expect(reparsed.commands[0].expected == transcript.commands[0].expected)
@@ -146,7 +146,7 @@ struct TranscriptTests {
   /// A matching output keeps its wildcards and precision; only the mismatch is rewritten.
   @Test func updateLeavesMatchingOutputsAsWritten() throws {
     let text = "```vaelab\n> kl 2 1\n...\n= 2.0 nats\n> kl 0 1\n= 1 nats\n```\n"
-    let updated = TranscriptChecker.check(
+    let updated = try TranscriptChecker.check(
       try Transcript(parsing: text, name: "d.md"), file: "d.md", files: .unrestricted
     ).updatedText
     #expect(
@@ -160,7 +160,7 @@ struct TranscriptTests {
     let transcript = try Transcript(parsing: text, name: "c.md")
     #expect(transcript.commands.map(\.input) == ["kl 1 1"])
     #expect(transcript.commands[0].expected == ["= 0.4 nats"])
-    let updated = TranscriptChecker.check(transcript, file: "c.md", files: .unrestricted).updatedText
+    let updated = try TranscriptChecker.check(transcript, file: "c.md", files: .unrestricted).updatedText
     #expect(
       updated.hasSuffix(
         "   > kl 1 1\n   KL(q || p) for q = N(1, 1^2), p = N(0, 1^2):\n     0.5 * (sigma^2 + mu^2 - 1 - log sigma^2)\n   = 0.5 * (1.000 + 1.000 - 1 - 0.000)\n   = 0.500 nats\n   ```\n"
@@ -197,6 +197,6 @@ struct TranscriptTests {
         "seed 4", "sample 1 2 n=500 show=2", "kl 0 0", "kl [0, 1] [1, 2] mc=1000", "help kl",
       ])
     #expect(transcript.commands[2].expected == ["error: sigma must be > 0 (from 1e-100 to 1e100), got 0"])
-    #expect(TranscriptChecker.check(transcript, file: path, files: .unrestricted).mismatches.isEmpty)
+    #expect(try TranscriptChecker.check(transcript, file: path, files: .unrestricted).mismatches.isEmpty)
   }
 }

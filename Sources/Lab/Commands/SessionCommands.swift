@@ -62,7 +62,10 @@ enum SessionCommands {
     isRecorded: false,
     action: { session, arguments throws(LabError) in
       let path = arguments.path
-      try session.files.write(Transcript.notebook(session.notebook, seed: session.initialSeed), to: path)
+      let notebook = Transcript.notebook(
+        session.notebook, seed: session.initialSeed, lessons: session.lessons.lessonsAnswered,
+        outcomes: session.lessons.outcomes)
+      try session.files.write(notebook, to: path)
       return try Output(Saved(path: path, commands: session.notebook.count))
     })
 

@@ -29,6 +29,7 @@ public struct BatchRunner {
     for statement in Tokenizer.statements(line) where shouldContinue {
       let reply = engine.execute(statement)
       if !reply.output.isEmpty { write(reply.output + "\n") }
+      if let aside = reply.aside { write("\n" + aside + "\n") }
       if let error = reply.error {
         if reply.isJSON, let json = reply.errorJSON(file: file, line: number) {
           writeError(json + "\n")
@@ -52,8 +53,12 @@ public struct BatchRunner {
   /// A lesson or notebook: its prose as written, then each command (`> cmd`) and
   /// what it prints now, in file order, in a fresh session seeded as the file says
   /// and reading and writing files as `files` allows (as `vaelab check` runs it).
-  public mutating func run(transcript: Transcript, name: String, files: FileAccess) {
-    engine = Engine(session: Session(seed: transcript.seed, files: files, shouldStop: engine.session.shouldStop))
+  public mutating func run(transcript: Transcript, name: String, files: FileAccess, lessons: LessonCatalog? = nil)
+    throws(LabError)
+  {
+    engine = Engine(
+      session: try Session.running(
+        transcript, files: files, lessons: lessons, shouldStop: engine.session.shouldStop))
     var commands = transcript.commands[...]
     var prose = transcript.proseLines[...]
     while shouldContinue, !(commands.isEmpty && prose.isEmpty) {

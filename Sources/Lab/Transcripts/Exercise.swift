@@ -50,8 +50,9 @@ public struct Exercise: Sendable {
 
   public static let fence = "```exercise"
 
-  /// What an answer earned: whether it passed, and what to tell the student
-  /// (never the answer itself).
+  /// What an answer earned: whether it passed, and what to tell the student:
+  /// what differs from the target, never the target itself; for a right
+  /// answer, the answer (or the value the check read).
   public struct Assessment: Sendable, Equatable {
     public var passed: Bool
     public var feedback: String
@@ -167,7 +168,7 @@ public struct Exercise: Sendable {
       guard let value = Double(given), value.isFinite else {
         return Assessment(passed: false, feedback: "'\(given)' is not a number")
       }
-      if abs(value - target) <= tolerance { return Assessment(passed: true, feedback: "right") }
+      if abs(value - target) <= tolerance { return Assessment(passed: true, feedback: given) }
       return Assessment(passed: false, feedback: "\(given) is too \(value > target ? "high" : "low")")
     case .choice(let options, let right):
       let letters = options.map(\.letter)
@@ -176,7 +177,7 @@ public struct Exercise: Sendable {
           passed: false, feedback: "'\(given)' is not one of the options \(letters.joined(separator: ", "))")
       }
       return given == right
-        ? Assessment(passed: true, feedback: "right") : Assessment(passed: false, feedback: "\(given) is not it")
+        ? Assessment(passed: true, feedback: given) : Assessment(passed: false, feedback: "\(given) is not it")
     case .command(let name, let check):
       guard given.split(separator: " ").first.map(String.init) == name else {
         return Assessment(passed: false, feedback: "the answer is a '\(name)' command")
@@ -290,7 +291,7 @@ public struct JSONCheck: Sendable {
     let belowUpper = upper.map { $0.inclusive ? value <= $0.value : value < $0.value } ?? true
     let shown = NumberFormat.shortest(NumberFormat.rounded(value, significantDigits: 4))
     return aboveLower && belowUpper
-      ? Exercise.Assessment(passed: true, feedback: "your \(path) is \(shown): right")
+      ? Exercise.Assessment(passed: true, feedback: "your \(path) is \(shown)")
       : Exercise.Assessment(passed: false, feedback: "your \(path) is \(shown); the target is \(target)")
   }
 }

@@ -14,14 +14,14 @@ public enum HTMLExport {
   }
 
   /// Runs `transcript`'s commands in one fresh session of its seed, reading and
-  /// writing files as `files` allows, and renders the page.
+  /// writing files as `files` allows (a notebook saved during lessons judging
+  /// its answers against `lessons`), and renders the page.
   public static func page(
-    _ transcript: Transcript, files: FileAccess, solutions: Bool,
-    shouldStop: @escaping @Sendable () -> Bool = {
-      false
-    }
-  ) -> String {
-    var engine = Engine(session: Session(seed: transcript.seed, files: files, shouldStop: shouldStop))
+    _ transcript: Transcript, files: FileAccess, solutions: Bool, lessons: LessonCatalog? = nil,
+    shouldStop: @escaping @Sendable () -> Bool = { false }
+  ) throws(LabError) -> String {
+    var engine = Engine(
+      session: try Session.running(transcript, files: files, lessons: lessons, shouldStop: shouldStop))
     var ran: [Int: Ran] = [:]
     for command in transcript.commands {
       let replies = Tokenizer.statements(command.input).map { engine.execute($0) }

@@ -26,6 +26,8 @@ public struct Transcript: Sendable {
     public var indentation: String
   }
 
+  /// The name it was read by, for messages.
+  public let name: String
   /// The file's lines, as read.
   public var lines: [String]
   public var frontMatter: [String: String]
@@ -42,6 +44,7 @@ public struct Transcript: Sendable {
   public var seed: UInt64 { frontMatter["seed"].flatMap { UInt64($0) } ?? 0 }
 
   public init(parsing text: String, name: String) throws(LabError) {
+    self.name = name
     lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
     if lines.last == "" { lines.removeLast() }
     frontMatter = [:]
@@ -130,9 +133,29 @@ public struct Transcript: Sendable {
   }
 
   /// A session as a checkable notebook: front matter with the session's starting
-  /// seed, and one block of every recorded command with what it printed.
-  public static func notebook(_ entries: [NotebookEntry], seed: UInt64 = 0) -> String {
-    var lines = ["---", "title: vaelab session", "seed: \(seed)", "---", "", fence]
+  /// seed, and one block of every recorded command with what it printed. A
+  /// session that answered lessons' exercises names them (`lesson:`), so that
+  /// `vaelab check` judges the answers again, and states how each went.
+  public static func notebook(
+    _ entries: [NotebookEntry], seed: UInt64 = 0, lessons: [String] = [],
+    outcomes: [String: [String: LessonProgress.ExerciseRecord]] = [:]
+  ) -> String {
+    var lines = ["---", "title: vaelab session", "seed: \(seed)"]
+    if !lessons.isEmpty { lines.append("lesson: " + lessons.joined(separator: ", ")) }
+    lines += ["---", ""]
+    for lesson in lessons {
+      lines.append("Exercises of lesson \(lesson) (as recorded; 'vaelab check' judges the answers again):")
+      lines.append("")
+      for (id, outcome) in (outcomes[lesson] ?? [:]).sorted(by: { $0.key < $1.key }) {
+        var facts = ["\(outcome.tries) \(outcome.tries == 1 ? "try" : "tries")"]
+        if outcome.hints > 0 { facts.append("\(outcome.hints) hint\(outcome.hints == 1 ? "" : "s")") }
+        if outcome.solutionShown { facts.append("solution shown") }
+        if outcome.skipped { facts.append("skipped") }
+        lines.append("- \(id): \(outcome.passed ? "passed" : "not passed") (\(facts.joined(separator: ", ")))")
+      }
+      lines.append("")
+    }
+    lines.append(fence)
     for entry in entries {
       lines.append(prompt + entry.input)
       lines += entry.output

@@ -40,14 +40,20 @@ public enum TranscriptChecker {
     /// The 1-based line of the command Ctrl-C stopped the check at, if it did:
     /// then the result is incomplete, and nothing should be written from it.
     public var interruptedAt: Int?
+    /// How the notebook's answers to lessons' exercises went when judged again
+    /// now, by lesson then exercise id (empty for a file that answered none).
+    public var outcomes: [String: [String: LessonProgress.ExerciseRecord]]
   }
 
   /// Checks `transcript` (read from `file`), its commands reading and writing
-  /// files as `files` allows.
+  /// files as `files` allows; a notebook saved during lessons has its answers
+  /// judged again against `lessons`.
   public static func check(
-    _ transcript: Transcript, file: String, files: FileAccess, shouldStop: @escaping @Sendable () -> Bool = { false }
-  ) -> FileResult {
-    var engine = Engine(session: Session(seed: transcript.seed, files: files, shouldStop: shouldStop))
+    _ transcript: Transcript, file: String, files: FileAccess, lessons: LessonCatalog? = nil,
+    shouldStop: @escaping @Sendable () -> Bool = { false }
+  ) throws(LabError) -> FileResult {
+    var engine = Engine(
+      session: try Session.running(transcript, files: files, lessons: lessons, shouldStop: shouldStop))
     var mismatches: [Mismatch] = []
     // What --update writes: the expected output where it matched (so `...` and
     // the author's precision survive), the actual output where it did not.
@@ -87,7 +93,8 @@ public enum TranscriptChecker {
     return FileResult(
       file: file, commandCount: transcript.commands.count, mismatches: mismatches,
       exerciseCount: transcript.exercises.count, exerciseProblems: problems,
-      updatedText: transcript.replacingExpectedOutputs(with: kept), interruptedAt: interruptedAt)
+      updatedText: transcript.replacingExpectedOutputs(with: kept), interruptedAt: interruptedAt,
+      outcomes: engine.session.lessons.outcomes)
   }
 
   /// Runs `command` after `setup` in a fresh session of the file's seed: its JSON result, or its error.

@@ -1,0 +1,42 @@
+extension Engine {
+  /// After a statement ran, while a lesson is taken: a command of the current
+  /// step's kind (the one typed for the student, or an edit of it) completes
+  /// the step and shows the next; at a command exercise, a command of its kind
+  /// whose result has the value the check reads is an answer, judged at once
+  /// and recorded as `answer ID "COMMAND"`. Other commands are exploring and
+  /// leave the lesson where it is.
+  mutating func followLesson(after line: String, reply: inout Reply) {
+    guard reply.error == nil, let action = session.lessons.currentAction, let path = commandPath(of: line) else {
+      return
+    }
+    switch action {
+    case .command(let command):
+      guard commandPath(of: command) == path, let notes = try? session.lessons.move(by: 1),
+        let view = try? LessonCommands.view(of: &session, notes: notes)
+      else { return }
+      if !reply.isJSON { reply.aside = session.presentation.fitted(view.text(for: session.presentation)) }
+      reply.typedAhead = view.typedAhead
+    case .exercise(let exercise):
+      guard case .command(let name, let check) = exercise.kind, path.hasPrefix(name),
+        path == name || path.dropFirst(name.count).first == " ",
+        let json = reply.json, check.path.number(in: json) != nil,
+        let lesson = session.lessons.playing?.entry.name
+      else { return }
+      let input = line.trimmingBlanks
+      let output = LessonCommands.judge(input, to: exercise, of: lesson, commandReply: reply, in: &session)
+      reply = self.reply(from: output, format: reply.isJSON ? .json : .text)
+      if session.notebook.last?.input == input {
+        session.notebook[session.notebook.count - 1] = NotebookEntry(
+          input: output.recordedInput ?? input, output: reply.transcriptLines)
+      }
+    }
+  }
+
+  /// The full name of the command `line` runs (`vae step`), or nil if it names none.
+  func commandPath(of line: String) -> String? {
+    guard let words = try? Tokenizer.tokens(line), !words.isEmpty, let (_, path, _) = try? resolve(words) else {
+      return nil
+    }
+    return path
+  }
+}

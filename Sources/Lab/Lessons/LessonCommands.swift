@@ -1,0 +1,313 @@
+/// Taking a lesson in the shell: `lesson` (list, start or resume, `reset`,
+/// `quit`), moving between steps (`next`, `back`, `again`) and exercises
+/// (`answer`, `hint`, `skip`, `solution`).
+enum LessonCommands {
+  static let all = [lesson, next, back, again, answer, hint, skip, solution]
+
+  static let lesson = CommandSpec(
+    name: "lesson",
+    summary: "list the lessons with your progress, or take one step by step",
+    discussion: """
+      'lesson' lists the lessons: title, summary and how far you are. 'lesson N'
+      (or its name) starts lesson N, or resumes it where you left it; step=K
+      starts at step K. A step shows the lesson's prose, then its command, typed
+      at the prompt for you: Enter runs it, or edit it first. Between steps any
+      command works. A lesson started at a later step, or resumed in a new
+      session, first runs the commands of the steps before it again, quietly, so
+      the session holds what they made. Progress is kept in
+      $XDG_STATE_HOME/vaelab/lessons.json (else ~/.local/state/vaelab).
+      """,
+    arguments: StartArguments.self,
+    examples: ["lesson", "lesson 1", "lesson kl-anchors step=5", "lesson reset 1", "lesson quit"],
+    subcommands: [reset, quit],
+    isRecorded: false,
+    action: { session, arguments throws(LabError) in
+      let catalog = try session.lessons.requireCatalog()
+      guard let key = arguments.lesson else {
+        if arguments.$step.isGiven { throw LabError("step= needs a lesson: lesson N step=K") }
+        return try Output(LessonList(catalog: catalog, progress: session.lessons.store.progress))
+      }
+      return try start(catalog.entry(key), at: arguments.step, in: &session)
+    })
+
+  static let reset = CommandSpec(
+    name: "reset",
+    summary: "forget your progress in a lesson, or in all of them",
+    arguments: ResetArguments.self,
+    examples: ["lesson reset 2", "lesson reset all"],
+    isRecorded: false,
+    action: { session, arguments throws(LabError) in
+      let catalog = try session.lessons.requireCatalog()
+      let names = arguments.lesson == "all" ? nil : [try catalog.entry(arguments.lesson).name]
+      let warning = session.lessons.reset(names)
+      return try Output(Notice(text: "progress of \(names?[0] ?? "every lesson") forgotten", warning: warning))
+    })
+
+  static let quit = CommandSpec(
+    name: "quit",
+    summary: "leave the lesson; 'lesson N' resumes it at the same step",
+    arguments: NoArguments.self,
+    isRecorded: false,
+    action: { session, _ throws(LabError) in
+      let entry = try session.lessons.quit()
+      return try Output(
+        Notice(text: "left lesson \(entry.number); 'lesson \(entry.number)' resumes it where you were", warning: nil))
+    })
+
+  static let next = CommandSpec(
+    name: "next", summary: "go on to the lesson's next step (without running this one's command)",
+    arguments: NoArguments.self, isRecorded: false,
+    action: { session, _ throws(LabError) in try moved(by: 1, in: &session) })
+
+  static let back = CommandSpec(
+    name: "back", summary: "go back to the lesson's previous step", arguments: NoArguments.self, isRecorded: false,
+    action: { session, _ throws(LabError) in try moved(by: -1, in: &session) })
+
+  static let again = CommandSpec(
+    name: "again", summary: "show the lesson's current step again", arguments: NoArguments.self, isRecorded: false,
+    action: { session, _ throws(LabError) in try moved(by: 0, in: &session) })
+
+  static let answer = CommandSpec(
+    name: "answer",
+    summary: "answer the lesson's exercise: a number, an option's letter, or a command",
+    discussion: """
+      A command exercise is also answered by just running a command of its kind:
+      its result is checked when it runs. A wrong answer shows what differs and
+      the next hint; after the exercise's tries, its solution. Outside a lesson,
+      name the exercise: answer ID VALUE (a command in quotes).
+      """,
+    arguments: AnswerArguments.self,
+    examples: ["answer 0.807", "answer b", "answer kl-half \"kl 1 1\""],
+    action: { session, arguments throws(LabError) in
+      let (id, value) = arguments.value.map { (Optional(arguments.first), $0) } ?? (nil, arguments.first)
+      let (lesson, exercise) = try session.lessons.exercise(id)
+      var commandReply: Reply?
+      if case .command = exercise.kind {
+        guard !value.contains(";") else { throw LabError("an answer is one command, without ';'") }
+        // The command runs in this session, as if typed, but is recorded as part of the answer.
+        var engine = Engine(session: session, commands: session.commands)
+        commandReply = engine.executeStatement(value, recording: false)
+        session = engine.session
+      }
+      return judge(value, to: exercise, of: lesson, commandReply: commandReply, in: &session)
+    })
+
+  static let hint = CommandSpec(
+    name: "hint", summary: "show the exercise's next hint", arguments: ExerciseArguments.self,
+    examples: ["hint", "hint kl-half"],
+    action: { session, arguments throws(LabError) in
+      let (lesson, exercise) = try session.lessons.exercise(arguments.exercise)
+      let text =
+        session.lessons.nextHint(of: exercise, in: lesson).map {
+          "Hint \($0.number) of \(exercise.hints.count): \($0.text)"
+        }
+        ?? (exercise.hints.isEmpty ? "This exercise has no hints" : "No more hints")
+        + "; 'solution' shows the solution."
+      var output = try Output(Notice(text: text, warning: nil))
+      output.recordedInput = "hint \(exercise.id)"
+      return output
+    })
+
+  static let skip = CommandSpec(
+    name: "skip", summary: "leave the exercise unanswered and go on", arguments: ExerciseArguments.self,
+    examples: ["skip"],
+    action: { session, arguments throws(LabError) in
+      if arguments.exercise == nil, session.lessons.playing != nil, session.lessons.currentExercise == nil {
+        throw LabError("this step is a command, not an exercise; 'next' goes on without running it")
+      }
+      let (lesson, exercise) = try session.lessons.exercise(arguments.exercise)
+      let warning = session.lessons.recordSkipped(lesson: lesson, id: exercise.id)
+      var output = try Output(Notice(text: "skipped exercise \(exercise.id)", warning: warning))
+      output.recordedInput = "skip \(exercise.id)"
+      if session.lessons.currentExercise?.id == exercise.id {
+        let notes = try session.lessons.move(by: 1)
+        output.continue(with: try view(of: &session, notes: notes))
+      }
+      return output
+    })
+
+  static let solution = CommandSpec(
+    name: "solution", summary: "show the exercise's solution", arguments: ExerciseArguments.self,
+    examples: ["solution", "solution kl-half"],
+    action: { session, arguments throws(LabError) in
+      let (lesson, exercise) = try session.lessons.exercise(arguments.exercise)
+      let warning = session.lessons.recordSolutionShown(lesson: lesson, id: exercise.id)
+      var output = try Output(Notice(text: "Solution: \(exercise.solutionText)", warning: warning))
+      output.recordedInput = "solution \(exercise.id)"
+      return output
+    })
+
+  // MARK: Arguments
+
+  struct StartArguments: CommandArguments {
+    @Positional(.word("a lesson's number or name"), help: "the lesson: its number or name") var lesson: String?
+    @Named(1...10_000, help: "start at this step (the steps before it are run again, quietly)") var step: Int?
+  }
+
+  struct ResetArguments: CommandArguments {
+    @Positional(.word("a lesson's number or name, or all"), help: "the lesson, or all") var lesson: String
+  }
+
+  struct ExerciseArguments: CommandArguments {
+    @Positional(.word("an exercise id"), help: "the exercise (default: the lesson's current one)") var exercise: String?
+  }
+
+  struct AnswerArguments: CommandArguments {
+    @Positional(.word("an answer, or an exercise id"), help: "the answer; or the exercise's id, then the answer")
+    var first: String
+    @Positional(.word("an answer"), help: "the answer, when the exercise is named first") var value: String?
+  }
+
+  // MARK: Actions
+
+  /// Starts `entry` at step `step` (from 1; default: where the progress file
+  /// says, or 1 for a lesson not begun or finished). Unless this session has run
+  /// the lesson's commands already, it restarts the random stream from the
+  /// lesson's seed and runs the commands of the steps before, quietly.
+  static func start(_ entry: LessonCatalog.Entry, at step: Int?, in session: inout Session) throws(LabError)
+    -> Output
+  {
+    let record = session.lessons.record(of: entry)
+    let steps = entry.plan.steps.count
+    var target = (step ?? (record.map { $0.done ? 1 : $0.step } ?? 1)) - 1
+    target = min(max(target, 0), max(steps - 1, 0))
+    var notes: [String] = []
+    if step == nil, record?.done == true { notes.append("You finished this lesson before; here it is from the start.") }
+    if step == nil, let record, !record.done, record.step > 1 { notes.append("Resuming at step \(target + 1).") }
+    if session.lessons.established != entry.name {
+      // Its data files (checkpoints) load by the names the lesson uses.
+      session.files = session.files.readingAlso(from: FileIO.directory(of: entry.path).trimmingTrailingSlash)
+      var engine = Engine(session: session, commands: session.commands)
+      var ran = 0
+      for line in ["seed \(entry.plan.seed)"] + entry.plan.steps[..<target].compactMap(\.command) {
+        let reply = engine.executeStatement(line, recording: true)
+        if engine.session.shouldStop() { throw .interrupted }
+        if let error = reply.error {
+          notes.append("Catching up stopped at '\(line)': \(error). The lesson starts at that step.")
+          if let failing = entry.plan.steps.firstIndex(where: { $0.command == line }) { target = failing }
+          break
+        }
+        ran += 1
+      }
+      session = engine.session
+      if ran > 1 {
+        notes.append(
+          "Caught up: ran the \(ran - 1) command\(ran == 2 ? "" : "s") of the steps before this one again (seed \(entry.plan.seed))."
+        )
+      }
+    }
+    notes += session.lessons.begin(entry, at: target)
+    if notes.isEmpty || step != nil || record == nil {
+      notes.append(
+        "Run each step's command (at a terminal it is typed for you: Enter runs it, or edit it first); any other command works between steps. next, back, again, hint, skip, solution, lesson quit."
+      )
+    }
+    return try view(of: &session, notes: notes).output
+  }
+
+  static func moved(by offset: Int, in session: inout Session) throws(LabError) -> Output {
+    return try view(of: &session, notes: try session.lessons.move(by: offset)).output
+  }
+
+  /// The view of where the lesson is now: its current step, or its end.
+  static func view(of session: inout Session, notes: [String]) throws(LabError) -> LessonView {
+    guard let playing = session.lessons.playing else {
+      // The lesson just ended: saveStep leaves nothing playing after the last step.
+      guard let catalog = session.lessons.catalog, let name = session.lessons.established,
+        let entry = catalog.entries.first(where: { $0.name == name })
+      else { throw LabError("no lesson is being taken; 'lesson' lists them") }
+      return LessonView(
+        finished: entry, catalog: catalog, outcomes: session.lessons.outcomes[name] ?? [:], notes: notes)
+    }
+    return LessonView(step: playing.step, of: playing.entry, notes: notes)
+  }
+
+  /// Judges `answer` to `exercise`: records it, and says what passed or
+  /// differs, the next hint after a wrong answer, the solution once the tries
+  /// are used up, the explanation after a right one; a right answer to the
+  /// exercise at hand moves the lesson on. `commandReply` is what the answer's
+  /// command printed, for a command exercise.
+  static func judge(
+    _ answer: String, to exercise: Exercise, of lesson: String, commandReply: Reply?, in session: inout Session
+  ) -> Output {
+    let assessment = exercise.assess(answer) { _, _ in
+      guard let commandReply else { return .failure(LabError("the answer ran no command")) }
+      if let error = commandReply.error { return .failure(LabError(error)) }
+      return commandReply.json.map { .success($0) } ?? .failure(LabError("it gives no result"))
+    }
+    let (outcome, warning) = session.lessons.recordAnswer(
+      lesson: lesson, id: exercise.id, passed: assessment.passed)
+    var verdict: [String] = []
+    if assessment.passed {
+      verdict.append("Right: \(assessment.feedback).")
+      if let explanation = exercise.explanation { verdict.append(explanation) }
+    } else {
+      let of = outcome.tries <= exercise.tries ? " of \(exercise.tries)" : ""
+      verdict.append("Not yet: \(assessment.feedback). (Try \(outcome.tries)\(of).)")
+      if let hint = session.lessons.nextHint(of: exercise, in: lesson) {
+        verdict.append("Hint \(hint.number) of \(exercise.hints.count): \(hint.text)")
+      }
+      if outcome.tries == exercise.tries, !outcome.solutionShown {
+        _ = session.lessons.recordSolutionShown(lesson: lesson, id: exercise.id)
+        verdict.append("The solution: \(exercise.solutionText)")
+      }
+    }
+    if let warning { verdict.append("(\(warning))") }
+    let result = AnswerResult(
+      verdict: verdict, commandPrinted: commandReply.map(\.output) ?? "",
+      commandPlain: commandReply.map(\.plainOutput) ?? "")
+    var output = Output(
+      json: .object([
+        ("exercise", .string(exercise.id)), ("lesson", .string(lesson)), ("answer", .string(answer)),
+        ("passed", .bool(assessment.passed)), ("feedback", .string(assessment.feedback)),
+        ("tries", .integer(outcome.tries)), ("result", commandReply?.json ?? .null),
+      ]), endsSession: false, render: { result.text(for: $0) })
+    output.recordedInput = "answer \(exercise.id) \(Tokenizer.quoted(answer))"
+    if assessment.passed, session.lessons.currentExercise?.id == exercise.id,
+      let notes = try? session.lessons.move(by: 1), let next = try? view(of: &session, notes: notes)
+    {
+      output.continue(with: next)
+    }
+    return output
+  }
+}
+
+extension Output {
+  /// Shows `view` after this output, and types its command ahead.
+  mutating func `continue`(with view: LessonView) {
+    aside = { view.text(for: $0) }
+    typedAhead = view.typedAhead
+  }
+}
+
+extension LessonView {
+  var output: Output {
+    get throws(LabError) {
+      var output = try Output(self)
+      output.typedAhead = typedAhead
+      return output
+    }
+  }
+}
+
+extension LessonPlan.Step {
+  var command: String? {
+    if case .command(let command) = action { command } else { nil }
+  }
+}
+
+extension Exercise {
+  /// The solution as a student reads it: the author's, else the answer itself.
+  var solutionText: String {
+    if let solution { return solution }
+    switch kind {
+    case .number(let answer, _, _): return NumberFormat.shortest(answer)
+    case .choice(_, let answer): return answer
+    case .command: return "(none given)"
+    }
+  }
+}
+
+extension String {
+  var trimmingTrailingSlash: String { hasSuffix("/") && count > 1 ? String(self[..<index(before: endIndex)]) : self }
+}

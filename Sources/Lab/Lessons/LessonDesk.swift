@@ -1,0 +1,176 @@
+/// What a session knows of lessons: the catalog, the progress file, the lesson
+/// being taken and its current step, and how each exercise went in this session.
+///
+/// A lesson plays one step at a time (see `LessonPlan`). A command step is done
+/// when the student runs that command (as typed for them, or edited, but the
+/// same command); an exercise step when its answer passes, or with `skip`.
+/// Every change of step and every answer is written to the progress file at once.
+public struct LessonDesk: Sendable {
+  public var catalog: LessonCatalog?
+  public private(set) var store: LessonProgressStore
+
+  /// The lesson being taken and the index of its current step (from 0).
+  struct Playing: Sendable {
+    var entry: LessonCatalog.Entry
+    var step: Int
+  }
+  var playing: Playing?
+  /// The lesson whose commands this session has run (started or caught up),
+  /// so that resuming it here needs no catching up.
+  var established: String?
+  /// Lessons whose exercises `answer ID` and `solution ID` may name when no
+  /// lesson is being taken: a saved notebook's `lesson:` front matter.
+  var context: [String] = []
+  /// How each exercise went in this session, by lesson name then exercise id:
+  /// what a saved notebook's summary states and `vaelab grade` counts.
+  public private(set) var outcomes: [String: [String: LessonProgress.ExerciseRecord]] = [:]
+
+  public init(catalog: LessonCatalog? = nil, store: LessonProgressStore = LessonProgressStore()) {
+    self.catalog = catalog
+    self.store = store
+  }
+
+  /// The lessons answers in this session came from, in catalog order.
+  public var lessonsAnswered: [String] {
+    (catalog?.entries.map(\.name) ?? outcomes.keys.sorted()).filter { outcomes[$0] != nil }
+  }
+
+  func requireCatalog() throws(LabError) -> LessonCatalog {
+    guard let catalog else {
+      throw LabError(
+        "no lessons here: vaelab looks for them in $VAELAB_LESSONS, else a 'lessons' directory beside or above the vaelab executable, else in the working directory"
+      )
+    }
+    return catalog
+  }
+
+  func requirePlaying() throws(LabError) -> Playing {
+    guard let playing else { throw LabError("no lesson is being taken; 'lesson' lists them, 'lesson N' starts one") }
+    return playing
+  }
+
+  /// The progress file's record of `entry`, if it has one.
+  func record(of entry: LessonCatalog.Entry) -> LessonProgress.Record? { store.progress.lessons[entry.name] }
+
+  // MARK: Moving between steps
+
+  /// Starts `entry` at `step` (from 0), or past its end to finish it; the
+  /// notes say why progress was not saved, if it was not.
+  mutating func begin(_ entry: LessonCatalog.Entry, at step: Int) -> [String] {
+    playing = Playing(entry: entry, step: min(max(step, 0), entry.plan.steps.count))
+    established = entry.name
+    return saveStep()
+  }
+
+  /// Moves the lesson being taken by `offset` steps (kept within it; moving past
+  /// the last step finishes it). The notes say why progress was not saved.
+  mutating func move(by offset: Int) throws(LabError) -> [String] {
+    var current = try requirePlaying()
+    current.step = min(max(current.step + offset, 0), current.entry.plan.steps.count)
+    playing = current
+    return saveStep()
+  }
+
+  /// Leaves the lesson; its progress stays.
+  mutating func quit() throws(LabError) -> LessonCatalog.Entry {
+    let current = try requirePlaying()
+    playing = nil
+    return current.entry
+  }
+
+  private mutating func saveStep() -> [String] {
+    guard let playing else { return [] }
+    let steps = playing.entry.plan.steps.count
+    let finished = playing.step >= steps
+    if finished { self.playing = nil }
+    let warning = store.update(playing.entry.name, steps: steps) { record in
+      record.step = playing.step + 1
+      if finished { record.done = true }
+    }
+    return warning.map { [$0] } ?? []
+  }
+
+  /// The current step's command or exercise, if a lesson is being taken.
+  var currentAction: LessonPlan.Action? {
+    guard let playing, playing.step < playing.entry.plan.steps.count else { return nil }
+    return playing.entry.plan.steps[playing.step].action
+  }
+
+  var currentExercise: Exercise? {
+    if case .exercise(let exercise) = currentAction { exercise } else { nil }
+  }
+
+  // MARK: Exercises
+
+  /// The exercise `id` names, with the lesson holding it: the current step's
+  /// for nil; else looked up in the lesson being taken, the notebook's lessons,
+  /// then the whole catalog.
+  func exercise(_ id: String?) throws(LabError) -> (lesson: String, exercise: Exercise) {
+    guard let id else {
+      guard let playing, let exercise = currentExercise else {
+        throw LabError(
+          playing == nil
+            ? "no lesson is being taken, so name the exercise: answer ID VALUE"
+            : "this step of the lesson is not an exercise; 'again' shows it")
+      }
+      return (playing.entry.name, exercise)
+    }
+    let candidates =
+      (playing.map { [$0.entry] } ?? [])
+      + context.compactMap { name in catalog?.entries.first { $0.name == name } }
+      + (catalog?.entries ?? [])
+    for entry in candidates {
+      if let exercise = entry.plan.exercises.first(where: { $0.id == id }) { return (entry.name, exercise) }
+    }
+    throw LabError("there is no exercise '\(id)'\(playing.map { " in lesson \($0.entry.number)" } ?? "")")
+  }
+
+  /// Counts an answer, and writes it to the progress file.
+  mutating func recordAnswer(lesson: String, id: String, passed: Bool) -> (LessonProgress.ExerciseRecord, String?) {
+    var outcome = outcomes[lesson, default: [:]][id, default: LessonProgress.ExerciseRecord()]
+    outcome.tries += 1
+    outcome.passed = outcome.passed || passed
+    outcomes[lesson, default: [:]][id] = outcome
+    return (
+      outcome,
+      saveOutcome(lesson: lesson, id: id) {
+        $0.tries += 1; $0.passed = $0.passed || passed
+      }
+    )
+  }
+
+  mutating func recordSolutionShown(lesson: String, id: String) -> String? {
+    outcomes[lesson, default: [:]][id, default: LessonProgress.ExerciseRecord()].solutionShown = true
+    return saveOutcome(lesson: lesson, id: id) { $0.solutionShown = true }
+  }
+
+  mutating func recordSkipped(lesson: String, id: String) -> String? {
+    outcomes[lesson, default: [:]][id, default: LessonProgress.ExerciseRecord()].skipped = true
+    return saveOutcome(lesson: lesson, id: id) { $0.skipped = true }
+  }
+
+  /// The next hint of `exercise` not yet shown in this session (numbered),
+  /// or nil when all were.
+  mutating func nextHint(of exercise: Exercise, in lesson: String) -> (number: Int, text: String)? {
+    let shown = outcomes[lesson]?[exercise.id]?.hints ?? 0
+    guard shown < exercise.hints.count else { return nil }
+    outcomes[lesson, default: [:]][exercise.id, default: LessonProgress.ExerciseRecord()].hints = shown + 1
+    _ = saveOutcome(lesson: lesson, id: exercise.id) { $0.hints = max($0.hints, shown + 1) }
+    return (shown + 1, exercise.hints[shown])
+  }
+
+  private mutating func saveOutcome(
+    lesson: String, id: String, _ change: (inout LessonProgress.ExerciseRecord) -> Void
+  ) -> String? {
+    guard let entry = catalog?.entries.first(where: { $0.name == lesson }) else { return nil }
+    return store.update(lesson, steps: entry.plan.steps.count) { record in
+      change(&record.exercises[id, default: LessonProgress.ExerciseRecord()])
+    }
+  }
+
+  /// Forgets the progress of the named lessons (all for nil).
+  mutating func reset(_ names: [String]?) -> String? {
+    if let playing, names == nil || names?.contains(playing.entry.name) == true { self.playing = nil }
+    return store.reset(names)
+  }
+}

@@ -1,0 +1,229 @@
+/// What the lesson commands print.
+
+/// The lessons with the student's progress in each.
+struct LessonList: CommandResult {
+  struct Row: Encodable, Sendable {
+    var number: Int
+    var name: String
+    var title: String
+    var summary: String
+    /// `not started`, `step 4 of 12`, or `done`.
+    var progress: String
+    var exercisesPassed: Int
+    var exercises: Int
+
+    enum CodingKeys: String, CodingKey {
+      case number, name, title, summary, progress
+      case exercisesPassed = "exercises_passed"
+      case exercises
+    }
+  }
+
+  var directory: String
+  var lessons: [Row]
+  var unreadable: [String]
+
+  init(catalog: LessonCatalog, progress: LessonProgress) {
+    directory = catalog.directory
+    lessons = catalog.entries.map { entry in
+      let record = progress.lessons[entry.name]
+      let steps = entry.plan.steps.count
+      let ids = Set(entry.plan.exercises.map(\.id))
+      let passed = record?.exercises.filter { ids.contains($0.key) && $0.value.passed }.count ?? 0
+      let state =
+        switch record {
+        case .none: "not started"
+        case .some(let record) where record.done: "done"
+        case .some(let record): "step \(min(record.step, steps)) of \(steps)"
+        }
+      return Row(
+        number: entry.number, name: entry.name, title: entry.plan.title, summary: entry.plan.summary,
+        progress: state, exercisesPassed: passed, exercises: ids.count)
+    }
+    unreadable = catalog.unreadable.map { "\($0.name): \($0.reason)" }
+  }
+
+  func text(for presentation: Presentation) -> String {
+    var lines = ["Lessons in \(directory) ('lesson N' takes one):"]
+    let numberWidth = String(lessons.count).count
+    for row in lessons {
+      let exercises = row.exercises > 0 ? ", \(row.exercisesPassed) of \(row.exercises) exercises passed" : ""
+      let number = String(repeating: " ", count: numberWidth - String(row.number).count) + String(row.number)
+      lines.append("")
+      lines.append("\(number). \(row.title) [\(row.progress)\(exercises)]")
+      let indent = String(repeating: " ", count: numberWidth + 2)
+      let width = presentation.width.map { max(20, $0 - indent.count) }
+      lines += ProseLayout.wrap(row.summary, width: width, hanging: "").map { indent + $0 }
+    }
+    if !unreadable.isEmpty {
+      lines.append("")
+      lines += unreadable.map { "not a lesson vaelab can read: \($0)" }
+    }
+    return lines.joined(separator: "\n")
+  }
+}
+
+/// A lesson's current step, or its end.
+struct LessonView: CommandResult {
+  struct ExerciseView: Encodable, Sendable {
+    var id: String
+    var kind: String
+    var question: String
+    var options: [String]
+    /// The commands the exercise assumes have run.
+    var assumes: [String]
+    var hints: Int
+  }
+
+  struct NextLesson: Encodable, Sendable {
+    var number: Int
+    var name: String
+    var title: String
+  }
+
+  var lesson: Int
+  var name: String
+  var title: String
+  /// From 1; one past the last when the lesson is done.
+  var step: Int
+  var steps: Int
+  var notes: [String]
+  var prose: [String]
+  var command: String?
+  var exercise: ExerciseView?
+  var done: Bool
+  /// When done: how many of its exercises were passed in this session.
+  var exercisesPassed: Int?
+  var exercises: Int
+  var next: NextLesson?
+
+  enum CodingKeys: String, CodingKey {
+    case lesson, name, title, step, steps, notes, prose, command, exercise, done
+    case exercisesPassed = "exercises_passed"
+    case exercises, next
+  }
+
+  init(step: Int, of entry: LessonCatalog.Entry, notes: [String]) {
+    let current = entry.plan.steps[step]
+    lesson = entry.number
+    name = entry.name
+    title = entry.plan.title
+    self.step = step + 1
+    steps = entry.plan.steps.count
+    self.notes = notes
+    prose = current.prose
+    done = false
+    exercises = entry.plan.exercises.count
+    switch current.action {
+    case .command(let command): self.command = command
+    case .exercise(let exercise):
+      let (kind, options): (String, [String]) =
+        switch exercise.kind {
+        case .number: ("number", [])
+        case .choice(let options, _): ("choice", options.map { "\($0.letter)) \($0.text)" })
+        case .command(let name, _): ("command: \(name)", [])
+        }
+      self.exercise = ExerciseView(
+        id: exercise.id, kind: kind, question: exercise.question, options: options, assumes: exercise.setup,
+        hints: exercise.hints.count)
+    }
+  }
+
+  init(
+    finished entry: LessonCatalog.Entry, catalog: LessonCatalog,
+    outcomes: [String: LessonProgress.ExerciseRecord], notes: [String]
+  ) {
+    lesson = entry.number
+    name = entry.name
+    title = entry.plan.title
+    steps = entry.plan.steps.count
+    step = steps + 1
+    self.notes = notes
+    prose = entry.plan.closing
+    done = true
+    exercises = entry.plan.exercises.count
+    exercisesPassed = entry.plan.exercises.filter { outcomes[$0.id]?.passed == true }.count
+    next = catalog.entry(after: entry).map { NextLesson(number: $0.number, name: $0.name, title: $0.plan.title) }
+  }
+
+  /// What the shell types at the next prompt: the step's command, the start of
+  /// an answer, or the next lesson.
+  var typedAhead: String? {
+    if let command { return command }
+    if let exercise {
+      return exercise.kind.hasPrefix("command: ") ? String(exercise.kind.dropFirst("command: ".count)) + " " : "answer "
+    }
+    return next.map { "lesson \($0.number)" }
+  }
+
+  func text(for presentation: Presentation) -> String {
+    var lines: [String] = []
+    let header = done ? "Lesson \(lesson) done: \(title)" : "Lesson \(lesson), step \(step) of \(steps): \(title)"
+    lines.append(presentation.colour ? "\u{1B}[1m\(header)\u{1B}[0m" : header)
+    let notesWidth = presentation.width
+    for note in notes { lines += ProseLayout.wrap(note, width: notesWidth, hanging: "") }
+    let laidOut = ProseLayout.lines(prose, width: presentation.width)
+    if !laidOut.isEmpty { lines += [""] + laidOut }
+    if let command {
+      lines += ["", "> " + command]
+    }
+    if let exercise {
+      let how =
+        exercise.kind.hasPrefix("command: ")
+        ? "run a '\(exercise.kind.dropFirst("command: ".count))' command; it is checked when it runs"
+        : exercise.kind == "number" ? "answer NUMBER" : "answer LETTER"
+      lines += [""] + ProseLayout.wrap("Exercise \(exercise.id) (\(how)):", width: presentation.width, hanging: "")
+      lines += ProseLayout.wrap(exercise.question, width: presentation.width.map { $0 - 2 }, hanging: "").map {
+        "  " + $0
+      }
+      for option in exercise.options {
+        lines += ProseLayout.wrap(option, width: presentation.width.map { $0 - 2 }, hanging: "   ").map { "  " + $0 }
+      }
+      if !exercise.assumes.isEmpty {
+        lines += ProseLayout.wrap(
+          "It assumes the session has run: \(exercise.assumes.joined(separator: "; ")).", width: presentation.width,
+          hanging: "")
+      }
+      let help = exercise.hints > 0 ? "hint, skip, solution" : "skip, solution"
+      lines.append("(\(help))")
+    }
+    if done {
+      if exercises > 0 {
+        lines += ["", "Exercises passed in this session: \(exercisesPassed ?? 0) of \(exercises)."]
+      }
+      if let next {
+        lines.append("Next: lesson \(next.number), \(next.title) ('lesson \(next.number)').")
+      } else {
+        lines.append("That was the last lesson.")
+      }
+    }
+    return lines.joined(separator: "\n")
+  }
+}
+
+/// A sentence, and why progress was not saved if it was not.
+struct Notice: CommandResult {
+  var text: String
+  var warning: String?
+
+  func text(for presentation: Presentation) -> String {
+    ProseLayout.wrap(text, width: presentation.width, hanging: "").joined(separator: "\n")
+      + (warning.map { "\n(\($0))" } ?? "")
+  }
+}
+
+/// What an answer earned, after what its command printed.
+struct AnswerResult: Sendable {
+  var verdict: [String]
+  /// The answer's command's output, as shown at the front end and as recorded.
+  var commandPrinted: String
+  var commandPlain: String
+
+  func text(for presentation: Presentation) -> String {
+    var parts: [String] = []
+    let printed = presentation == .plain ? commandPlain : commandPrinted
+    if !printed.isEmpty { parts.append(printed) }
+    parts += verdict.map { ProseLayout.wrap($0, width: presentation.width, hanging: "").joined(separator: "\n") }
+    return parts.joined(separator: "\n")
+  }
+}
