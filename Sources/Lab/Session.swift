@@ -113,6 +113,9 @@ public struct Presentation: Sendable, Equatable {
 
   public static let plain = Presentation()
 
+  /// The width prose is wrapped to: the window's, else 80 columns.
+  var proseWidth: Int { width ?? 80 }
+
   /// Text for the window: lines still wider than it (prose; tables and images
   /// fit themselves) are broken at blanks rather than wherever the window ends.
   /// Lines with colour codes are left alone, as their length is not their width.

@@ -14,12 +14,12 @@ enum LessonSetup {
     return try? LessonCatalog(directory: directory)
   }
 
-  /// The lessons with the user's progress file; a corrupt one is reported here.
+  /// The lessons with the user's progress file.
   static func desk() -> LessonDesk {
-    let (store, warning) = LessonProgressStore.open(
-      at: LessonProgressStore.defaultPath(environment: ProcessInfo.processInfo.environment))
-    if let warning { StandardStream.error.write("vaelab: \(warning)\n") }
-    return LessonDesk(catalog: catalog(), store: store)
+    LessonDesk(
+      catalog: catalog(),
+      store: LessonProgressStore(
+        path: LessonProgressStore.defaultPath(environment: ProcessInfo.processInfo.environment)))
   }
 }
 

@@ -25,7 +25,8 @@ enum LessonCommands {
       let catalog = try session.lessons.requireCatalog()
       guard let key = arguments.lesson else {
         if arguments.$step.isGiven { throw LabError("step= needs a lesson: lesson N step=K") }
-        return try Output(LessonList(catalog: catalog, progress: session.lessons.store.progress))
+        let (progress, warning) = session.lessons.progress()
+        return try Output(LessonList(catalog: catalog, progress: progress, warning: warning))
       }
       return try start(catalog.entry(key), at: arguments.step, in: &session)
     })
@@ -167,11 +168,12 @@ enum LessonCommands {
   static func start(_ entry: LessonCatalog.Entry, at step: Int?, in session: inout Session) throws(LabError)
     -> Output
   {
-    let record = session.lessons.record(of: entry)
+    let (progress, warning) = session.lessons.progress()
+    let record = progress.lessons[entry.name]
     let steps = entry.plan.steps.count
     var target = (step ?? (record.map { $0.done ? 1 : $0.step } ?? 1)) - 1
     target = min(max(target, 0), max(steps - 1, 0))
-    var notes: [String] = []
+    var notes = warning.map { [$0] } ?? []
     if step == nil, record?.done == true { notes.append("You finished this lesson before; here it is from the start.") }
     if step == nil, let record, !record.done, record.step > 1 { notes.append("Resuming at step \(target + 1).") }
     if session.lessons.established != entry.name {

@@ -49,8 +49,11 @@ public struct LessonDesk: Sendable {
     return playing
   }
 
-  /// The progress file's record of `entry`, if it has one.
-  func record(of entry: LessonCatalog.Entry) -> LessonProgress.Record? { store.progress.lessons[entry.name] }
+  /// The progress file as it is now, and what was wrong with it if it had to be set aside.
+  mutating func progress() -> (LessonProgress, warning: String?) {
+    let warning = store.reload()
+    return (store.progress, warning)
+  }
 
   // MARK: Moving between steps
 

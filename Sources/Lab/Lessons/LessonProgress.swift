@@ -44,6 +44,7 @@ public struct LessonProgress: Codable, Sendable, Equatable {
 /// done before it; each change re-reads the file first, so two shells taking
 /// different lessons do not undo each other. A file that cannot be read as
 /// progress is reported, set aside as `lessons.json.corrupt`, and replaced.
+/// Nothing is read until a lesson command needs it.
 public struct LessonProgressStore: Sendable {
   /// Nil for progress kept only in memory (`vaelab run` and `check`).
   public let path: String?
@@ -55,15 +56,8 @@ public struct LessonProgressStore: Sendable {
   /// An in-memory store.
   public init() { path = nil }
 
-  /// The store at `path`, read now; the message says what was wrong with a
-  /// file that had to be set aside.
-  public static func open(at path: String) -> (store: LessonProgressStore, warning: String?) {
-    var store = LessonProgressStore(path: path)
-    let warning = store.reload()
-    return (store, warning)
-  }
-
-  private init(path: String) { self.path = path }
+  /// The store at `path`, read when first needed.
+  public init(path: String) { self.path = path }
 
   public static func defaultPath(environment: [String: String]) -> String {
     StateDirectory.path(environment: environment) + "/lessons.json"
@@ -94,7 +88,8 @@ public struct LessonProgressStore: Sendable {
     return [warning, write()].compactMap { $0 }.joined(separator: "; ").nilIfEmpty
   }
 
-  /// Reads the file again (nothing for an in-memory store or a missing file).
+  /// Reads the file again (nothing for an in-memory store or a missing file);
+  /// the message says what was wrong with a file that had to be set aside.
   mutating func reload() -> String? {
     guard let path, FileManager.default.fileExists(atPath: path) else { return nil }
     let reason: String

@@ -22,8 +22,11 @@ struct LessonList: CommandResult {
   var directory: String
   var lessons: [Row]
   var unreadable: [String]
+  /// What was wrong with the progress file, if it had to be set aside.
+  var warning: String?
 
-  init(catalog: LessonCatalog, progress: LessonProgress) {
+  init(catalog: LessonCatalog, progress: LessonProgress, warning: String?) {
+    self.warning = warning
     directory = catalog.directory
     lessons = catalog.entries.map { entry in
       let record = progress.lessons[entry.name]
@@ -44,15 +47,18 @@ struct LessonList: CommandResult {
   }
 
   func text(for presentation: Presentation) -> String {
-    var lines = ["Lessons in \(directory) ('lesson N' takes one):"]
+    var lines = warning.map { ProseLayout.wrap("(\($0))", width: presentation.proseWidth, hanging: "") } ?? []
+    lines.append("Lessons in \(directory) ('lesson N' takes one):")
     let numberWidth = String(lessons.count).count
     for row in lessons {
-      let exercises = row.exercises > 0 ? ", \(row.exercisesPassed) of \(row.exercises) exercises passed" : ""
+      let exercises =
+        row.exercises > 0 && row.progress != "not started"
+        ? ", \(row.exercisesPassed) of \(row.exercises) exercises passed" : ""
       let number = String(repeating: " ", count: numberWidth - String(row.number).count) + String(row.number)
       lines.append("")
       lines.append("\(number). \(row.title) [\(row.progress)\(exercises)]")
       let indent = String(repeating: " ", count: numberWidth + 2)
-      let width = presentation.width.map { max(20, $0 - indent.count) }
+      let width = max(20, presentation.proseWidth - indent.count)
       lines += ProseLayout.wrap(row.summary, width: width, hanging: "").map { indent + $0 }
     }
     if !unreadable.isEmpty {
@@ -160,9 +166,8 @@ struct LessonView: CommandResult {
     var lines: [String] = []
     let header = done ? "Lesson \(lesson) done: \(title)" : "Lesson \(lesson), step \(step) of \(steps): \(title)"
     lines.append(presentation.colour ? "\u{1B}[1m\(header)\u{1B}[0m" : header)
-    let notesWidth = presentation.width
-    for note in notes { lines += ProseLayout.wrap(note, width: notesWidth, hanging: "") }
-    let laidOut = ProseLayout.lines(prose, width: presentation.width)
+    for note in notes { lines += ProseLayout.wrap(note, width: presentation.proseWidth, hanging: "") }
+    let laidOut = ProseLayout.lines(prose, width: presentation.proseWidth)
     if !laidOut.isEmpty { lines += [""] + laidOut }
     if let command {
       lines += ["", "> " + command]
@@ -172,16 +177,17 @@ struct LessonView: CommandResult {
         exercise.kind.hasPrefix("command: ")
         ? "run a '\(exercise.kind.dropFirst("command: ".count))' command; it is checked when it runs"
         : exercise.kind == "number" ? "answer NUMBER" : "answer LETTER"
-      lines += [""] + ProseLayout.wrap("Exercise \(exercise.id) (\(how)):", width: presentation.width, hanging: "")
-      lines += ProseLayout.wrap(exercise.question, width: presentation.width.map { $0 - 2 }, hanging: "").map {
+      lines += [""] + ProseLayout.wrap("Exercise \(exercise.id) (\(how)):", width: presentation.proseWidth, hanging: "")
+      lines += ProseLayout.wrap(exercise.question, width: presentation.proseWidth - 2, hanging: "").map {
         "  " + $0
       }
       for option in exercise.options {
-        lines += ProseLayout.wrap(option, width: presentation.width.map { $0 - 2 }, hanging: "   ").map { "  " + $0 }
+        lines += ProseLayout.wrap(option, width: presentation.proseWidth - 2, hanging: "   ").map { "  " + $0 }
       }
       if !exercise.assumes.isEmpty {
         lines += ProseLayout.wrap(
-          "It assumes the session has run: \(exercise.assumes.joined(separator: "; ")).", width: presentation.width,
+          "It assumes the session has run: \(exercise.assumes.joined(separator: "; ")).",
+          width: presentation.proseWidth,
           hanging: "")
       }
       let help = exercise.hints > 0 ? "hint, skip, solution" : "skip, solution"
@@ -207,7 +213,7 @@ struct Notice: CommandResult {
   var warning: String?
 
   func text(for presentation: Presentation) -> String {
-    ProseLayout.wrap(text, width: presentation.width, hanging: "").joined(separator: "\n")
+    ProseLayout.wrap(text, width: presentation.proseWidth, hanging: "").joined(separator: "\n")
       + (warning.map { "\n(\($0))" } ?? "")
   }
 }
@@ -223,7 +229,7 @@ struct AnswerResult: Sendable {
     var parts: [String] = []
     let printed = presentation == .plain ? commandPlain : commandPrinted
     if !printed.isEmpty { parts.append(printed) }
-    parts += verdict.map { ProseLayout.wrap($0, width: presentation.width, hanging: "").joined(separator: "\n") }
+    parts += verdict.map { ProseLayout.wrap($0, width: presentation.proseWidth, hanging: "").joined(separator: "\n") }
     return parts.joined(separator: "\n")
   }
 }
