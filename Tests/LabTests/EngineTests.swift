@@ -190,8 +190,14 @@ struct EngineTests {
 
 struct CompletionTests {
   @Test(arguments: [
-    ("", ["help", "kl", "sample", "grad", "vae", "seed", "set", "save", "quit"]),
-    ("s", ["sample", "seed", "set", "save"]),
+    (
+      "",
+      [
+        "help", "kl", "sample", "grad", "vae", "lesson", "next", "back", "again", "answer", "hint", "skip", "solution",
+        "seed", "set", "save", "quit",
+      ]
+    ),
+    ("s", ["sample", "skip", "solution", "seed", "set", "save"]),
     ("kl 2 1 or", ["order="]),
     ("kl 2 1 order=", ["order=qp", "order=pq", "order=both"]),
     ("kl 2 1 order=b", ["order=both"]),

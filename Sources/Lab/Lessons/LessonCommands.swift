@@ -110,7 +110,7 @@ enum LessonCommands {
     })
 
   static let skip = CommandSpec(
-    name: "skip", summary: "leave the exercise unanswered and go on", arguments: ExerciseArguments.self,
+    name: "skip", summary: "go on past the exercise without answering it", arguments: ExerciseArguments.self,
     examples: ["skip"],
     action: { session, arguments throws(LabError) in
       if arguments.exercise == nil, session.lessons.playing != nil, session.lessons.currentExercise == nil {
