@@ -293,8 +293,29 @@ struct LessonTests {
     let reply = engine.execute(#"answer t-command "kl 2 1 mc=10000 seed=1""#)
     #expect(reply.output.hasSuffix("Right: your mc.estimate is 1.981.\nmu^2 / 2.") && reply.aside == nil)
     #expect(engine.execute("again").output.contains("step 1 of 4"))
+    // An answer that is not a command of the exercise's kind is judged without running.
+    let before = engine.session.promptNumber
+    #expect(
+      engine.execute(#"answer t-command "vae new shapes""#).output.hasPrefix("Not yet: the answer is a 'kl' command."))
+    #expect(engine.session.workbench == nil && engine.session.promptNumber == before + 1)
     var bare = Engine()
     #expect(bare.execute("lesson").error?.hasPrefix("no lessons here") == true)
+  }
+
+  /// A lesson whose command starts a lesson cannot recurse: catching up stops there.
+  @Test func aLessonCannotStartALessonWhileCatchingUp() throws {
+    let directory = try TemporaryDirectory()
+    try "```vaelab\n> lesson 1 step=2\n> seed\nseed = 0\n```\n".write(
+      toFile: directory.path + "/01-loop.md", atomically: true, encoding: .utf8)
+    var session = Session()
+    session.lessons = LessonDesk(catalog: try LessonCatalog(directory: directory.path))
+    var engine = Engine(session: session)
+    let reply = engine.execute("lesson 1 step=2")
+    #expect(
+      reply.output.replacingOccurrences(of: "\n", with: " ").contains(
+        "Catching up stopped at 'lesson 1 step=2': a lesson's command cannot start a lesson ('01-loop'). The lesson starts at that step."
+      ))
+    #expect(reply.output.contains("step 1 of 2"))
   }
 
   /// The lessons that ship: every one reads, has at least three exercises,

@@ -83,7 +83,8 @@ enum LessonCommands {
       let (id, value) = arguments.value.map { (Optional(arguments.first), $0) } ?? (nil, arguments.first)
       let (lesson, exercise) = try session.lessons.exercise(id)
       var commandReply: Reply?
-      if case .command = exercise.kind {
+      // A command of the exercise's kind runs; any other is judged wrong without running.
+      if case .command(let name, _) = exercise.kind, value.split(separator: " ").first.map(String.init) == name {
         guard !value.contains(";") else { throw LabError("an answer is one command, without ';'") }
         // The command runs in this session, as if typed, but is recorded as part of the answer.
         var engine = Engine(session: session, commands: session.commands)
@@ -176,10 +177,15 @@ enum LessonCommands {
     var notes = warning.map { [$0] } ?? []
     if step == nil, record?.done == true { notes.append("You finished this lesson before; here it is from the start.") }
     if step == nil, let record, !record.done, record.step > 1 { notes.append("Resuming at step \(target + 1).") }
+    guard !session.lessons.catchingUp else {
+      throw LabError("a lesson's command cannot start a lesson ('\(entry.name)')")
+    }
     if session.lessons.established != entry.name {
       // Its data files (checkpoints) load by the names the lesson uses.
       session.files = session.files.readingAlso(from: FileIO.directory(of: entry.path).trimmingTrailingSlash)
       var engine = Engine(session: session, commands: session.commands)
+      engine.session.lessons.catchingUp = true
+      defer { session.lessons.catchingUp = false }
       var ran = 0
       for line in ["seed \(entry.plan.seed)"] + entry.plan.steps[..<target].compactMap(\.command) {
         let reply = engine.executeStatement(line, recording: true)

@@ -18,6 +18,8 @@ public struct LessonDesk: Sendable {
   /// The lesson whose commands this session has run (started or caught up),
   /// so that resuming it here needs no catching up.
   var established: String?
+  /// Set while a lesson's earlier commands run again: they may not start a lesson.
+  var catchingUp = false
   /// Lessons whose exercises `answer ID` and `solution ID` may name when no
   /// lesson is being taken: a saved notebook's `lesson:` front matter.
   var context: [String] = []
