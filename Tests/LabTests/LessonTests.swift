@@ -190,7 +190,11 @@ struct LessonTests {
     // A wrong answer says what differs and shows the next hint; the tries used up, the solution.
     reply = engine.execute("answer 0.5")
     #expect(reply.output == "Not yet: 0.5 is too high. (Try 1 of 2.)\nHint 1 of 2: one")
-    #expect(!reply.output.contains("0.318"))
+    #expect(!reply.output.contains("0.318") && reply.typedAhead == "answer ")
+    // A bare answer is pointed to `answer`.
+    #expect(
+      engine.execute("0.4").error
+        == "unknown command '0.4' (type 'help' for the list); to answer the exercise, type: answer 0.4")
     reply = engine.execute("answer 0.2")
     #expect(
       reply.output

@@ -6,9 +6,15 @@ extension Engine {
   /// and recorded as `answer ID "COMMAND"`. Other commands are exploring and
   /// leave the lesson where it is.
   mutating func followLesson(after line: String, reply: inout Reply) {
-    guard reply.error == nil, let action = session.lessons.currentAction, let path = commandPath(of: line) else {
+    guard let action = session.lessons.currentAction else { return }
+    // A bare answer at an exercise that takes one is most likely meant for it.
+    if let error = reply.error, case .exercise(let exercise) = action, !exercise.isCommand,
+      error.hasPrefix("unknown command"), let words = try? Tokenizer.tokens(line), words.count == 1
+    {
+      reply.error = "\(error); to answer the exercise, type: answer \(words[0].text)"
       return
     }
+    guard reply.error == nil, let path = commandPath(of: line) else { return }
     switch action {
     case .command(let command):
       guard commandPath(of: command) == path, let notes = try? session.lessons.move(by: 1),

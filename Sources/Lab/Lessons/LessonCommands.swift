@@ -271,6 +271,10 @@ enum LessonCommands {
         ("tries", .integer(outcome.tries)), ("result", commandReply?.json ?? .null),
       ]), endsSession: false, render: { result.text(for: $0) })
     output.recordedInput = "answer \(exercise.id) \(Tokenizer.quoted(answer))"
+    // At the exercise at hand, a wrong answer leaves the next one started.
+    if !assessment.passed, !exercise.isCommand, session.lessons.currentExercise?.id == exercise.id {
+      output.typedAhead = "answer "
+    }
     if assessment.passed, session.lessons.currentExercise?.id == exercise.id,
       let notes = try? session.lessons.move(by: 1), let next = try? view(of: &session, notes: notes)
     {
@@ -305,6 +309,11 @@ extension LessonPlan.Step {
 }
 
 extension Exercise {
+  /// Whether a command is its answer.
+  var isCommand: Bool {
+    if case .command = kind { true } else { false }
+  }
+
   /// The solution as a student reads it: the author's, else the answer itself.
   var solutionText: String {
     if let solution { return solution }
