@@ -4,14 +4,20 @@ import Lab
 
 /// Where this process finds lessons and keeps progress.
 enum LessonSetup {
-  /// The lessons (see `LessonCatalog.defaultDirectory`), or nil when there are none.
+  /// The lessons (see `LessonCatalog.defaultDirectory`), or nil when there are
+  /// none; a lessons directory that cannot be read is reported.
   static func catalog() -> LessonCatalog? {
     let executable = FileManager.default.destinationOfSymbolicLinkSafe("/proc/self/exe") ?? CommandLine.arguments[0]
     guard
       let directory = LessonCatalog.defaultDirectory(
         environment: ProcessInfo.processInfo.environment, executable: executable)
     else { return nil }
-    return try? LessonCatalog(directory: directory)
+    do {
+      return try LessonCatalog(directory: directory)
+    } catch {
+      StandardStream.error.write("vaelab: \(error.message)\n")
+      return nil
+    }
   }
 
   /// The lessons with the user's progress file.
@@ -44,7 +50,8 @@ struct Lesson: ParsableCommand {
   func run() throws {
     Interrupts.install()
     let line = (["lesson"] + words.map(Tokenizer.quoted)).joined(separator: " ")
-    let starts = !words.isEmpty && words[0] != "reset" && words[0] != "quit"
+    // A lesson named (not only name=value words such as format=json), and not reset or quit.
+    let starts = words.first.map { $0 != "reset" && $0 != "quit" } == true && words.contains { !$0.contains("=") }
     if starts && isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1 {
       InteractiveShell(firstLine: line).run()
     } else if starts {
@@ -83,6 +90,6 @@ struct Grade: ParsableCommand {
     case "json": StandardStream.output.write(report.json + "\n")
     default: StandardStream.output.write(report.text + "\n")
     }
-    if report.interrupted { throw ExitCode(1) }
+    if report.interrupted || report.hasProblems { throw ExitCode(1) }
   }
 }

@@ -50,7 +50,9 @@ struct LessonShellTests {
     terminal.type("2 1\r")
     seen = try terminal.waitFor("Not yet: your kl is 2; the target is 0.5 +- 0.01. (Try 1 of 3.)", after: seen)
     seen = try terminal.waitFor("Hint 1 of 2: With sigma = 1, the log term and the -1 cancel", after: seen)
-    terminal.type("kl 1 1\r")
+    // The next try is started for them again.
+    seen = try terminal.waitFor("]> kl ", after: seen)
+    terminal.type("1 1\r")
     seen = try terminal.waitFor("Right: your kl is 0.5.", after: seen)
     seen = try terminal.waitFor("step 13 of 14", after: seen)
     seen = try terminal.waitFor("]> answer ", after: seen)

@@ -144,14 +144,20 @@ struct LessonTests {
     let progress = try library.progress()
     #expect(progress.lessons["01-two-steps"]?.step == 4 && progress.lessons["02-second"]?.done == true)
 
-    for corrupt in ["{not json", #"{"version":1,"lessons":{"a":{"step":-4,"steps":2,"done":false,"exercises":{}}}}"#] {
+    let corrupts = [
+      "{not json", #"{"version":1,"lessons":{"a":{"step":-4,"steps":2,"done":false,"exercises":{}}}}"#,
+      #"{"version":1,"lessons":{"a":{"step":1,"steps":9223372036854775807,"done":false,"exercises":{}}}}"#,
+    ]
+    for (index, corrupt) in corrupts.enumerated() {
+      // Each is kept beside the ones before: .corrupt, .corrupt.1, ...
+      let kept = library.progressPath + ".corrupt" + (index == 0 ? "" : ".\(index)")
       try corrupt.write(toFile: library.progressPath, atomically: true, encoding: .utf8)
       var reader = LessonProgressStore(path: library.progressPath)
       let reloaded = reader.reload()
       let warning = try #require(reloaded)
-      #expect(warning.contains("could not be read") && warning.contains("kept as \(library.progressPath).corrupt"))
+      #expect(warning.contains("could not be read") && warning.contains("kept as \(kept) and"))
       #expect(reader.progress == LessonProgress())
-      #expect(try String(contentsOfFile: library.progressPath + ".corrupt", encoding: .utf8) == corrupt)
+      #expect(try String(contentsOfFile: kept, encoding: .utf8) == corrupt)
       #expect(!FileManager.default.fileExists(atPath: library.progressPath))
       #expect(reader.update("01-two-steps", steps: 4) { $0.step = 2 } == nil)
       #expect(try library.progress().lessons["01-two-steps"]?.step == 2)
@@ -297,11 +303,15 @@ struct LessonTests {
     let reply = engine.execute(#"answer t-command "kl 2 1 mc=10000 seed=1""#)
     #expect(reply.output.hasSuffix("Right: your mc.estimate is 1.981.\nmu^2 / 2.") && reply.aside == nil)
     #expect(engine.execute("again").output.contains("step 1 of 4"))
-    // An answer that is not a command of the exercise's kind is judged without running.
-    let before = engine.session.promptNumber
+    // What is not an answer (another command, not an option, not a number) is refused, costing no try;
+    // another command is not run.
     #expect(
-      engine.execute(#"answer t-command "vae new shapes""#).output.hasPrefix("Not yet: the answer is a 'kl' command."))
-    #expect(engine.session.workbench == nil && engine.session.promptNumber == before + 1)
+      engine.execute(#"answer t-command "vae new shapes""#).error
+        == "the answer is a 'kl' command; that was not counted as a try")
+    #expect(engine.session.workbench == nil)
+    #expect(engine.execute("answer t-number nan").error == "'nan' is not a number; that was not counted as a try")
+    #expect(engine.execute("answer t-number 1e400").error == "'1e400' is not a number; that was not counted as a try")
+    #expect(engine.session.lessons.outcomes["01-two-steps"]?["t-number"] == nil)
     var bare = Engine()
     #expect(bare.execute("lesson").error?.hasPrefix("no lessons here") == true)
   }

@@ -56,7 +56,6 @@ extension VAECommand {
     summary: "replace the model with one from a vaelab safetensors checkpoint",
     arguments: LoadArguments.self,
     examples: ["vae load vae.safetensors"],
-    isRecorded: false,
     action: { session, arguments throws(LabError) in
       let workbench = try loadedWorkbench(arguments.path, session: session)
       session.workbench = workbench

@@ -23,13 +23,12 @@ extension Engine {
       if !reply.isJSON { reply.aside = session.presentation.fitted(view.text(for: session.presentation)) }
       reply.typedAhead = view.typedAhead
     case .exercise(let exercise):
-      guard case .command(let name, let check) = exercise.kind, path.hasPrefix(name),
-        path == name || path.dropFirst(name.count).first == " ",
-        let json = reply.json, check.path.number(in: json) != nil,
-        let lesson = session.lessons.playing?.entry.name
-      else { return }
       let input = line.trimmingBlanks
-      let output = LessonCommands.judge(input, to: exercise, of: lesson, commandReply: reply, in: &session)
+      guard case .command(let name, let check) = exercise.kind, Exercise.command(path, isA: name),
+        let json = reply.json, check.path.number(in: json) != nil,
+        let lesson = session.lessons.playing?.entry.name,
+        let output = try? LessonCommands.judge(input, to: exercise, of: lesson, commandReply: reply, in: &session)
+      else { return }
       reply = self.reply(from: output, format: reply.isJSON ? .json : .text)
       if session.notebook.last?.input == input {
         session.notebook[session.notebook.count - 1] = NotebookEntry(

@@ -42,6 +42,9 @@ public struct GradeReport: Encodable, Sendable {
   /// Set when Ctrl-C stopped the grading: the rows so far are complete, the rest missing.
   public var interrupted = false
 
+  /// Whether some file could not be graded.
+  public var hasProblems: Bool { rows.contains { $0.problem != nil } }
+
   /// Grades each file; `confine` gives the file access a notebook's commands get.
   public static func grade(
     _ files: [String], lessons catalog: LessonCatalog?, confine: (String) throws(LabError) -> FileAccess,
@@ -64,7 +67,9 @@ public struct GradeReport: Encodable, Sendable {
           report.interrupted = true
           break
         }
-        for name in names {
+        // The lessons it names, and any other whose exercises it answered.
+        let answered = (catalog?.entries.map(\.name) ?? []).filter { result.outcomes[$0] != nil }
+        for name in names + answered.filter({ !names.contains($0) }) {
           let exercises = catalog?.entries.first { $0.name == name }?.plan.exercises.map(\.id) ?? []
           let outcomes = exercises.compactMap { result.outcomes[name]?[$0] }
           report.rows.append(
@@ -87,7 +92,8 @@ public struct GradeReport: Encodable, Sendable {
   ]
 
   func cells(_ row: Row) -> [String] {
-    [
+    guard row.problem == nil else { return [row.file] + Array(repeating: "", count: 8) + [row.problem ?? ""] }
+    return [
       row.file, row.lesson ?? "", String(row.passed), String(row.exercises), String(row.attempted),
       String(row.hints), String(row.solutionsShown), String(row.skipped), String(row.outputsDiffering),
       row.problem ?? "",

@@ -84,14 +84,14 @@ enum LessonCommands {
       let (lesson, exercise) = try session.lessons.exercise(id)
       var commandReply: Reply?
       // A command of the exercise's kind runs; any other is judged wrong without running.
-      if case .command(let name, _) = exercise.kind, value.split(separator: " ").first.map(String.init) == name {
+      if case .command(let name, _) = exercise.kind, Exercise.command(value, isA: name) {
         guard !value.contains(";") else { throw LabError("an answer is one command, without ';'") }
         // The command runs in this session, as if typed, but is recorded as part of the answer.
         var engine = Engine(session: session, commands: session.commands)
         commandReply = engine.executeStatement(value, recording: false)
         session = engine.session
       }
-      return judge(value, to: exercise, of: lesson, commandReply: commandReply, in: &session)
+      return try judge(value, to: exercise, of: lesson, commandReply: commandReply, in: &session)
     })
 
   static let hint = CommandSpec(
@@ -172,6 +172,9 @@ enum LessonCommands {
     let (progress, warning) = session.lessons.progress()
     let record = progress.lessons[entry.name]
     let steps = entry.plan.steps.count
+    if let step, step > steps {
+      throw LabError("lesson \(entry.number) has \(steps) steps; step must be from 1 to \(steps)")
+    }
     var target = (step ?? (record.map { $0.done ? 1 : $0.step } ?? 1)) - 1
     target = min(max(target, 0), max(steps - 1, 0))
     var notes = warning.map { [$0] } ?? []
@@ -180,7 +183,8 @@ enum LessonCommands {
     guard !session.lessons.catchingUp else {
       throw LabError("a lesson's command cannot start a lesson ('\(entry.name)')")
     }
-    if session.lessons.established != entry.name {
+    // Resuming where this session left the lesson needs nothing run again.
+    if session.lessons.established.map({ $0.name != entry.name || $0.step != target }) ?? true {
       // Its data files (checkpoints) load by the names the lesson uses.
       session.files = session.files.readingAlso(from: FileIO.directory(of: entry.path).trimmingTrailingSlash)
       var engine = Engine(session: session, commands: session.commands)
@@ -214,14 +218,16 @@ enum LessonCommands {
   }
 
   static func moved(by offset: Int, in session: inout Session) throws(LabError) -> Output {
-    return try view(of: &session, notes: try session.lessons.move(by: offset)).output
+    let atStart = offset < 0 && session.lessons.playing?.step == 0
+    let notes = try session.lessons.move(by: offset)
+    return try view(of: &session, notes: (atStart ? ["This is the first step."] : []) + notes).output
   }
 
   /// The view of where the lesson is now: its current step, or its end.
   static func view(of session: inout Session, notes: [String]) throws(LabError) -> LessonView {
     guard let playing = session.lessons.playing else {
       // The lesson just ended: saveStep leaves nothing playing after the last step.
-      guard let catalog = session.lessons.catalog, let name = session.lessons.established,
+      guard let catalog = session.lessons.catalog, let name = session.lessons.established?.name,
         let entry = catalog.entries.first(where: { $0.name == name })
       else { throw LabError("no lesson is being taken; 'lesson' lists them") }
       return LessonView(
@@ -237,11 +243,16 @@ enum LessonCommands {
   /// command printed, for a command exercise.
   static func judge(
     _ answer: String, to exercise: Exercise, of lesson: String, commandReply: Reply?, in session: inout Session
-  ) -> Output {
+  ) throws(LabError) -> Output {
     let assessment = exercise.assess(answer) { _, _ in
       guard let commandReply else { return .failure(LabError("the answer ran no command")) }
       if let error = commandReply.error { return .failure(LabError(error)) }
       return commandReply.json.map { .success($0) } ?? .failure(LabError("it gives no result"))
+    }
+    // What is not an answer at all is an error, and costs no try.
+    guard assessment.isAnswer else { throw LabError("\(assessment.feedback); that was not counted as a try") }
+    guard !(answer.contains("'") && answer.contains("\"")) else {
+      throw LabError("an answer may hold ' or \", not both; that was not counted as a try")
     }
     let (outcome, warning) = session.lessons.recordAnswer(
       lesson: lesson, id: exercise.id, passed: assessment.passed)
@@ -272,8 +283,8 @@ enum LessonCommands {
       ]), endsSession: false, render: { result.text(for: $0) })
     output.recordedInput = "answer \(exercise.id) \(Tokenizer.quoted(answer))"
     // At the exercise at hand, a wrong answer leaves the next one started.
-    if !assessment.passed, !exercise.isCommand, session.lessons.currentExercise?.id == exercise.id {
-      output.typedAhead = "answer "
+    if !assessment.passed, session.lessons.currentExercise?.id == exercise.id {
+      output.typedAhead = LessonView.typedAhead(for: exercise)
     }
     if assessment.passed, session.lessons.currentExercise?.id == exercise.id,
       let notes = try? session.lessons.move(by: 1), let next = try? view(of: &session, notes: notes)

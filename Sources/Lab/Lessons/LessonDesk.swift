@@ -16,8 +16,8 @@ public struct LessonDesk: Sendable {
   }
   var playing: Playing?
   /// The lesson whose commands this session has run (started or caught up),
-  /// so that resuming it here needs no catching up.
-  var established: String?
+  /// and the step it was last at, so that resuming it there needs no catching up.
+  var established: (name: String, step: Int)?
   /// Set while a lesson's earlier commands run again: they may not start a lesson.
   var catchingUp = false
   /// Lessons whose exercises `answer ID` and `solution ID` may name when no
@@ -30,11 +30,6 @@ public struct LessonDesk: Sendable {
   public init(catalog: LessonCatalog? = nil, store: LessonProgressStore = LessonProgressStore()) {
     self.catalog = catalog
     self.store = store
-  }
-
-  /// The lessons answers in this session came from, in catalog order.
-  public var lessonsAnswered: [String] {
-    (catalog?.entries.map(\.name) ?? outcomes.keys.sorted()).filter { outcomes[$0] != nil }
   }
 
   func requireCatalog() throws(LabError) -> LessonCatalog {
@@ -63,7 +58,7 @@ public struct LessonDesk: Sendable {
   /// notes say why progress was not saved, if it was not.
   mutating func begin(_ entry: LessonCatalog.Entry, at step: Int) -> [String] {
     playing = Playing(entry: entry, step: min(max(step, 0), entry.plan.steps.count))
-    established = entry.name
+    if !started.contains(entry.name) { started.append(entry.name) }
     return saveStep()
   }
 
@@ -85,6 +80,7 @@ public struct LessonDesk: Sendable {
 
   private mutating func saveStep() -> [String] {
     guard let playing else { return [] }
+    established = (playing.entry.name, playing.step)
     let steps = playing.entry.plan.steps.count
     let finished = playing.step >= steps
     if finished { self.playing = nil }
@@ -133,15 +129,28 @@ public struct LessonDesk: Sendable {
   /// Counts an answer, and writes it to the progress file.
   mutating func recordAnswer(lesson: String, id: String, passed: Bool) -> (LessonProgress.ExerciseRecord, String?) {
     var outcome = outcomes[lesson, default: [:]][id, default: LessonProgress.ExerciseRecord()]
-    outcome.tries += 1
+    outcome.tries = Self.counted(outcome.tries)
     outcome.passed = outcome.passed || passed
     outcomes[lesson, default: [:]][id] = outcome
     return (
       outcome,
       saveOutcome(lesson: lesson, id: id) {
-        $0.tries += 1; $0.passed = $0.passed || passed
+        $0.tries = Self.counted($0.tries)
+        $0.passed = $0.passed || passed
       }
     )
+  }
+
+  /// One more than `count`, up to the most progress records.
+  static func counted(_ count: Int) -> Int { min(count, LessonProgress.largestCount - 1) + 1 }
+
+  /// Lessons started in this session, in the order first started.
+  public private(set) var started: [String] = []
+
+  /// The lessons a notebook saved now names: those started or answered in this session.
+  public var lessonsTaken: [String] {
+    let answered = (catalog?.entries.map(\.name) ?? outcomes.keys.sorted()).filter { outcomes[$0] != nil }
+    return started + answered.filter { !started.contains($0) }
   }
 
   mutating func recordSolutionShown(lesson: String, id: String) -> String? {
@@ -160,7 +169,9 @@ public struct LessonDesk: Sendable {
     let shown = outcomes[lesson]?[exercise.id]?.hints ?? 0
     guard shown < exercise.hints.count else { return nil }
     outcomes[lesson, default: [:]][exercise.id, default: LessonProgress.ExerciseRecord()].hints = shown + 1
-    _ = saveOutcome(lesson: lesson, id: exercise.id) { $0.hints = max($0.hints, shown + 1) }
+    _ = saveOutcome(lesson: lesson, id: exercise.id) {
+      $0.hints = min(max($0.hints, shown + 1), LessonProgress.largestCount)
+    }
     return (shown + 1, exercise.hints[shown])
   }
 

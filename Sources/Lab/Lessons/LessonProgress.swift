@@ -28,12 +28,16 @@ public struct LessonProgress: Codable, Sendable, Equatable {
   public var version = 1
   public var lessons: [String: Record] = [:]
 
+  /// The most steps a lesson, and the most tries or hints an exercise, is counted to.
+  static let largestCount = 1_000_000
+
   /// Whether every number in it is one vaelab could have written.
   var isValid: Bool {
-    version == 1
+    let counts = 0...Self.largestCount
+    return version == 1
       && lessons.values.allSatisfy { record in
-        record.steps >= 0 && (1...max(1, record.steps + 1)).contains(record.step)
-          && record.exercises.values.allSatisfy { $0.tries >= 0 && $0.hints >= 0 }
+        counts.contains(record.steps) && (1...record.steps + 1).contains(record.step)
+          && record.exercises.values.allSatisfy { counts.contains($0.tries) && counts.contains($0.hints) }
       }
   }
 }
@@ -113,8 +117,13 @@ public struct LessonProgressStore: Sendable {
     return setAside(path, reason: reason)
   }
 
+  /// Moves the file to `PATH.corrupt` (or `.corrupt.1` ... when taken) and forgets its progress.
   private mutating func setAside(_ path: String, reason: String) -> String {
-    let corrupt = path + ".corrupt"
+    progress = LessonProgress()
+    let corrupt =
+      ([path + ".corrupt"] + (1..<100).map { path + ".corrupt.\($0)" }).first {
+        !FileManager.default.fileExists(atPath: $0)
+      } ?? path + ".corrupt"
     let moved = rename(path, corrupt) == 0
     return
       "the lesson progress in \(path) could not be read (\(reason)); "

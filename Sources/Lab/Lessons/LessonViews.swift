@@ -59,7 +59,9 @@ struct LessonList: CommandResult {
       lines.append("\(number). \(row.title) [\(row.progress)\(exercises)]")
       let indent = String(repeating: " ", count: numberWidth + 2)
       let width = max(20, presentation.proseWidth - indent.count)
-      lines += ProseLayout.wrap(row.summary, width: width, hanging: "").map { indent + $0 }
+      if !row.summary.isEmpty {
+        lines += ProseLayout.wrap(row.summary, width: width, hanging: "").map { indent + $0 }
+      }
     }
     if !unreadable.isEmpty {
       lines.append("")
@@ -76,8 +78,12 @@ struct LessonView: CommandResult {
     var kind: String
     var question: String
     var options: [String]
-    /// The commands the exercise assumes have run.
+    /// The commands the exercise starts from.
     var assumes: [String]
+    /// What the shell types to start an answer.
+    var answerStart: String
+
+    enum CodingKeys: String, CodingKey { case id, kind, question, options, assumes, hints }
     var hints: Int
   }
 
@@ -131,6 +137,7 @@ struct LessonView: CommandResult {
         }
       self.exercise = ExerciseView(
         id: exercise.id, kind: kind, question: exercise.question, options: options, assumes: exercise.setup,
+        answerStart: Self.typedAhead(for: exercise),
         hints: exercise.hints.count)
     }
   }
@@ -152,14 +159,18 @@ struct LessonView: CommandResult {
     next = catalog.entry(after: entry).map { NextLesson(number: $0.number, name: $0.name, title: $0.plan.title) }
   }
 
-  /// What the shell types at the next prompt: the step's command, the start of
-  /// an answer, or the next lesson.
+  /// What the shell types at the next prompt: the step's command; for an
+  /// exercise, the command it starts from, else the start of an answer; at the
+  /// end, the next lesson.
   var typedAhead: String? {
     if let command { return command }
-    if let exercise {
-      return exercise.kind.hasPrefix("command: ") ? String(exercise.kind.dropFirst("command: ".count)) + " " : "answer "
-    }
+    if let exercise { return exercise.assumes.first ?? exercise.answerStart }
     return next.map { "lesson \($0.number)" }
+  }
+
+  /// The start of an answer to `exercise`: `answer `, or its command's name.
+  static func typedAhead(for exercise: Exercise) -> String {
+    if case .command(let name, _) = exercise.kind { name + " " } else { "answer " }
   }
 
   func text(for presentation: Presentation) -> String {
@@ -186,7 +197,7 @@ struct LessonView: CommandResult {
       }
       if !exercise.assumes.isEmpty {
         lines += ProseLayout.wrap(
-          "It assumes the session has run: \(exercise.assumes.joined(separator: "; ")).",
+          "It starts from: \(exercise.assumes.joined(separator: "; ")) (typed for you at a terminal: run it first).",
           width: presentation.proseWidth,
           hanging: "")
       }

@@ -19,7 +19,8 @@
 ///   number y passes when |y - X| <= A + R |X| + K S. `verify: COMMAND` and
 ///   `value: PATH` name a command whose JSON value at PATH must itself pass.
 /// - `choice`: `option: a: text` lines and `answer: a`.
-/// - `command`: the answer is a command (its first word must be `command:`)
+/// - `command`: the answer is a command (its first words must be `command:`,
+///   a command such as `kl` or a subcommand such as `vae step`)
 ///   whose JSON result must satisfy `check: PATH CONDITION`, CONDITION one of
 ///   `within T of V`, `> V`, `>= V`, `< V`, `<= V`, `between A and B`; PATH is
 ///   keys and indexes, `q.mu[0]`. `setup:` lines run first, in a fresh session.
@@ -56,6 +57,15 @@ public struct Exercise: Sendable {
   public struct Assessment: Sendable, Equatable {
     public var passed: Bool
     public var feedback: String
+    /// False for what is not an answer at all (not a number, not an option,
+    /// another command, a command that failed): a student's try is not counted.
+    public var isAnswer = true
+  }
+
+  /// Whether `line` runs the command `name` (`kl`, or `vae step` for one subcommand).
+  static func command(_ line: String, isA name: String) -> Bool {
+    let words = name.split(separator: " ")
+    return Array(line.split(separator: " ").prefix(words.count)) == words
   }
 
   /// Parses the block's lines (between the fences); `line` is the opening
@@ -166,24 +176,27 @@ public struct Exercise: Sendable {
     switch kind {
     case .number(let target, let tolerance, _):
       guard let value = Double(given), value.isFinite else {
-        return Assessment(passed: false, feedback: "'\(given)' is not a number")
+        return Assessment(passed: false, feedback: "'\(given)' is not a number", isAnswer: false)
       }
       if abs(value - target) <= tolerance { return Assessment(passed: true, feedback: given) }
       return Assessment(passed: false, feedback: "\(given) is too \(value > target ? "high" : "low")")
     case .choice(let options, let right):
       let letters = options.map(\.letter)
-      guard letters.contains(given) else {
+      // Letters match whatever their case: 'B' is option b.
+      guard let letter = letters.first(where: { $0.lowercased() == given.lowercased() }) else {
         return Assessment(
-          passed: false, feedback: "'\(given)' is not one of the options \(letters.joined(separator: ", "))")
+          passed: false, feedback: "'\(given)' is not one of the options \(letters.joined(separator: ", "))",
+          isAnswer: false)
       }
-      return given == right
-        ? Assessment(passed: true, feedback: given) : Assessment(passed: false, feedback: "\(given) is not it")
+      return letter == right
+        ? Assessment(passed: true, feedback: letter) : Assessment(passed: false, feedback: "\(letter) is not it")
     case .command(let name, let check):
-      guard given.split(separator: " ").first.map(String.init) == name else {
-        return Assessment(passed: false, feedback: "the answer is a '\(name)' command")
+      guard Self.command(given, isA: name) else {
+        return Assessment(passed: false, feedback: "the answer is a '\(name)' command", isAnswer: false)
       }
       switch run(setup, given) {
-      case .failure(let error): return Assessment(passed: false, feedback: "your command failed: \(error.message)")
+      case .failure(let error):
+        return Assessment(passed: false, feedback: "your command failed: \(error.message)", isAnswer: false)
       case .success(let json): return check.assess(json)
       }
     }
