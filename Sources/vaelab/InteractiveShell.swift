@@ -29,7 +29,7 @@ struct InteractiveShell {
     Self.configureReadline()
     Self.prepareHistory(at: historyPath)
     var lastLine = Self.lastHistoryLine()
-    print("vaelab: learn how a VAE works by computing it. 'help' lists commands, 'lesson' the lessons.")
+    print("vaelab: learn how a VAE works by computing it. Type 'help' or 'lesson'.")
     var pending = firstLine.map { [$0] } ?? []
     while true {
       _ = Interrupts.take()
