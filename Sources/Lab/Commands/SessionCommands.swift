@@ -55,7 +55,9 @@ enum SessionCommands {
     discussion: """
       Writes every command of the session and what it printed, in the lesson
       format, atomically. 'vaelab run PATH' replays it; 'vaelab check PATH'
-      verifies that it still prints the same.
+      verifies that it still prints the same. After a lesson, it also names the
+      lesson and lists how each exercise went; 'vaelab check' and 'vaelab grade'
+      judge the recorded answers again.
       """,
     arguments: SaveArguments.self,
     examples: ["save session.md"],
