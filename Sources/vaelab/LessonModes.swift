@@ -7,7 +7,9 @@ enum LessonSetup {
   /// The lessons (see `LessonCatalog.defaultDirectory`), or nil when there are
   /// none; a lessons directory that cannot be read is reported.
   static func catalog() -> LessonCatalog? {
-    let executable = FileManager.default.destinationOfSymbolicLinkSafe("/proc/self/exe") ?? CommandLine.arguments[0]
+    // Linux names the running executable in /proc; the directory search resolves the link.
+    let executable =
+      FileManager.default.fileExists(atPath: "/proc/self/exe") ? "/proc/self/exe" : CommandLine.arguments[0]
     guard
       let directory = LessonCatalog.defaultDirectory(
         environment: ProcessInfo.processInfo.environment, executable: executable)
@@ -23,15 +25,9 @@ enum LessonSetup {
   /// The lessons with the user's progress file.
   static func desk() -> LessonDesk {
     LessonDesk(
-      catalog: catalog(),
+      findCatalog: catalog,
       store: LessonProgressStore(
         path: LessonProgressStore.defaultPath(environment: ProcessInfo.processInfo.environment)))
-  }
-}
-
-extension FileManager {
-  func destinationOfSymbolicLinkSafe(_ path: String) -> String? {
-    try? destinationOfSymbolicLink(atPath: path)
   }
 }
 

@@ -108,13 +108,14 @@ struct Run: ParsableCommand {
   func run() throws {
     Interrupts.install()
     var runner = VAELab.batchRunner(keepGoing: batch.keepGoing)
+    let catalog = LessonSetup.catalog()
     for file in files where runner.shouldContinue {
       do {
         let text = try FileIO.readText(file)
         if file.hasSuffix(".md") {
           let transcript = try Transcript(parsing: text, name: file)
           let access = try lessons.files(forLessonAt: file)
-          try runner.run(transcript: transcript, name: file, files: access, lessons: LessonSetup.catalog())
+          try runner.run(transcript: transcript, name: file, files: access, lessons: catalog)
           // The files a lesson wrote are kept for the user to look at; an empty scratch directory is not.
           if let scratch = access.scratchDirectory {
             if access.scratchHoldsFiles {
@@ -170,12 +171,13 @@ struct Check: ParsableCommand {
     var failingExercises = 0
     var updatedCount = 0
     var interrupted = false
+    let catalog = LessonSetup.catalog()
     for file in files {
       do {
         let transcript = try Transcript(parsing: try FileIO.readText(file), name: file)
         let access = try lessons.files(forLessonAt: file)
         let result = try TranscriptChecker.check(
-          transcript, file: file, files: access, lessons: LessonSetup.catalog(), shouldStop: Interrupts.isRequested)
+          transcript, file: file, files: access, lessons: catalog, shouldStop: Interrupts.isRequested)
         access.removeScratch()
         if let line = result.interruptedAt {
           StandardStream.error.write(

@@ -18,7 +18,7 @@ extension Engine {
     switch action {
     case .command(let command):
       guard commandPath(of: command) == path, let notes = try? session.lessons.move(by: 1),
-        let view = try? LessonCommands.view(of: &session, notes: notes)
+        let view = try? LessonCommands.view(of: session, notes: notes)
       else { return }
       if !reply.isJSON { reply.aside = session.presentation.fitted(view.text(for: session.presentation)) }
       reply.typedAhead = view.typedAhead

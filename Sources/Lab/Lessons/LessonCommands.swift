@@ -123,7 +123,7 @@ enum LessonCommands {
       output.recordedInput = "skip \(exercise.id)"
       if session.lessons.currentExercise?.id == exercise.id {
         let notes = try session.lessons.move(by: 1)
-        output.continue(with: try view(of: &session, notes: notes))
+        output.continue(with: try view(of: session, notes: notes))
       }
       return output
     })
@@ -186,7 +186,9 @@ enum LessonCommands {
     // Resuming where this session left the lesson needs nothing run again.
     if session.lessons.established.map({ $0.name != entry.name || $0.step != target }) ?? true {
       // Its data files (checkpoints) load by the names the lesson uses.
-      session.files = session.files.readingAlso(from: FileIO.directory(of: entry.path).trimmingTrailingSlash)
+      if let directory = session.lessons.catalog?.directory {
+        session.files = session.files.readingAlso(from: directory)
+      }
       var engine = Engine(session: session, commands: session.commands)
       engine.session.lessons.catchingUp = true
       defer { session.lessons.catchingUp = false }
@@ -214,17 +216,17 @@ enum LessonCommands {
         "Run each step's command (at a terminal it is typed for you: Enter runs it, or edit it first); any other command works between steps. next, back, again, hint, skip, solution, lesson quit."
       )
     }
-    return try view(of: &session, notes: notes).output
+    return try view(of: session, notes: notes).output
   }
 
   static func moved(by offset: Int, in session: inout Session) throws(LabError) -> Output {
     let atStart = offset < 0 && session.lessons.playing?.step == 0
     let notes = try session.lessons.move(by: offset)
-    return try view(of: &session, notes: (atStart ? ["This is the first step."] : []) + notes).output
+    return try view(of: session, notes: (atStart ? ["This is the first step."] : []) + notes).output
   }
 
   /// The view of where the lesson is now: its current step, or its end.
-  static func view(of session: inout Session, notes: [String]) throws(LabError) -> LessonView {
+  static func view(of session: Session, notes: [String]) throws(LabError) -> LessonView {
     guard let playing = session.lessons.playing else {
       // The lesson just ended: saveStep leaves nothing playing after the last step.
       guard let catalog = session.lessons.catalog, let name = session.lessons.established?.name,
@@ -287,7 +289,7 @@ enum LessonCommands {
       output.typedAhead = LessonView.typedAhead(for: exercise)
     }
     if assessment.passed, session.lessons.currentExercise?.id == exercise.id,
-      let notes = try? session.lessons.move(by: 1), let next = try? view(of: &session, notes: notes)
+      let notes = try? session.lessons.move(by: 1), let next = try? view(of: session, notes: notes)
     {
       output.continue(with: next)
     }
@@ -334,8 +336,4 @@ extension Exercise {
     case .command: return "(none given)"
     }
   }
-}
-
-extension String {
-  var trimmingTrailingSlash: String { hasSuffix("/") && count > 1 ? String(self[..<index(before: endIndex)]) : self }
 }

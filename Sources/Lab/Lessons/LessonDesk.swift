@@ -6,7 +6,10 @@
 /// same command); an exercise step when its answer passes, or with `skip`.
 /// Every change of step and every answer is written to the progress file at once.
 public struct LessonDesk: Sendable {
-  public var catalog: LessonCatalog?
+  public private(set) var catalog: LessonCatalog?
+  /// Finds the catalog when a lesson command first needs one, so that starting
+  /// vaelab reads no lesson.
+  private var findCatalog: (@Sendable () -> LessonCatalog?)?
   public private(set) var store: LessonProgressStore
 
   /// The lesson being taken and the index of its current step (from 0).
@@ -27,12 +30,25 @@ public struct LessonDesk: Sendable {
   /// what a saved notebook's summary states and `vaelab grade` counts.
   public private(set) var outcomes: [String: [String: LessonProgress.ExerciseRecord]] = [:]
 
-  public init(catalog: LessonCatalog? = nil, store: LessonProgressStore = LessonProgressStore()) {
+  /// A desk with `catalog`, or one `findCatalog` gives when first needed.
+  public init(
+    catalog: LessonCatalog? = nil, findCatalog: (@Sendable () -> LessonCatalog?)? = nil,
+    store: LessonProgressStore = LessonProgressStore()
+  ) {
     self.catalog = catalog
+    self.findCatalog = catalog == nil ? findCatalog : nil
     self.store = store
   }
 
-  func requireCatalog() throws(LabError) -> LessonCatalog {
+  private mutating func loadCatalog() {
+    if let find = findCatalog {
+      catalog = find()
+      findCatalog = nil
+    }
+  }
+
+  mutating func requireCatalog() throws(LabError) -> LessonCatalog {
+    loadCatalog()
     guard let catalog else {
       throw LabError(
         "no lessons here: vaelab looks for them in $VAELAB_LESSONS, else a 'lessons' directory beside or above the vaelab executable, else in the working directory"
@@ -106,7 +122,8 @@ public struct LessonDesk: Sendable {
   /// The exercise `id` names, with the lesson holding it: the current step's
   /// for nil; else looked up in the lesson being taken, the notebook's lessons,
   /// then the whole catalog.
-  func exercise(_ id: String?) throws(LabError) -> (lesson: String, exercise: Exercise) {
+  mutating func exercise(_ id: String?) throws(LabError) -> (lesson: String, exercise: Exercise) {
+    loadCatalog()
     guard let id else {
       guard let playing, let exercise = currentExercise else {
         throw LabError(
