@@ -71,15 +71,16 @@ public struct BetaSweep: Sendable {
       let trainer = Trainer(
         model: model, optimizer: Optimizer(setup.optimizer, learningRate: setup.learningRate),
         examples: data.training, batchSize: setup.batchSize, generator: generator)
+      let evaluation: Evaluation
       do throws(Interrupted) {
         _ = try trainer.train(steps, shouldStop: shouldStop) { taken, _ in
           if taken % 50 == 0 { progress(index, taken) }
         }
+        evaluation = try Evaluation(model, rows: data.heldOut, count: data.heldOutCount, shouldStop: shouldStop)
       } catch {
         wasInterrupted = true
         return
       }
-      let evaluation = Evaluation(model, rows: data.heldOut, count: data.heldOutCount)
       let used = min(data.heldOutCount, Evaluation.exampleLimit)
       let (mu, logvar) = model.encode(Array(data.heldOut[0..<(used * data.dimension)]))
       let meanAbsoluteMu = mu.reduce(0) { $0 + abs(Double($1)) } / Double(max(mu.count, 1))

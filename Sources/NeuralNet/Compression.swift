@@ -39,8 +39,8 @@ public struct Compression: Sendable, Equatable {
   /// The share of the data's variance the decode leaves; nil when the data do not vary.
   public var varianceLeft: Double? { dataVariance > 0 ? meanSquaredError / dataVariance : nil }
 
-  public init(model: VAE<Float>, data: Dataset) {
-    let evaluation = Evaluation(model, rows: data.heldOut, count: data.heldOutCount)
+  public init(model: VAE<Float>, data: Dataset, shouldStop: () -> Bool = { false }) throws(Interrupted) {
+    let evaluation = try Evaluation(model, rows: data.heldOut, count: data.heldOutCount, shouldStop: shouldStop)
     let (d, l) = (data.dimension, model.configuration.latent)
     examples = min(data.heldOutCount, Evaluation.exampleLimit)
     ratePerDimension = evaluation.klPerDimension

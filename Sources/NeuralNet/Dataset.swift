@@ -6,18 +6,17 @@ public struct Dataset: Sendable {
   public var name: String
   public var dimension: Int
   /// Row-major training examples.
-  public var training: [Float]
+  public let training: [Float]
   /// Row-major held-out examples, never trained on.
-  public var heldOut: [Float]
+  public let heldOut: [Float]
   /// Width and height when each row is a grayscale image, row by row.
   public var imageSize: (width: Int, height: Int)?
   /// What is known about each example beside its values: a data file's label
   /// column, or the factors that generated a built-in data set.
   public var factors: [ExampleFactor] = []
-  /// Whether every value lies in [0, 1], as the Bernoulli likelihood needs.
-  public var isUnitInterval: Bool {
-    training.allSatisfy { $0 >= 0 && $0 <= 1 } && heldOut.allSatisfy { $0 >= 0 && $0 <= 1 }
-  }
+  /// Whether every value lies in [0, 1], as the Bernoulli likelihood needs;
+  /// found once, when the data are made, as the values do not change.
+  public let isUnitInterval: Bool
 
   /// The variance of each value across the training examples, averaged over
   /// the dimensions: the scale of the data, from which a Gaussian likelihood's
@@ -52,6 +51,7 @@ public struct Dataset: Sendable {
     self.training = training
     self.heldOut = heldOut
     self.imageSize = imageSize
+    isUnitInterval = training.allSatisfy { $0 >= 0 && $0 <= 1 } && heldOut.allSatisfy { $0 >= 0 && $0 <= 1 }
   }
 
   /// The factor named `name`, if the data have it.

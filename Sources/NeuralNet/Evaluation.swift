@@ -29,8 +29,10 @@ public struct Evaluation: Sendable, Equatable {
 
   /// `model` on the first min(count, `exampleLimit`) rows of `rows`, in
   /// batches of 256 (the numbers do not depend on the batching: each example
-  /// gets the same eps either way).
-  public init<S: BLASScalar>(_ model: VAE<S>, rows: [S], count: Int) {
+  /// gets the same eps either way). Asks `shouldStop` before each batch.
+  public init<S: BLASScalar>(
+    _ model: VAE<S>, rows: [S], count: Int, shouldStop: () -> Bool = { false }
+  ) throws(Interrupted) {
     let configuration = model.configuration
     let (d, l) = (configuration.inputs, configuration.latent)
     let used = min(count, Self.exampleLimit)
@@ -41,6 +43,7 @@ public struct Evaluation: Sendable, Equatable {
     let batch = 256
     var start = 0
     while start < used {
+      if shouldStop() { throw Interrupted() }
       let rowsHere = min(batch, used - start)
       let x = Array(rows[(start * d)..<((start + rowsHere) * d)])
       let noise = (0..<(rowsHere * l)).map { _ in S(NormalSampler.next(using: &generator)) }

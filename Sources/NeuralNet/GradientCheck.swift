@@ -64,10 +64,7 @@ public enum GradientCheck {
     for (name, layer) in model.layers {
       for isWeight in [true, false] {
         let analytic = isWeight ? layer.weightGradient : layer.biasGradient
-        var indexes = Array(analytic.indices)
-        if let largest {
-          indexes = Array(indexes.sorted { abs(analytic[$0]) > abs(analytic[$1]) }.prefix(largest)).sorted()
-        }
+        let indexes = largest.map { indexesOfLargest($0, in: analytic) } ?? Array(analytic.indices)
         let entries = indexes.map { index in
           func nudge(_ delta: Double) {
             if isWeight { layer.weight[index] += delta } else { layer.bias[index] += delta }
@@ -85,5 +82,24 @@ public enum GradientCheck {
       }
     }
     return tensors
+  }
+
+  /// The indexes of the `count` values of largest magnitude, in increasing
+  /// order; of equal magnitudes the lower index goes first, as in a stable sort
+  /// by magnitude. One pass that keeps the best so far, so a layer of a million
+  /// weights is not sorted to find twelve.
+  static func indexesOfLargest(_ count: Int, in values: [Double]) -> [Int] {
+    guard count < values.count else { return Array(values.indices) }
+    var best: [Int] = []  // by magnitude, largest first; equal ones in index order
+    best.reserveCapacity(count + 1)
+    for index in values.indices {
+      let magnitude = abs(values[index])
+      if best.count == count, let last = best.last, !(magnitude > abs(values[last])) { continue }
+      var position = best.count
+      while position > 0 && abs(values[best[position - 1]]) < magnitude { position -= 1 }
+      best.insert(index, at: position)
+      if best.count > count { best.removeLast() }
+    }
+    return best.sorted()
   }
 }

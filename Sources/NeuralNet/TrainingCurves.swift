@@ -47,7 +47,10 @@ public struct TrainingCurves: Sendable {
         model: copy, optimizer: Optimizer(setup.optimizer, learningRate: setup.learningRate),
         examples: setup.examples, batchSize: setup.batchSize, generator: Xoshiro256StarStar(seed: seed))
       var curve = Curve(
-        estimator: estimator, points: [(0, Evaluation(copy, rows: setup.heldOut, count: heldOutCount).negativeELBO)],
+        estimator: estimator,
+        points: [
+          (0, try Evaluation(copy, rows: setup.heldOut, count: heldOutCount, shouldStop: shouldStop).negativeELBO)
+        ],
         stoppedAt: nil)
       for step in 1...max(1, steps) {
         if shouldStop() { throw Interrupted() }
@@ -56,7 +59,8 @@ public struct TrainingCurves: Sendable {
           break
         }
         if step % every == 0 || step == steps {
-          curve.points.append((step, Evaluation(copy, rows: setup.heldOut, count: heldOutCount).negativeELBO))
+          curve.points.append(
+            (step, try Evaluation(copy, rows: setup.heldOut, count: heldOutCount, shouldStop: shouldStop).negativeELBO))
         }
         progress((Double(position) + Double(step) / Double(steps)) / Double(estimators.count))
       }

@@ -332,7 +332,7 @@ struct CompressionAndDensityCommandTests {
         "distortion", "mse", "data_variance",
       ])
     let workbench = try #require(engine.session.workbench)
-    let direct = Compression(model: workbench.model, data: workbench.data)
+    let direct = try Compression(model: workbench.model, data: workbench.data)
     // JSON carries 17 significant digits; Foundation's parser may round the last.
     #expect(abs((result["rate_nats"] as? Double ?? -1) - direct.rate) < 1e-12 * direct.rate)
     #expect(abs((result["mse"] as? Double ?? -1) - direct.meanSquaredError) < 1e-12 * direct.meanSquaredError)

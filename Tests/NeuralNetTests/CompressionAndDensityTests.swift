@@ -26,14 +26,14 @@ struct CompressionAndDensityTests {
   /// all of it (its decode is the mean image). Measured (x86-64): trained,
   /// 13.9 bits and 6.8% of the variance; collapsed, 0.0 bits and 100%.
   @Test func rateAgainstDistortion() throws {
-    let trained = Compression(model: try LatentSpaceQualityTests.trained(.vae), data: Self.data)
+    let trained = try Compression(model: try LatentSpaceQualityTests.trained(.vae), data: Self.data)
     #expect(trained.rawBits == 2048 && trained.rawBitsPerValue == 8 && trained.examples == 410)
     // The rate in Double from the closed form per dimension, against the Float forward pass's KL.
-    let evaluation = Evaluation(try LatentSpaceQualityTests.trained(.vae), rows: Self.data.heldOut, count: 410)
+    let evaluation = try Evaluation(try LatentSpaceQualityTests.trained(.vae), rows: Self.data.heldOut, count: 410)
     #expect(abs(evaluation.kl - trained.rate) < 1e-4 * trained.rate)
     #expect(trained.rateBits > 8 && trained.rateBits < 40, "\(trained)")
     #expect(trained.meanSquaredError < 0.15 * trained.dataVariance, "\(trained)")
-    let collapsed = Compression(model: try Self.collapsed(), data: Self.data)
+    let collapsed = try Compression(model: try Self.collapsed(), data: Self.data)
     #expect(collapsed.rateBits < 0.1, "\(collapsed)")
     #expect(abs(collapsed.meanSquaredError / collapsed.dataVariance - 1) < 0.05, "\(collapsed)")
     #expect(collapsed.distortion > trained.distortion + 30)

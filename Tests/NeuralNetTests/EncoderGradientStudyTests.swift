@@ -170,7 +170,7 @@ struct EncoderGradientStudyTests {
         model: model, optimizer: Optimizer(.adam, learningRate: 1e-3), examples: data.training, batchSize: 64,
         generator: generator)
       for _ in 0..<2000 { _ = try trainer.step() }
-      results[estimator] = Evaluation(model, rows: data.heldOut, count: data.heldOut.count / 256).negativeELBO
+      results[estimator] = try Evaluation(model, rows: data.heldOut, count: data.heldOut.count / 256).negativeELBO
     }
     let (pathwise, score) = (try #require(results[.pathwise]), try #require(results[.score]))
     #expect(

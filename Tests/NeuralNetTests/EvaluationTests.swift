@@ -19,10 +19,10 @@ struct EvaluationTests {
 
   /// 300 examples go in two batches (256 and 44); one forward pass over all
   /// of them with the same eps gives the same per-example averages.
-  @Test func theBatchingDoesNotChangeTheNumbers() {
+  @Test func theBatchingDoesNotChangeTheNumbers() throws {
     let model = model()
     let x = rows(300)
-    let evaluation = Evaluation(model, rows: x, count: 300)
+    let evaluation = try Evaluation(model, rows: x, count: 300)
     var generator = Xoshiro256StarStar(seed: Evaluation.noiseSeed)
     let noise = (0..<(300 * configuration.latent)).map { _ in NormalSampler.next(using: &generator) }
     let whole = model.forward(x, noise: noise)
@@ -34,10 +34,10 @@ struct EvaluationTests {
 
   /// The KL per dimension, from GaussianKL on the encoder's outputs, sums to
   /// the KL of the network's inline formula, and averages the examples' KLs.
-  @Test func theKLPerDimensionSumsToTheNetworksKL() {
+  @Test func theKLPerDimensionSumsToTheNetworksKL() throws {
     let model = model()
     let x = rows(40)
-    let evaluation = Evaluation(model, rows: x, count: 40)
+    let evaluation = try Evaluation(model, rows: x, count: 40)
     #expect(abs(evaluation.klPerDimension.reduce(0, +) - evaluation.kl) <= 1e-12 * evaluation.kl)
     let (mu, logvar) = model.encode(x)
     let l = configuration.latent
@@ -51,14 +51,29 @@ struct EvaluationTests {
 
   /// Active units count the dimensions whose encoder mean varies by more than
   /// 0.01 across the examples; only the first 2048 examples are used.
-  @Test func activeUnitsAndTheExampleLimit() {
+  @Test func activeUnitsAndTheExampleLimit() throws {
     let model = model()
     let x = rows(2100)
-    let evaluation = Evaluation(model, rows: x, count: 2100)
-    #expect(evaluation == Evaluation(model, rows: Array(x.prefix(2048 * configuration.inputs)), count: 2048))
+    let evaluation = try Evaluation(model, rows: x, count: 2100)
+    #expect(try evaluation == Evaluation(model, rows: Array(x.prefix(2048 * configuration.inputs)), count: 2048))
     let (mu, _) = model.encode(Array(x.prefix(2048 * configuration.inputs)))
     let l = configuration.latent
     let active = (0..<l).filter { d in RunningMoments((0..<2048).map { mu[$0 * l + d] }).variance > 0.01 }.count
     #expect(evaluation.activeUnits == active)
+  }
+
+  /// Ctrl-C is heard between batches of 256: 2048 examples are 8 batches, and
+  /// a stop asked at the third ends the evaluation there.
+  @Test func stopsBetweenBatches() {
+    let model = model()
+    let x = rows(2048)
+    var asked = 0
+    #expect(throws: Interrupted.self) {
+      try Evaluation(model, rows: x, count: 2048) {
+        asked += 1
+        return asked == 3
+      }
+    }
+    #expect(asked == 3)
   }
 }

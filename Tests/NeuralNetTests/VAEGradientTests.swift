@@ -72,6 +72,17 @@ struct VAEGradientTests {
     #expect(GradientCheck.Entry(index: 0, analytic: 1e-12, numeric: -3e-12).relativeError == 0)
   }
 
+  /// The entries gradcheck picks, against a stable sort by magnitude (a
+  /// different algorithm): the same indexes, ties (values drawn from five
+  /// levels, either sign) going to the lower index.
+  @Test(arguments: [(0, 7), (1, 7), (12, 7), (12, 12), (12, 13), (12, 500), (40, 3000)])
+  func theLargestEntriesAreThoseOfAStableSort(count: Int, size: Int) {
+    var generator = Xoshiro256StarStar(seed: UInt64(count * 10_000 + size))
+    let values = (0..<size).map { _ in Double(generator.next() % 5) * (generator.next() % 2 == 0 ? 1 : -1) }
+    let sorted = values.indices.sorted { abs(values[$0]) > abs(values[$1]) }
+    #expect(GradientCheck.indexesOfLargest(count, in: values) == Array(sorted.prefix(count)).sorted())
+  }
+
   /// OpenBLAS and the plain-Swift loop compute the same step, to rounding.
   @Test func blasEqualsTheReferencePath() {
     let configuration = VAEConfiguration(inputs: 7, hidden: 5, latent: 3)

@@ -1,4 +1,5 @@
 import NeuralNet
+import Probability
 
 extension VAECommand {
   // MARK: vae compress
@@ -31,8 +32,10 @@ extension VAECommand {
       guard workbench.data.heldOutCount > 0 else {
         throw LabError("\(workbench.data.name) has no held-out examples to measure the code on")
       }
-      return try Output(
-        CompressionResult(Compression(model: workbench.model, data: workbench.data), precision: session.precision))
+      let compression = try LabError.stoppingOnInterrupt { () throws(Interrupted) in
+        try Compression(model: workbench.model, data: workbench.data, shouldStop: session.shouldStop)
+      }
+      return try Output(CompressionResult(compression, precision: session.precision))
     })
 
   struct CompressionResult: CommandResult {

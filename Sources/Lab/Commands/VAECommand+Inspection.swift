@@ -21,8 +21,12 @@ extension VAECommand {
     action: { session, _ throws(LabError) in
       let workbench = try workbench(session)
       let (model, data) = (workbench.model, workbench.data)
-      let train = Evaluation(model, rows: data.training, count: data.trainingCount)
-      let heldOut = Evaluation(model, rows: data.heldOut, count: data.heldOutCount)
+      let (train, heldOut) = try LabError.stoppingOnInterrupt { () throws(Interrupted) in
+        (
+          try Evaluation(model, rows: data.training, count: data.trainingCount, shouldStop: session.shouldStop),
+          try Evaluation(model, rows: data.heldOut, count: data.heldOutCount, shouldStop: session.shouldStop)
+        )
+      }
       return try Output(
         ShowResult(
           model: ModelSummary(workbench), heldOut: heldOut, training: train,
