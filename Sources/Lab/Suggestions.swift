@@ -3,11 +3,15 @@
 /// UsageGenerator, which uses the same cut-off idea).
 enum Suggestions {
   static func closest(to word: String, in candidates: [String]) -> String? {
-    let scored = candidates.map { ($0, editDistance(word.lowercased(), $0.lowercased())) }
-    guard let best = scored.min(by: { $0.1 < $1.1 }) else { return nil }
     // Up to a third of the word may be wrong, and at least one edit is allowed.
     let cutoff = max(1, word.count / 3)
-    if best.1 <= cutoff { return best.0 }
+    // The distance is at least the difference in length: a candidate longer or
+    // shorter than that allows is not measured.
+    let typed = word.lowercased()
+    let scored = candidates.map { ($0, $0.lowercased()) }.filter { abs($0.1.count - typed.count) <= cutoff }.map {
+      ($0.0, editDistance(typed, $0.1))
+    }
+    if let best = scored.min(by: { $0.1 < $1.1 }), best.1 <= cutoff { return best.0 }
     // A prefix of a long name ("samp" for "sample") is also a plausible slip.
     if word.count >= 2, let prefixed = candidates.first(where: { $0.hasPrefix(word) }) { return prefixed }
     return nil

@@ -171,6 +171,13 @@ public enum GaussKronrod {
     checkedEnds: (lower: Bool, upper: Bool) = (false, false), tailWidth: Double = 1, budget: Budget = Budget(),
     integrand: ([Double]) -> [Double]
   ) -> Result {
+    // Work stopped by Ctrl-C is thrown away: later integrals of it are not started.
+    if budget.stop == .interrupted {
+      let zeros = [Double](repeating: 0, count: components)
+      return Result(
+        values: zeros, errors: [Double](repeating: .infinity, count: components), magnitudes: zeros,
+        failures: [Failure?](repeating: nil, count: components))
+    }
     let smallest = minimumWidth ?? (upper - lower) * 1e-12
     func evaluate(_ a: Double, _ b: Double) -> Panel {
       let ys = integrand(abscissae(a, b))

@@ -99,7 +99,10 @@ struct ArgumentBinderTests {
 }
 
 struct SuggestionTests {
-  @Test(arguments: [("kll", "kl"), ("sampel", "sample"), ("samp", "sample"), ("hlep", "help"), ("xyz", nil as String?)])
+  @Test(arguments: [
+    ("kll", "kl"), ("sampel", "sample"), ("SAMPEL", "sample"), ("samp", "sample"), ("hlep", "help"),
+    ("xyz", nil as String?), (String(repeating: "sample", count: 500), nil),
+  ])
   func suggestsNearbyCommands(typed: String, expected: String?) {
     #expect(Suggestions.closest(to: typed, in: CommandRegistry.standard.map(\.name)) == expected)
   }

@@ -71,6 +71,14 @@ struct QuadratureLimitsTests {
     }
     #expect(budget.stop == .interrupted)
     #expect(budget.panelsLeft >= GaussKronrod.Limits.standard.panels - 60)
+    // A later integral of the same work is not started, and claims no accuracy.
+    var evaluated = false
+    let later = GaussKronrod.integrate(from: 0, to: 1, components: 2, budget: budget) { xs in
+      evaluated = true
+      return xs + xs
+    }
+    #expect(!evaluated)
+    #expect(later.errors == [.infinity, .infinity])
   }
 }
 
