@@ -1,3 +1,5 @@
+import Probability
+
 /// Backpropagation checked against central finite differences,
 ///
 ///     n = (L(w + h) - L(w - h)) / 2h,   h = 1e-6,
@@ -55,14 +57,18 @@ public enum GradientCheck {
 
   /// Every tensor of `model` (weights, then bias, layer by layer), checked at
   /// its `largest` entries of largest backpropagated gradient (all when nil):
-  /// tiny gradients sit below the differences' rounding.
-  public static func tensors(of model: VAE<Double>, x: [Double], noise: [Double], largest: Int? = nil) -> [Tensor] {
+  /// tiny gradients sit below the differences' rounding. Asks `shouldStop`
+  /// before each tensor.
+  public static func tensors(
+    of model: VAE<Double>, x: [Double], noise: [Double], largest: Int? = nil, shouldStop: () -> Bool = { false }
+  ) throws(Interrupted) -> [Tensor] {
     _ = model.lossAndGradients(x, noise: noise)
     // What training minimises: reconstruction + beta KL, with the schedule's weight and free bits.
     func loss() -> Double { model.forward(x, noise: noise).objective }
     var tensors: [Tensor] = []
     for (name, layer) in model.layers {
       for isWeight in [true, false] {
+        if shouldStop() { throw Interrupted() }
         let analytic = isWeight ? layer.weightGradient : layer.biasGradient
         let indexes = largest.map { indexesOfLargest($0, in: analytic) } ?? Array(analytic.indices)
         let entries = indexes.map { index in

@@ -42,9 +42,9 @@ struct VAEGradientTests {
   /// Every backpropagated gradient against the central difference
   /// (L(w + h) - L(w - h)) / 2h with h = 1e-6, whose error is about h^2 |L'''| + eps/h.
   @Test(arguments: configurations)
-  func backpropagationMatchesFiniteDifferences(configuration: VAEConfiguration) {
+  func backpropagationMatchesFiniteDifferences(configuration: VAEConfiguration) throws {
     let (model, x, noise) = smallProblem(configuration, batch: 3)
-    let tensors = GradientCheck.tensors(of: model, x: x, noise: noise)
+    let tensors = try GradientCheck.tensors(of: model, x: x, noise: noise)
     #expect(tensors.map(\.entries.count).reduce(0, +) == configuration.parameterCount)
     for tensor in tensors {
       for entry in tensor.entries {
@@ -57,12 +57,22 @@ struct VAEGradientTests {
 
   /// What `vae gradcheck` shows: the largest gradients agree well inside the
   /// tolerance, and a wrong gradient is far outside it.
-  @Test func theLargestEntriesAgreeAndAWrongGradientDoesNot() {
+  @Test func theLargestEntriesAgreeAndAWrongGradientDoesNot() throws {
     for configuration in Self.configurations {
       let (model, x, noise) = smallProblem(configuration, batch: 4)
-      let tensors = GradientCheck.tensors(of: model, x: x, noise: noise, largest: 12)
+      let tensors = try GradientCheck.tensors(of: model, x: x, noise: noise, largest: 12)
       #expect(tensors.allSatisfy { $0.entries.count <= 12 && $0.agrees })
     }
+    // Ctrl-C is heard before each tensor: stopped at the third, two were checked.
+    let (model, x, noise) = smallProblem(Self.configurations[0], batch: 4)
+    var asked = 0
+    #expect(throws: Interrupted.self) {
+      try GradientCheck.tensors(of: model, x: x, noise: noise, largest: 12) {
+        asked += 1
+        return asked == 3
+      }
+    }
+    #expect(asked == 3)
     let wrong = GradientCheck.Entry(index: 0, analytic: 1.001, numeric: 1, roundingAllowance: 1e-8)
     #expect(abs(wrong.relativeError - 0.001 / 2.001) < 1e-15)
     #expect(!wrong.agrees)
@@ -231,7 +241,7 @@ struct KLScheduleTests {
   /// With free bits at the median of the dimensions' batch-mean KL, some
   /// dimensions are below them (no KL gradient) and some above (the full
   /// one); backpropagation matches the central differences of the objective.
-  @Test func freeBitsGradientsMatchFiniteDifferences() {
+  @Test func freeBitsGradientsMatchFiniteDifferences() throws {
     var configuration = VAEConfiguration(inputs: 5, hidden: 4, latent: 4, likelihood: .gaussian, beta: 1.5)
     let (probe, x, noise) = smallProblem(configuration, batch: 3, seed: 4)
     let (mu, logvar) = probe.encode(x)
@@ -242,7 +252,7 @@ struct KLScheduleTests {
     let (model, _, _) = smallProblem(configuration, batch: 3, seed: 4)
     let losses = model.forward(x, noise: noise)
     #expect(losses.penalisedKL > losses.kl)
-    for tensor in GradientCheck.tensors(of: model, x: x, noise: noise) {
+    for tensor in try GradientCheck.tensors(of: model, x: x, noise: noise) {
       for entry in tensor.entries {
         #expect(
           abs(entry.numeric - entry.analytic) <= 1e-6 * max(1, abs(entry.numeric)),

@@ -26,8 +26,10 @@ extension VAECommand {
       let x = try heldOutRows(workbench, Array(0..<count)).map(Double.init)
       var generator = Xoshiro256StarStar(seed: 0x6AD)
       let noise = (0..<(count * configuration.latent)).map { _ in NormalSampler.next(using: &generator) }
-      return try Output(
-        GradientCheckResult(tensors: GradientCheck.tensors(of: model, x: x, noise: noise, largest: 12)))
+      let tensors = try LabError.stoppingOnInterrupt { () throws(Interrupted) in
+        try GradientCheck.tensors(of: model, x: x, noise: noise, largest: 12, shouldStop: session.shouldStop)
+      }
+      return try Output(GradientCheckResult(tensors: tensors))
     })
 
   /// Each tensor's largest relative error between backpropagated and
