@@ -154,6 +154,20 @@ struct GradCommandTests {
     #expect(output.contains("not shown because the draws disagree with the quadrature: "))
   }
 
+  /// f = z - 7^20 is one double for every z within reach, so the quadrature
+  /// finds d/dmu = 0; pathwise, which differentiates f, gives 1 in every draw.
+  /// Zero spread is no reason to skip the check: the exact values are withheld.
+  @Test func aConstantEstimatorCanWithholdAQuadrature() {
+    var engine = Engine()
+    let output = engine.execute(#"grad "z - 7^20" 0 1 n=1000 seed=1"#).output
+    #expect(output.contains("exact (quadrature): d/dmu = not available"))
+    #expect(
+      output.contains(
+        "not shown because the draws disagree with the quadrature: pathwise puts d/dmu at 1.000 in every draw, and the quadrature at 0.000"
+      ))
+    #expect(!output.contains("d/dmu = 0.000"))
+  }
+
   /// No relative error against an exact gradient printed as 0.000.
   @Test func noRelativeErrorAgainstZero() {
     var engine = Engine()
