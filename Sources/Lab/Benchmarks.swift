@@ -104,7 +104,7 @@ public enum Benchmarks {
       else { return }
       let problem = GradientProblem(f: f, polynomial: nil, mu: 1, sigma: 1)
       let moments = try? problem.sample(count: count, baseline: .mean, using: &generator)
-      sink += moments?[.pathwise]?[.mu]?.mean ?? 0
+      sink += moments?[.pathwise]?[.mu]?.moments.mean ?? 0
     }
     withExtendedLifetime(sink) {}
     return Figure(

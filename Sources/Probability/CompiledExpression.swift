@@ -4,7 +4,9 @@ import RealModule
 /// over registers and evaluated a whole batch of z at a time, with its derivative
 /// df/dz by forward-mode dual numbers: each instruction computes a value and a
 /// derivative side by side. Dispatch happens once per instruction per batch, not
-/// per sample, which keeps evaluation close to the cost of the arithmetic.
+/// per sample, which keeps evaluation close to the cost of the arithmetic. On
+/// request each register also carries a bound on how far rounding has moved its
+/// value and derivative from exact arithmetic (CompiledExpression+Rounding).
 public struct CompiledExpression: Sendable {
   enum Instruction: Sendable {
     case constant(Double)
@@ -53,12 +55,14 @@ public struct CompiledExpression: Sendable {
     self.isConstant = isConstant
   }
 
-  /// Scratch space for `evaluate`: one value and one derivative array per
-  /// register, for up to `capacity` points at a time.
+  /// Scratch space for `evaluate`: a value, a derivative and their two rounding
+  /// radii per register, for up to `capacity` points at a time.
   public final class Workspace {
     let capacity: Int
     var values: [Double]
     var derivatives: [Double]
+    var valueRadii: [Double]
+    var derivativeRadii: [Double]
 
     /// At most `largestBytes`: a long expression gets room for fewer points at a
     /// time (evaluate goes through a batch in slices), so its memory does not
@@ -68,31 +72,51 @@ public struct CompiledExpression: Sendable {
     /// Room for `capacity` points, or as many as fit in `largestBytes`.
     public init(for expression: CompiledExpression, capacity: Int) {
       let registers = expression.instructions.count
-      self.capacity = max(1, min(capacity, Self.largestBytes / (2 * MemoryLayout<Double>.stride * registers)))
+      self.capacity = max(1, min(capacity, Self.largestBytes / (4 * MemoryLayout<Double>.stride * registers)))
       values = Array(repeating: 0, count: registers * self.capacity)
-      derivatives = Array(repeating: 0, count: registers * self.capacity)
+      derivatives = values
+      valueRadii = values
+      derivativeRadii = values
+    }
+  }
+
+  /// Where `evaluate` writes its rounding radii: for each point, bounds on
+  /// |f computed - f exact| and |f' computed - f' exact|.
+  public struct RoundingRadii {
+    public var value: UnsafeMutableBufferPointer<Double>
+    public var derivative: UnsafeMutableBufferPointer<Double>
+
+    public init(value: UnsafeMutableBufferPointer<Double>, derivative: UnsafeMutableBufferPointer<Double>) {
+      self.value = value
+      self.derivative = derivative
     }
   }
 
   /// f and df/dz at each of `z`, written to `value` and `derivative`, in slices
-  /// of the workspace's capacity.
+  /// of the workspace's capacity; with `radii`, also their rounding radii.
   public func evaluate(
     _ z: UnsafeBufferPointer<Double>, value: UnsafeMutableBufferPointer<Double>,
-    derivative: UnsafeMutableBufferPointer<Double>, workspace: Workspace
+    derivative: UnsafeMutableBufferPointer<Double>, radii: RoundingRadii? = nil, workspace: Workspace
   ) {
     precondition(value.count >= z.count && derivative.count >= z.count, "output shorter than the input")
+    precondition(radii.map { $0.value.count >= z.count && $0.derivative.count >= z.count } ?? true, "radii too short")
     for start in stride(from: 0, to: z.count, by: workspace.capacity) {
       let end = min(z.count, start + workspace.capacity)
       evaluateSlice(
         UnsafeBufferPointer(rebasing: z[start..<end]), value: UnsafeMutableBufferPointer(rebasing: value[start..<end]),
-        derivative: UnsafeMutableBufferPointer(rebasing: derivative[start..<end]), workspace: workspace)
+        derivative: UnsafeMutableBufferPointer(rebasing: derivative[start..<end]),
+        radii: radii.map {
+          RoundingRadii(
+            value: UnsafeMutableBufferPointer(rebasing: $0.value[start..<end]),
+            derivative: UnsafeMutableBufferPointer(rebasing: $0.derivative[start..<end]))
+        }, workspace: workspace)
     }
   }
 
   /// `evaluate` for at most the workspace's capacity of points.
   private func evaluateSlice(
     _ z: UnsafeBufferPointer<Double>, value: UnsafeMutableBufferPointer<Double>,
-    derivative: UnsafeMutableBufferPointer<Double>, workspace: Workspace
+    derivative: UnsafeMutableBufferPointer<Double>, radii: RoundingRadii?, workspace: Workspace
   ) {
     let count = z.count
     let capacity = workspace.capacity
@@ -131,6 +155,20 @@ public struct CompiledExpression: Sendable {
         for i in 0..<count {
           value[i] = v[last * capacity + i]
           derivative[i] = d[last * capacity + i]
+        }
+        guard let radii else { return }
+        workspace.valueRadii.withUnsafeMutableBufferPointer { valueRadii in
+          workspace.derivativeRadii.withUnsafeMutableBufferPointer { derivativeRadii in
+            guard let r = valueRadii.baseAddress, let s = derivativeRadii.baseAddress else { return }
+            let registers = Registers(values: v, derivatives: d, valueRadii: r, derivativeRadii: s, capacity: capacity)
+            for (register, instruction) in instructions.enumerated() {
+              Self.propagateRadii(instruction, into: register, count: count, registers)
+            }
+            for i in 0..<count {
+              radii.value[i] = r[last * capacity + i]
+              radii.derivative[i] = s[last * capacity + i]
+            }
+          }
         }
       }
     }

@@ -10,12 +10,30 @@ public enum GradientSamplingError: Error, Equatable, Sendable {
 }
 
 extension GradientProblem {
+  /// One estimator's draws for one parameter: their moments, and a bound on how
+  /// far the rounding of f's values and slopes could have moved them.
+  public struct Draws: Sendable, Equatable {
+    public var moments: RunningMoments
+    public var rounding: RoundingBound
+
+    public init(moments: RunningMoments, rounding: RoundingBound) {
+      self.moments = moments
+      self.rounding = rounding
+    }
+  }
+
   /// The largest |f| and |f'| accepted: squares and sums of squares over 1e8 draws stay finite.
   public static let largestValue = 1e100
 
   /// Per-draw moments of each estimator for mu, sigma and logvar (sigma's scaled
   /// by sigma / 2), from `count` draws in one fused pass: each batch of noise is
-  /// turned into z, f and f' once, and every estimator reads from it.
+  /// turned into z, f and f' once, and every estimator reads from it. Beside the
+  /// moments, each estimator's rounding bound: f's values and slopes carry
+  /// rounding radii (CompiledExpression+Rounding), and each draw's radius is
+  /// what they can do to that draw (|score| times f's radius for the score
+  /// estimators, the sum of two radii for measure-valued, f''s radius times
+  /// dz/dtheta for pathwise). f's own rounding is what is counted; the few
+  /// roundings of each estimator's arithmetic on top are not.
   ///
   /// Draw order per batch (fixed, so a seed reproduces every number): the normal
   /// noise for all rows, three normals per row for the Maxwell magnitudes, then per
@@ -26,7 +44,7 @@ extension GradientProblem {
   public func sample(
     count: Int, baseline: Baseline, expectations known: GradientExpectations? = nil,
     using generator: inout Xoshiro256StarStar, shouldStop: () -> Bool = { false }
-  ) throws(GradientSamplingError) -> [Estimator: [Parameter: RunningMoments]] {
+  ) throws(GradientSamplingError) -> [Estimator: [Parameter: Draws]] {
     let estimators = Estimator.allCases.filter { $0 != .scoreWithBaseline || baseline != .none }
     let rowsPerBatch = max(1, NormalBatches.batchElements / dimension)
     let elements = rowsPerBatch * dimension
@@ -35,10 +53,14 @@ extension GradientProblem {
     var z = noise
     var value = noise
     var slope = noise
+    var valueRadius = noise
+    var slopeRadius = noise
     // The measure-valued points, four blocks of rows: mu + sigma W, mu - sigma W, mu + sigma M, mu + sigma M U.
     var measurePoints = [Double](repeating: 0, count: 4 * rowsPerBatch)
     var measureValues = measurePoints
     var measureSlopes = measurePoints
+    var measureValueRadius = measurePoints
+    var measureSlopeRadius = measurePoints
     var maxwellNoise = [Double](repeating: 0, count: 3 * rowsPerBatch)
     // One block of per-draw values for each (estimator, parameter) slot: mu then sigma.
     let slots = Estimator.allCases.count * 2
@@ -54,7 +76,9 @@ extension GradientProblem {
       [pathwiseMu, pathwiseSigma, scoreMu, scoreSigma, measureMu, measureSigma]
       + (baseline == .optimal ? [baselineMu, baselineSigma] : [])
     var columns = [Double](repeating: 0, count: slots * rowsPerBatch)
+    var radiusColumns = columns
     var accumulated = [RunningMoments](repeating: RunningMoments(), count: slots)
+    var rounding = [RoundingBound](repeating: RoundingBound(), count: slots)
     var expectations = known
     if baseline == .optimal && expectations == nil {
       do {
@@ -67,6 +91,8 @@ extension GradientProblem {
     let optimalSigma = expectations?.optimalBaseline(.sigma, problem: self) ?? 0
     var leaveOneOutMu = LeaveOneOutSums()
     var leaveOneOutSigma = LeaveOneOutSums()
+    var leaveOneOutRoundingMu = LeaveOneOutRounding()
+    var leaveOneOutRoundingSigma = LeaveOneOutRounding()
     // Any finite constant will do; f(mu) is near the mean of S unless f is singular there.
     let centre = f.evaluate(at: mu).value
     let shift = centre.isFinite && abs(centre) <= Self.largestValue ? Double(dimension) * centre : 0
@@ -82,7 +108,9 @@ extension GradientProblem {
         NormalSampler.fill(UnsafeMutableBufferPointer(rebasing: buffer[0..<used]), using: &generator)
       }
       for i in 0..<used { z[i] = mu + sigma * noise[i] }
-      try evaluate(z, count: used, value: &value, slope: &slope, workspace: workspace)
+      try evaluate(
+        z, count: used, value: &value, slope: &slope, valueRadius: &valueRadius, slopeRadius: &slopeRadius,
+        workspace: workspace)
       // Measure-valued variables per row: W ~ Rayleigh, M double-sided Maxwell, U uniform.
       maxwellNoise.withUnsafeMutableBufferPointer { buffer in
         NormalSampler.fill(UnsafeMutableBufferPointer(rebasing: buffer[0..<(3 * rows)]), using: &generator)
@@ -97,63 +125,97 @@ extension GradientProblem {
         measurePoints[2 * rows + row] = mu + sigma * m
         measurePoints[3 * rows + row] = mu + sigma * m * u
       }
-      try evaluate(measurePoints, count: 4 * rows, value: &measureValues, slope: &measureSlopes, workspace: workspace)
+      try evaluate(
+        measurePoints, count: 4 * rows, value: &measureValues, slope: &measureSlopes,
+        valueRadius: &measureValueRadius, slopeRadius: &measureSlopeRadius, workspace: workspace)
       let (noise, value, slope, measureValues) = (noise, value, slope, measureValues)
+      let (valueRadius, slopeRadius, measureValueRadius) = (valueRadius, slopeRadius, measureValueRadius)
       columns.withUnsafeMutableBufferPointer { column in
-        for row in 0..<rows {
-          let first = row * dimension
-          let x = noise[first]
-          var total = 0.0
-          for d in 0..<dimension { total += value[first + d] }
-          let (muScore, sigmaScore) = (x / sigma, (x * x - 1) / sigma)
-          column[pathwiseMu * block + row] = slope[first]
-          column[pathwiseSigma * block + row] = slope[first] * x
-          column[scoreMu * block + row] = total * muScore
-          column[scoreSigma * block + row] = total * sigmaScore
-          switch baseline {
-          case .none: break
-          case .optimal:
-            column[baselineMu * block + row] = (total - optimalMu) * muScore
-            column[baselineSigma * block + row] = (total - optimalSigma) * sigmaScore
-          case .mean:
-            leaveOneOutMu.add(shifted: total - shift, score: muScore)
-            leaveOneOutSigma.add(shifted: total - shift, score: sigmaScore)
+        radiusColumns.withUnsafeMutableBufferPointer { radius in
+          for row in 0..<rows {
+            let first = row * dimension
+            let x = noise[first]
+            var (total, totalRadius) = (0.0, 0.0)
+            for d in 0..<dimension {
+              let sum = total + value[first + d]
+              totalRadius += valueRadius[first + d] + CompiledExpression.sumError(total, value[first + d], sum)
+              total = sum
+            }
+            let (muScore, sigmaScore) = (x / sigma, (x * x - 1) / sigma)
+            column[pathwiseMu * block + row] = slope[first]
+            column[pathwiseSigma * block + row] = slope[first] * x
+            column[scoreMu * block + row] = total * muScore
+            column[scoreSigma * block + row] = total * sigmaScore
+            radius[pathwiseMu * block + row] = slopeRadius[first]
+            radius[pathwiseSigma * block + row] = slopeRadius[first] * abs(x)
+            radius[scoreMu * block + row] = totalRadius * abs(muScore)
+            radius[scoreSigma * block + row] = totalRadius * abs(sigmaScore)
+            switch baseline {
+            case .none: break
+            case .optimal:
+              column[baselineMu * block + row] = (total - optimalMu) * muScore
+              column[baselineSigma * block + row] = (total - optimalSigma) * sigmaScore
+              radius[baselineMu * block + row] = totalRadius * abs(muScore)
+              radius[baselineSigma * block + row] = totalRadius * abs(sigmaScore)
+            case .mean:
+              leaveOneOutMu.add(shifted: total - shift, score: muScore)
+              leaveOneOutSigma.add(shifted: total - shift, score: sigmaScore)
+              leaveOneOutRoundingMu.add(radius: totalRadius, score: muScore)
+              leaveOneOutRoundingSigma.add(radius: totalRadius, score: sigmaScore)
+            }
+            column[measureMu * block + row] = measureValuedScale * (measureValues[row] - measureValues[rows + row])
+            column[measureSigma * block + row] = (measureValues[2 * rows + row] - measureValues[3 * rows + row]) / sigma
+            radius[measureMu * block + row] =
+              measureValuedScale * (measureValueRadius[row] + measureValueRadius[rows + row])
+            radius[measureSigma * block + row] =
+              (measureValueRadius[2 * rows + row] + measureValueRadius[3 * rows + row]) / sigma
           }
-          column[measureMu * block + row] = measureValuedScale * (measureValues[row] - measureValues[rows + row])
-          column[measureSigma * block + row] = (measureValues[2 * rows + row] - measureValues[3 * rows + row]) / sigma
         }
       }
       for index in filled {
         accumulated[index].merge(RunningMoments(columns[(index * block)..<(index * block + rows)]))
+        for row in 0..<rows { rounding[index].add(radiusColumns[index * block + row]) }
       }
       done += rows
     }
     if baseline == .mean {
       accumulated[baselineMu] = leaveOneOutMu.moments
       accumulated[baselineSigma] = leaveOneOutSigma.moments
+      rounding[baselineMu] = leaveOneOutRoundingMu.bound
+      rounding[baselineSigma] = leaveOneOutRoundingSigma.bound
     }
-    var moments = [Estimator: [Parameter: RunningMoments]]()
+    var draws = [Estimator: [Parameter: Draws]]()
     let logVarianceScale = scale(for: .logvar)
     for estimator in estimators {
-      let sigmaMoments = accumulated[slot(estimator, .sigma)]
-      moments[estimator] = [
-        .mu: accumulated[slot(estimator, .mu)], .sigma: sigmaMoments,
-        .logvar: RunningMoments(
-          count: sigmaMoments.count, mean: sigmaMoments.mean * logVarianceScale,
-          sumOfSquaredDeviations: sigmaMoments.sumOfSquaredDeviations * logVarianceScale * logVarianceScale),
+      let (muSlot, sigmaSlot) = (slot(estimator, .mu), slot(estimator, .sigma))
+      let sigmaMoments = accumulated[sigmaSlot]
+      draws[estimator] = [
+        .mu: Draws(moments: accumulated[muSlot], rounding: rounding[muSlot]),
+        .sigma: Draws(moments: sigmaMoments, rounding: rounding[sigmaSlot]),
+        .logvar: Draws(
+          moments: RunningMoments(
+            count: sigmaMoments.count, mean: sigmaMoments.mean * logVarianceScale,
+            sumOfSquaredDeviations: sigmaMoments.sumOfSquaredDeviations * logVarianceScale * logVarianceScale),
+          rounding: rounding[sigmaSlot].scaled(by: logVarianceScale)),
       ]
     }
-    return moments
+    return draws
   }
 
   private func evaluate(
-    _ points: [Double], count: Int, value: inout [Double], slope: inout [Double],
-    workspace: CompiledExpression.Workspace
+    _ points: [Double], count: Int, value: inout [Double], slope: inout [Double], valueRadius: inout [Double],
+    slopeRadius: inout [Double], workspace: CompiledExpression.Workspace
   ) throws(GradientSamplingError) {
     points.withUnsafeBufferPointer { input in
       value.withUnsafeMutableBufferPointer { v in
         slope.withUnsafeMutableBufferPointer { d in
-          f.evaluate(UnsafeBufferPointer(rebasing: input[0..<count]), value: v, derivative: d, workspace: workspace)
+          valueRadius.withUnsafeMutableBufferPointer { r in
+            slopeRadius.withUnsafeMutableBufferPointer { s in
+              f.evaluate(
+                UnsafeBufferPointer(rebasing: input[0..<count]), value: v, derivative: d,
+                radii: CompiledExpression.RoundingRadii(value: r, derivative: s), workspace: workspace)
+            }
+          }
         }
       }
     }
@@ -191,5 +253,35 @@ struct LeaveOneOutSums {
     let sum = (n * a - t * b) / (n - 1)
     let sumOfSquares = (n * n * e - 2 * n * t * d + t * t * c) / ((n - 1) * (n - 1))
     return RunningMoments(count: Int(n), mean: sum / n, sumOfSquaredDeviations: max(0, sumOfSquares - sum * sum / n))
+  }
+}
+
+/// The rounding bound of the leave-one-out mean baseline's draws. Draw i uses
+/// S_i (radius r_i) and the mean of the others' S (radius at most
+/// (R - r_i) / (n - 1), R = sum r), so its radius is (a r_i + b) |s_i| with
+/// a = (n - 2) / (n - 1) and b = R / (n - 1). Then, with A = sum r |s|,
+/// B = sum |s|, C = sum r^2 s^2, D = sum r s^2, E = sum s^2:
+///
+///     sum radius   = a A + b B
+///     sum radius^2 = a^2 C + 2 a b D + b^2 E
+struct LeaveOneOutRounding {
+  var n = 0.0, r = 0.0, a = 0.0, b = 0.0, c = 0.0, d = 0.0, e = 0.0
+
+  mutating func add(radius: Double, score: Double) {
+    n += 1
+    r += radius
+    a += radius * abs(score)
+    b += abs(score)
+    c += radius * radius * score * score
+    d += radius * score * score
+    e += score * score
+  }
+
+  var bound: RoundingBound {
+    guard n > 1 else { return RoundingBound() }
+    let (scale, shift) = ((n - 2) / (n - 1), r / (n - 1))
+    return RoundingBound(
+      count: Int(n), sum: scale * a + shift * b,
+      sumOfSquares: scale * scale * c + 2 * scale * shift * d + shift * shift * e)
   }
 }

@@ -168,6 +168,50 @@ struct GradCommandTests {
     #expect(!output.contains("d/dmu = 0.000"))
   }
 
+  /// f = sin(z) + 1e17 is the same double for every z: score+baseline's draws are all 0
+  /// and measure-valued's too, which is rounding, not the estimators' mean (about 0.607).
+  /// Those rows are withheld with what rounding could do; pathwise (which differentiates
+  /// sin exactly) and score (whose spread is 1e17 times larger than the rounding) stay.
+  @Test func rowsThatRoundingEmptiedAreWithheld() throws {
+    var engine = Engine()
+    let output = engine.execute(#"grad "sin(z) + 1e17" 0 1 wrt=mu n=2000 seed=1"#).output
+    let rows = output.split(separator: "\n").filter { $0.hasPrefix("mu ") }
+    #expect(rows.count == 4)
+    for row in rows {
+      let cells = row.split(separator: " ")
+      let withheld = cells[1] == "score+baseline" || cells[1] == "measure-valued"
+      #expect((cells[2] == "-") == withheld, "\(row)")
+    }
+    #expect(
+      output.contains(
+        "not shown because rounding in f's values could change their printed digits: it could move the mean of score+baseline (mu) by up to "
+      ))
+    #expect(!output.contains(" 0.000      0.000      0.000"))
+    // JSON: null moments, and the bound that withheld them.
+    let text = engine.execute(#"grad "sin(z) + 1e17" 0 1 wrt=mu n=2000 seed=1 format=json"#).output
+    let json = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+    let estimators = try #require(json["estimators"] as? [[String: Any]])
+    let baseline = try #require(estimators.first { $0["name"] as? String == "score+baseline" })
+    #expect(baseline["mean"] is NSNull && baseline["stderr"] is NSNull && baseline["variance"] is NSNull)
+    #expect((baseline["rounding_bound"] as? Double ?? 0) > 0.5)
+    let pathwise = try #require(estimators.first { $0["name"] as? String == "pathwise" })
+    #expect(abs((pathwise["mean"] as? Double ?? 0) - 0.607) < 0.05)
+    // An ordinary f has every row.
+    #expect(!engine.execute(#"grad "sin(z) + 1" 0 1 n=2000 seed=1"#).output.contains("rounding"))
+  }
+
+  /// grad sweep's sampled variances are withheld the same way, with a note at the first point.
+  @Test func sweepWithholdsSampledVariancesThatRoundingEmptied() {
+    var engine = Engine()
+    let output = engine.execute(#"grad sweep "sin(z) + k" over=k from=1 to=1e17 count=2 sampled=yes n=2000 seed=1"#)
+      .output
+    #expect(
+      output.contains(
+        "sampled var score+baseline at k = 1e+17 not shown: rounding in f's values could move it by up to "),
+      "\(output)")
+    #expect(!output.contains("sampled var pathwise at"))
+  }
+
   /// No relative error against an exact gradient printed as 0.000.
   @Test func noRelativeErrorAgainstZero() {
     var engine = Engine()

@@ -81,7 +81,7 @@ struct GradientEstimatorTests {
       let sampled = try problem.sample(count: 300_000, baseline: baseline, using: &generator)
       for estimator in Problem.Estimator.allCases {
         for parameter in [Problem.Parameter.mu, .sigma] {
-          let moments = try #require(sampled[estimator]?[parameter])
+          let moments = try #require(sampled[estimator]?[parameter]).moments
           let gradient = exact.gradient(parameter, sigma: sigma).value
           let variance = exact.variance(estimator, parameter, baseline: baseline, problem: problem).value
           let label = "\(text) \(estimator) \(parameter) \(baseline) D=\(dimension)"

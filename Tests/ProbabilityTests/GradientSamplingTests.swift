@@ -42,7 +42,7 @@ struct GradientSamplingTests {
     func expectClose(_ estimator: GradientProblem.Estimator, _ draws: [(mu: Double, sigma: Double)]) {
       for (parameter, column) in [(GradientProblem.Parameter.mu, draws.map(\.mu)), (.sigma, draws.map(\.sigma))] {
         let reference = RunningMoments(column)
-        guard let sampled = fused[estimator]?[parameter] else {
+        guard let sampled = fused[estimator]?[parameter]?.moments else {
           Issue.record("no \(estimator) for \(parameter)")
           continue
         }

@@ -63,7 +63,7 @@ enum GradCommand {
     }
     let seed = arguments.seed
     var generator = session.generator(commandSeed: seed)
-    let sampled: [GradientProblem.Estimator: [GradientProblem.Parameter: RunningMoments]]
+    let sampled: [GradientProblem.Estimator: [GradientProblem.Parameter: GradientProblem.Draws]]
     do {
       sampled = try problem.sample(
         count: count, baseline: setup.baseline, expectations: exact, using: &generator, shouldStop: session.shouldStop)
@@ -72,7 +72,9 @@ enum GradCommand {
     }
     session.keep(generator, drawnWith: seed)
     let parameters = arguments.wrt.parameters
-    let rows = results(sampled, exact: exact, problem: problem, baseline: setup.baseline, parameters: parameters)
+    let rows = results(
+      sampled, exact: exact, problem: problem, baseline: setup.baseline, parameters: parameters,
+      precision: session.precision)
     let gradients = parameters.map { ($0, exact.gradient($0, sigma: problem.sigma)) }
     return try Output(
       Result(
@@ -93,9 +95,12 @@ enum GradCommand {
     struct Estimator: Encodable {
       var name: GradientProblem.Estimator
       var param: GradientProblem.Parameter
-      var mean: Double
-      var stderr: Double
-      var variance: Double
+      /// Null, with stderr and variance, where rounding in f could change their printed digits.
+      @Nullable var mean: Double?
+      @Nullable var stderr: Double?
+      @Nullable var variance: Double?
+      /// How far the rounding of f's values and slopes could have moved the mean.
+      var roundingBound: Double
       var exactVariance: ExactValues.ExactNumber
       /// Null where the exact gradient is not known to the printed digits, or is zero.
       @Nullable var relativeError: Double?
@@ -103,7 +108,7 @@ enum GradCommand {
       @Nullable var varianceRatio: Double?
 
       enum CodingKeys: String, CodingKey {
-        case name, param, mean, stderr, variance, exactVariance = "exact_variance"
+        case name, param, mean, stderr, variance, roundingBound = "rounding_bound", exactVariance = "exact_variance"
         case relativeError = "relative_error", varianceRatio = "variance_ratio"
       }
     }
@@ -134,14 +139,16 @@ enum GradCommand {
         JSONMembers(gradients.map { ($0.0.rawValue, exactValues.json($0.1, style: .compact)) }), forKey: .exact)
       try container.encode(
         rows.map { row in
-          Estimator(
-            name: row.estimator, param: row.parameter, mean: row.moments.mean, stderr: row.moments.standardError,
-            variance: row.moments.variance,
+          let shown = row.isCertified
+          return Estimator(
+            name: row.estimator, param: row.parameter, mean: shown ? row.moments.mean : nil,
+            stderr: shown ? row.moments.standardError : nil, variance: shown ? row.moments.variance : nil,
+            roundingBound: row.rounding.meanShift,
             exactVariance: exactValues.json(row.exactVariance, style: .compact, isVariance: true),
-            relativeError: exactValues.withheld == nil ? row.relativeError(precision: precision) : nil,
+            relativeError: exactValues.withheld == nil && shown ? row.relativeError(precision: precision) : nil,
             varianceRatio: row.varianceRatio.isFinite ? row.varianceRatio : nil)
         }, forKey: .estimators)
-      try container.encode(exactValues.notes, forKey: .notes)
+      try container.encode(exactValues.notes + roundingNotes(rows, precision: precision), forKey: .notes)
     }
 
     func text(for presentation: Presentation) -> String {
@@ -156,10 +163,32 @@ enum GradCommand {
     var estimator: GradientProblem.Estimator
     var parameter: GradientProblem.Parameter
     var moments: RunningMoments
+    var rounding: RoundingBound
+    /// Whether rounding in f leaves the printed mean, standard error and variance right.
+    var isCertified: Bool
     var exactGradient: Estimate
     var exactVariance: Estimate
     /// Sampled variance over the pathwise estimator's, for the same parameter.
     var varianceRatio: Double
+
+    /// Whether what rounding in f could do to the draws (`rounding`) stays below
+    /// half a unit of every printed digit: of the mean, of the standard error
+    /// (the standard deviation's shift over sqrt n) and of the variance (which
+    /// moves by at most 2 s d + d^2 when the standard deviation s moves by d).
+    static func isCertified(_ moments: RunningMoments, rounding: RoundingBound, precision: Int) -> Bool {
+      let halfUnit = { (value: Double) in NumberFormat.halfUnit(of: value, decimals: precision, style: .compact) }
+      let shift = rounding.standardDeviationShift
+      return rounding.meanShift <= halfUnit(moments.mean)
+        && shift / Double(moments.count).squareRoot() <= halfUnit(moments.standardError)
+        && varianceShift(moments, rounding: rounding) <= halfUnit(moments.variance)
+    }
+
+    /// How far rounding could have moved the sampled variance: 2 s d + d^2, where
+    /// d bounds the shift of the standard deviation s.
+    static func varianceShift(_ moments: RunningMoments, rounding: RoundingBound) -> Double {
+      let shift = rounding.standardDeviationShift
+      return 2 * moments.standardDeviation * shift + shift * shift
+    }
 
     /// (mean - exact) / |exact|, when the exact gradient is known to the printed
     /// digits and known not to be zero: well clear of its error bound, and not
@@ -175,25 +204,29 @@ enum GradCommand {
   }
 
   static func results(
-    _ sampled: [GradientProblem.Estimator: [GradientProblem.Parameter: RunningMoments]],
+    _ sampled: [GradientProblem.Estimator: [GradientProblem.Parameter: GradientProblem.Draws]],
     exact: GradientExpectations, problem: GradientProblem, baseline: GradientProblem.Baseline,
-    parameters: [GradientProblem.Parameter]
+    parameters: [GradientProblem.Parameter], precision: Int
   ) -> [Row] {
     var rows: [Row] = []
     for parameter in parameters {
       // The ratio only where the pathwise variance is more than rounding (f = log|z| makes it
-      // exactly zero for sigma, and its draws differ only in their last bits).
-      let pathwise = sampled[.pathwise]?[parameter].flatMap { moments in
-        moments.standardDeviation > 1e-10 * abs(moments.mean) ? moments.variance : nil
+      // exactly zero for sigma, and its draws differ only in their last bits), and certified.
+      let pathwise = sampled[.pathwise]?[parameter].flatMap { draws in
+        let moments = draws.moments
+        return moments.standardDeviation > 1e-10 * abs(moments.mean)
+          && Row.isCertified(moments, rounding: draws.rounding, precision: precision) ? moments.variance : nil
       }
       for estimator in GradientProblem.Estimator.allCases {
-        guard let moments = sampled[estimator]?[parameter] else { continue }
+        guard let draws = sampled[estimator]?[parameter] else { continue }
+        let (moments, rounding) = (draws.moments, draws.rounding)
+        let isCertified = Row.isCertified(moments, rounding: rounding, precision: precision)
         rows.append(
           Row(
-            estimator: estimator, parameter: parameter, moments: moments,
-            exactGradient: exact.gradient(parameter, sigma: problem.sigma),
+            estimator: estimator, parameter: parameter, moments: moments, rounding: rounding,
+            isCertified: isCertified, exactGradient: exact.gradient(parameter, sigma: problem.sigma),
             exactVariance: exact.variance(estimator, parameter, baseline: baseline, problem: problem),
-            varianceRatio: pathwise.map { moments.variance / $0 } ?? .nan))
+            varianceRatio: isCertified ? pathwise.map { moments.variance / $0 } ?? .nan : .nan))
       }
     }
     return rows
@@ -212,7 +245,7 @@ enum GradCommand {
   static func contradiction(_ rows: [Row], exact: GradientExpectations, precision: Int) -> String? {
     guard exact.method == .quadrature else { return nil }
     let n = { (value: Double) in NumberFormat.format(value, precision, .compact) }
-    for row in rows {
+    for row in rows where row.isCertified {
       guard
         case .value(let g) = ExactValues.judge(
           row.exactGradient, style: .compact, precision: precision, isVariance: false),
@@ -252,11 +285,12 @@ enum GradCommand {
         ("exact var", .right), ("rel.err", .right), ("var/pathwise", .right),
       ], keyColumns: 2)
     for row in rows {
+      let shown = row.isCertified
       table.append([
-        row.parameter.rawValue, row.estimator.rawValue, number(row.moments.mean), number(row.moments.standardError),
-        number(row.moments.variance),
+        row.parameter.rawValue, row.estimator.rawValue, shown ? number(row.moments.mean) : "-",
+        shown ? number(row.moments.standardError) : "-", shown ? number(row.moments.variance) : "-",
         exactValues.cell(row.exactVariance, label: varianceLabel(row), style: .compact, isVariance: true),
-        exactValues.withheld == nil ? row.relativeError(precision: precision).map { percent($0) } ?? "-" : "-",
+        exactValues.withheld == nil && shown ? row.relativeError(precision: precision).map { percent($0) } ?? "-" : "-",
         row.varianceRatio.isFinite ? NumberFormat.format(row.varianceRatio, 2, .compact) : "-",
       ])
     }
@@ -272,7 +306,22 @@ enum GradCommand {
         + "; \(count) draws, baseline = \(setup.baseline.rawValue)",
       "exact (\(method)): " + shown.joined(separator: ", "),
     ]
-    return (lines + [table.rendered(width: width)] + exactValues.notes).joined(separator: "\n")
+    return (lines + [table.rendered(width: width)] + exactValues.notes + roundingNotes(rows, precision: precision))
+      .joined(separator: "\n")
+  }
+
+  /// Why rows are not shown: what rounding in f could do to each one's mean.
+  static func roundingNotes(_ rows: [Row], precision: Int) -> [String] {
+    let lost = rows.filter { !$0.isCertified }
+    guard !lost.isEmpty else { return [] }
+    let bounds = lost.map { row in
+      "\(row.estimator.rawValue) (\(row.parameter.rawValue)) by up to \(NumberFormat.format(row.rounding.meanShift, precision, .compact))"
+    }
+    return [
+      "not shown because rounding in f's values could change their printed digits: it could move the mean of "
+        + bounds.joined(separator: ", ")
+        + "; f's values may be too large for the changes in z to show in them (a double holds about 16 digits)"
+    ]
   }
 
   /// A relative error in percent: `-0.3%`, or `-3e+05%` when it is beyond 1000%.

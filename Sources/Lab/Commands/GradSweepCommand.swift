@@ -47,6 +47,9 @@ enum GradSweepCommand {
     var gradient: Estimate
     var exact: [GradientProblem.Estimator: Estimate]
     var sampled: [GradientProblem.Estimator: Double]
+    /// Sampled variances not shown because rounding in f could change their printed
+    /// digits, with how far it could move them.
+    var lostInRounding: [GradientProblem.Estimator: Double] = [:]
     var stop: GaussKronrod.Stop
   }
 
@@ -110,7 +113,16 @@ enum GradSweepCommand {
             count: sampleCount, baseline: setup.baseline, expectations: exact, using: &generator,
             shouldStop: session.shouldStop)
           for estimator in estimators {
-            if let moments = sampled[estimator]?[parameter] { point.sampled[estimator] = moments.variance / divisor }
+            guard let draws = sampled[estimator]?[parameter] else { continue }
+            let (variance, shift) = (
+              draws.moments.variance / divisor,
+              GradCommand.Row.varianceShift(draws.moments, rounding: draws.rounding) / divisor
+            )
+            if shift <= NumberFormat.halfUnit(of: variance, decimals: session.precision, style: .scientific) {
+              point.sampled[estimator] = variance
+            } else {
+              point.lostInRounding[estimator] = shift
+            }
           }
         } catch {
           throw GradientArguments.samplingError(error, source: setup.expression.source, precision: session.precision)
@@ -227,6 +239,14 @@ enum GradSweepCommand {
         variances.append(row)
         drawable.append(values)
         varianceValues.append(json)
+        for estimator in estimators {
+          guard let shift = point.lostInRounding[estimator], noted.insert("rounding \(estimator)").inserted else {
+            continue
+          }
+          notes.append(
+            "sampled var \(estimator.rawValue) at \(over) = \(NumberFormat.shortest(point.x)) not shown: rounding in f's values could move it by up to \(NumberFormat.scientific(shift, precision)); f's values may be too large for the changes in z to show in them"
+          )
+        }
       }
     }
   }
