@@ -70,6 +70,19 @@ public struct GradientExpectations: Sendable {
       let s2 = (x * x - 1) * (x * x - 1)
       return [F, F * F, F * x, F * x * x, F * F * x * x, F * s2, F * F * s2, D, D * D, D * x, D * x * x, D * D * x * x]
     }
+
+    /// How far each of `normalTerms` can move when F and D are known to within
+    /// rF and rD (their rounding radii): |g| r for a term F g, and
+    /// |g| (2 |F| r + r^2) for a term F^2 g.
+    static func normalTermRadii(F: Double, rF: Double, D: Double, rD: Double, x: Double) -> [Double] {
+      let s2 = (x * x - 1) * (x * x - 1)
+      let (square, squareD) = (2 * abs(F) * rF + rF * rF, 2 * abs(D) * rD + rD * rD)
+      let x2 = x * x
+      return [
+        rF, square, rF * abs(x), rF * x2, square * x2, rF * s2, square * s2, rD, squareD, rD * abs(x), rD * x2,
+        squareD * x2,
+      ]
+    }
   }
 
   // MARK: Exact gradients and variances

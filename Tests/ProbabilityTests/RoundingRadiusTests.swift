@@ -174,6 +174,21 @@ struct RoundingRadiusTests {
     #expect(clear.value == 2 && clear.valueRadius >= 2 && clear.valueRadius <= 2 + 1e-15)
   }
 
+  /// The quadrature's error bounds hold f's rounding: with f = sin(z) + 1e17 every
+  /// f(z) is 1e17, so E[F eps] integrates to 0, and its bound must reach the true
+  /// E[sin(z) eps] = E[cos z] = e^-1/2; the gradient comes from E[f'], which is exact.
+  @Test func theQuadratureBoundsHoldFsRounding() throws {
+    let problem = GradientProblem(f: try Self.compile("sin(z) + 1e17"), polynomial: nil, mu: 0, sigma: 1)
+    let exact = try GradientExpectations(problem)
+    #expect(abs(exact.fx.value) + exact.fx.error >= Double.exp(-0.5))
+    let gradient = exact.gradient(.mu, sigma: 1)
+    #expect(abs(gradient.value - Double.exp(-0.5)) <= gradient.error + 1e-12 && gradient.error < 1e-9)
+    // sin(z) alone keeps bounds at rounding's size.
+    let plain = try GradientExpectations(
+      GradientProblem(f: try Self.compile("sin(z)"), polynomial: nil, mu: 0, sigma: 1))
+    #expect(plain.fx.error < 1e-12 && plain.f2x2.error < 1e-12)
+  }
+
   /// The sampler's rounding bound: none for a polynomial on exactly representable
   /// draws' worth of rounding, and about E|x| |f's lost part| when f = sin(z) + 1e17.
   @Test func theSamplerBoundsWhatRoundingDidToEachEstimator() throws {
