@@ -9,8 +9,8 @@ import RealModule
 /// [v - r, v + r] holding the exact value, and each operation's radius is what
 /// its operands' radii can do to it, plus the rounding of the operation itself.
 /// That rounding is computed exactly where an error-free transformation exists
-/// (TwoSum of Knuth for + and -, an FMA for * and /, as in Ogita, Rump and
-/// Oishi, "Accurate sum and dot product", SISC 2005), so an operation on
+/// (Knuth's TwoSum for + and -, Dekker's TwoProduct for * and /, as in Ogita,
+/// Rump and Oishi, "Accurate sum and dot product", SISC 2005), so an operation on
 /// integers that fits in a double adds nothing; the elementary functions add
 /// a bound of a few units in the last place (glibc documents at most a few
 /// ulps for exp, log, sin, cos, tanh). The radii are themselves computed in
@@ -82,16 +82,37 @@ extension CompiledExpression {
     return abs((a - (sum - bVirtual)) + (b - bVirtual))
   }
 
-  /// The exact rounding error of a * b = product (an FMA), 0 when a factor is 0.
+  /// The exact rounding error of a * b = product (Dekker's
+  /// TwoProduct, which splits each factor into halves of 26 bits whose products
+  /// are exact; plain arithmetic, so it vectorises where a call to fma would not).
+  /// Beyond |a| or |b| near 1e300 the split overflows, and the error is NaN: unbounded.
   @inline(__always)
   static func productError(_ a: Double, _ b: Double, _ product: Double) -> Double {
-    a == 0 || b == 0 ? 0 : abs((-product).addingProduct(a, b))
+    abs(exactProductLow(a, b, product))
   }
 
-  /// The exact rounding error of a / b = quotient, from the remainder a - q b (an FMA).
+  /// a * b - product, exactly, for product = a * b rounded.
+  @inline(__always)
+  static func exactProductLow(_ a: Double, _ b: Double, _ product: Double) -> Double {
+    let (aHigh, aLow) = split(a)
+    let (bHigh, bLow) = split(b)
+    return ((aHigh * bHigh - product) + aHigh * bLow + aLow * bHigh) + aLow * bLow
+  }
+
+  /// Veltkamp's split of a into a high part of 26 bits and the rest.
+  @inline(__always)
+  static func split(_ a: Double) -> (high: Double, low: Double) {
+    let c = 134_217_729 * a  // 2^27 + 1
+    let high = c - (c - a)
+    return (high, a - high)
+  }
+
+  /// The exact rounding error of a / b = quotient, from the remainder a - q b,
+  /// which is exact: (a - p) - e for q b = p + e.
   @inline(__always)
   static func quotientError(_ a: Double, _ b: Double, _ quotient: Double) -> Double {
-    abs(a.addingProduct(-quotient, b) / b)
+    let product = quotient * b
+    return abs(((a - product) - exactProductLow(quotient, b, product)) / b)
   }
 
   private static func binaryRadii(
@@ -138,6 +159,13 @@ extension CompiledExpression {
           (numeratorRadius + times(abs(dOut[i]), ry[i])) / gap
           + 6 * u * (abs(dx[i]) + abs(out[i] * dy[i])) / abs(y[i])
       }
+    case .power where exponentIsConstant && count > 0 && y[0] == 2 && ry[0] == 0:
+      // z^2, computed as x x and 2 x x' (see `binary`): |X^2 - x^2| <= 2 |x| r + r^2.
+      for i in 0..<count {
+        r[i] = 2 * times(abs(x[i]), rx[i]) + times(rx[i], rx[i]) + productError(x[i], x[i], out[i])
+        let twice = 2 * x[i]
+        s[i] = productRadius(twice, 2 * rx[i], dx[i], sx[i]) + productError(twice, dx[i], dOut[i])
+      }
     case .power:
       for i in 0..<count {
         (r[i], s[i]) = powerRadii(
@@ -153,7 +181,6 @@ extension CompiledExpression {
     _ x: Double, _ dx: Double, _ rx: Double, _ sx: Double, _ y: Double, _ dy: Double, _ ry: Double, _ sy: Double,
     value: Double, derivative: Double, exponentIsConstant: Bool
   ) -> (value: Double, derivative: Double) {
-    let logBase = Double.log(abs(x))
     // The base's ball carried through the computation of power(x, y) itself.
     var r = powerBall(x, rx, exponent: y, value: value)
     // y x^(y-1), then times x': the base term of the derivative.
@@ -164,6 +191,8 @@ extension CompiledExpression {
       ? 0 : abs(y) * powerBall(x, rx, exponent: y - 1, value: powerBelow) + productError(y, powerBelow, slope)
     let baseTerm = dx == 0 ? 0 : slope * dx
     var s = productRadius(slope, slopeRadius, dx, sx) + productError(slope, dx, baseTerm)
+    guard ry > 0 || !exponentIsConstant else { return (r, s) }
+    let logBase = Double.log(abs(x))
     if ry > 0 {
       // An exponent that is itself rounded: |X^Y - X^y| <= |X^y| (e^(ry |log X|) - 1), to first order in ry.
       r += times(abs(value) + r, Double.expMinusOne(ry * abs(logBase)))

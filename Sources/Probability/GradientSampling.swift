@@ -174,7 +174,9 @@ extension GradientProblem {
       }
       for index in filled {
         accumulated[index].merge(RunningMoments(columns[(index * block)..<(index * block + rows)]))
-        for row in 0..<rows { rounding[index].add(radiusColumns[index * block + row]) }
+        let radii = radiusColumns[(index * block)..<(index * block + rows)]
+        rounding[index].merge(
+          RoundingBound(count: rows, sum: radii.reduce(0, +), sumOfSquares: radii.reduce(0) { $0 + $1 * $1 }))
       }
       done += rows
     }

@@ -20,12 +20,6 @@ public struct RoundingBound: Sendable, Equatable {
     self.sumOfSquares = sumOfSquares
   }
 
-  public mutating func add(_ radius: Double) {
-    count += 1
-    sum += radius
-    sumOfSquares += radius * radius
-  }
-
   public mutating func merge(_ other: RoundingBound) {
     count += other.count
     sum += other.sum
