@@ -97,11 +97,19 @@ func runExpression(_ bytes: [UInt8]) {
   let z = (0..<64).map { Double($0) / 8 - 4 }
   var value = [Double](repeating: 0, count: z.count)
   var derivative = value
+  var (valueRadius, derivativeRadius) = (value, value)
   let workspace = CompiledExpression.Workspace(for: compiled, capacity: 16)
   z.withUnsafeBufferPointer { input in
     value.withUnsafeMutableBufferPointer { v in
       derivative.withUnsafeMutableBufferPointer { d in
         compiled.evaluate(input, value: v, derivative: d, workspace: workspace)
+        valueRadius.withUnsafeMutableBufferPointer { r in
+          derivativeRadius.withUnsafeMutableBufferPointer { s in
+            compiled.evaluate(
+              input, value: v, derivative: d, radii: CompiledExpression.RoundingRadii(value: r, derivative: s),
+              workspace: workspace)
+          }
+        }
       }
     }
   }
