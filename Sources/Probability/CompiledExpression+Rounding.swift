@@ -75,6 +75,10 @@ extension CompiledExpression {
     times(abs(a), rb) + times(abs(b), ra) + times(ra, rb)
   }
 
+  /// Radius of the square of the ball (a, r): 2 |a| r + r^2.
+  @inline(__always)
+  static func squareRadius(_ a: Double, _ r: Double) -> Double { productRadius(a, r, a, r) }
+
   /// The exact rounding error of a + b = sum (Knuth's TwoSum).
   @inline(__always)
   static func sumError(_ a: Double, _ b: Double, _ sum: Double) -> Double {
@@ -162,7 +166,7 @@ extension CompiledExpression {
     case .power where exponentIsConstant && count > 0 && y[0] == 2 && ry[0] == 0:
       // z^2, computed as x x and 2 x x' (see `binary`): |X^2 - x^2| <= 2 |x| r + r^2.
       for i in 0..<count {
-        r[i] = 2 * times(abs(x[i]), rx[i]) + times(rx[i], rx[i]) + productError(x[i], x[i], out[i])
+        r[i] = squareRadius(x[i], rx[i]) + productError(x[i], x[i], out[i])
         let twice = 2 * x[i]
         s[i] = productRadius(twice, 2 * rx[i], dx[i], sx[i]) + productError(twice, dx[i], dOut[i])
       }
@@ -234,7 +238,7 @@ extension CompiledExpression {
         }
         if exponent > 1 {
           let next = square * square
-          squareRadius = productRadius(square, squareRadius, square, squareRadius) + productError(square, square, next)
+          squareRadius = Self.squareRadius(square, squareRadius) + productError(square, square, next)
           square = next
         }
         exponent >>= 1

@@ -141,7 +141,7 @@ extension GradientExpectations {
           * Double.exp(-0.5 * ws[i] * ws[i])
       }
       let radii = ws.indices.map { i in
-        Self.squareRadius(plus.values[i] - minus.values[i], plus.radii[i] + minus.radii[i]) * ws[i]
+        CompiledExpression.squareRadius(plus.values[i] - minus.values[i], plus.radii[i] + minus.radii[i]) * ws[i]
           * Double.exp(-0.5 * ws[i] * ws[i])
       }
       return terms + radii
@@ -172,7 +172,7 @@ extension GradientExpectations {
         ) { us in
           let at = evaluate(us.map { mu + sigma * m * $0 })
           return at.values.map { (outerValue - $0) * (outerValue - $0) }
-            + us.indices.map { Self.squareRadius(outerValue - at.values[$0], outerRadius + at.radii[$0]) }
+            + us.indices.map { CompiledExpression.squareRadius(outerValue - at.values[$0], outerRadius + at.radii[$0]) }
         }
         if innerFailure == nil, case .diverges(let u)? = inner.failures[0] {
           innerFailure = .diverges(near: mu + sigma * m * u)
@@ -229,6 +229,4 @@ extension GradientExpectations {
     maxwellDifference2.error += maxwell.values[1] + rounding(maxwell, 2)
   }
 
-  /// How far (a)^2 can move when a is known to within r: 2 |a| r + r^2.
-  static func squareRadius(_ a: Double, _ r: Double) -> Double { 2 * abs(a) * r + r * r }
 }

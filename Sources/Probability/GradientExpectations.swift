@@ -76,7 +76,7 @@ public struct GradientExpectations: Sendable {
     /// |g| (2 |F| r + r^2) for a term F^2 g.
     static func normalTermRadii(F: Double, rF: Double, D: Double, rD: Double, x: Double) -> [Double] {
       let s2 = (x * x - 1) * (x * x - 1)
-      let (square, squareD) = (2 * abs(F) * rF + rF * rF, 2 * abs(D) * rD + rD * rD)
+      let (square, squareD) = (CompiledExpression.squareRadius(F, rF), CompiledExpression.squareRadius(D, rD))
       let x2 = x * x
       return [
         rF, square, rF * abs(x), rF * x2, square * x2, rF * s2, square * s2, rD, squareD, rD * abs(x), rD * x2,

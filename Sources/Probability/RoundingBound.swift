@@ -35,4 +35,10 @@ public struct RoundingBound: Sendable, Equatable {
   public var meanShift: Double { count > 0 ? sum / Double(count) : 0 }
   /// How far rounding could have moved the standard deviation (divisor n - 1).
   public var standardDeviationShift: Double { count > 1 ? (sumOfSquares / Double(count - 1)).squareRoot() : 0 }
+  /// How far rounding could have moved the variance of draws whose standard
+  /// deviation is s: 2 s d + d^2, with d the standard deviation's shift.
+  public func varianceShift(standardDeviation s: Double) -> Double {
+    let d = standardDeviationShift
+    return 2 * s * d + d * d
+  }
 }

@@ -139,7 +139,7 @@ enum GradCommand {
         JSONMembers(gradients.map { ($0.0.rawValue, exactValues.json($0.1, style: .compact)) }), forKey: .exact)
       try container.encode(
         rows.map { row in
-          let shown = row.isCertified
+          let shown = row.isCertified(precision: precision)
           return Estimator(
             name: row.estimator, param: row.parameter, mean: shown ? row.moments.mean : nil,
             stderr: shown ? row.moments.standardError : nil, variance: shown ? row.moments.variance : nil,
@@ -164,30 +164,22 @@ enum GradCommand {
     var parameter: GradientProblem.Parameter
     var moments: RunningMoments
     var rounding: RoundingBound
-    /// Whether rounding in f leaves the printed mean, standard error and variance right.
-    var isCertified: Bool
     var exactGradient: Estimate
     var exactVariance: Estimate
     /// Sampled variance over the pathwise estimator's, for the same parameter.
     var varianceRatio: Double
 
+    /// Whether rounding in f leaves the printed mean, standard error and variance right.
+    func isCertified(precision: Int) -> Bool { Self.isCertified(moments, rounding: rounding, precision: precision) }
+
     /// Whether what rounding in f could do to the draws (`rounding`) stays below
     /// half a unit of every printed digit: of the mean, of the standard error
-    /// (the standard deviation's shift over sqrt n) and of the variance (which
-    /// moves by at most 2 s d + d^2 when the standard deviation s moves by d).
+    /// (the standard deviation's shift over sqrt n) and of the variance.
     static func isCertified(_ moments: RunningMoments, rounding: RoundingBound, precision: Int) -> Bool {
       let halfUnit = { (value: Double) in NumberFormat.halfUnit(of: value, decimals: precision, style: .compact) }
-      let shift = rounding.standardDeviationShift
       return rounding.meanShift <= halfUnit(moments.mean)
-        && shift / Double(moments.count).squareRoot() <= halfUnit(moments.standardError)
-        && varianceShift(moments, rounding: rounding) <= halfUnit(moments.variance)
-    }
-
-    /// How far rounding could have moved the sampled variance: 2 s d + d^2, where
-    /// d bounds the shift of the standard deviation s.
-    static func varianceShift(_ moments: RunningMoments, rounding: RoundingBound) -> Double {
-      let shift = rounding.standardDeviationShift
-      return 2 * moments.standardDeviation * shift + shift * shift
+        && rounding.standardDeviationShift / Double(moments.count).squareRoot() <= halfUnit(moments.standardError)
+        && rounding.varianceShift(standardDeviation: moments.standardDeviation) <= halfUnit(moments.variance)
     }
 
     /// (mean - exact) / |exact|, when the exact gradient is known to the printed
@@ -224,7 +216,7 @@ enum GradCommand {
         rows.append(
           Row(
             estimator: estimator, parameter: parameter, moments: moments, rounding: rounding,
-            isCertified: isCertified, exactGradient: exact.gradient(parameter, sigma: problem.sigma),
+            exactGradient: exact.gradient(parameter, sigma: problem.sigma),
             exactVariance: exact.variance(estimator, parameter, baseline: baseline, problem: problem),
             varianceRatio: isCertified ? pathwise.map { moments.variance / $0 } ?? .nan : .nan))
       }
@@ -242,7 +234,7 @@ enum GradCommand {
   static func contradiction(_ rows: [Row], exact: GradientExpectations, precision: Int) -> String? {
     guard exact.method == .quadrature else { return nil }
     let n = { (value: Double) in NumberFormat.format(value, precision, .compact) }
-    for row in rows where row.isCertified {
+    for row in rows where row.isCertified(precision: precision) {
       guard
         case .value(let g) = ExactValues.judge(
           row.exactGradient, style: .compact, precision: precision, isVariance: false),
@@ -275,7 +267,7 @@ enum GradCommand {
         ("exact var", .right), ("rel.err", .right), ("var/pathwise", .right),
       ], keyColumns: 2)
     for row in rows {
-      let shown = row.isCertified
+      let shown = row.isCertified(precision: precision)
       table.append([
         row.parameter.rawValue, row.estimator.rawValue, shown ? number(row.moments.mean) : "-",
         shown ? number(row.moments.standardError) : "-", shown ? number(row.moments.variance) : "-",
@@ -302,7 +294,7 @@ enum GradCommand {
 
   /// Why rows are not shown: what rounding in f could do to each one's mean.
   static func roundingNotes(_ rows: [Row], precision: Int) -> [String] {
-    let lost = rows.filter { !$0.isCertified }
+    let lost = rows.filter { !$0.isCertified(precision: precision) }
     guard !lost.isEmpty else { return [] }
     let bounds = lost.map { row in
       "\(row.estimator.rawValue) (\(row.parameter.rawValue)) by up to \(NumberFormat.format(row.rounding.meanShift, precision, .compact))"

@@ -116,7 +116,7 @@ enum GradSweepCommand {
             guard let draws = sampled[estimator]?[parameter] else { continue }
             let (variance, shift) = (
               draws.moments.variance / divisor,
-              GradCommand.Row.varianceShift(draws.moments, rounding: draws.rounding) / divisor
+              draws.rounding.varianceShift(standardDeviation: draws.moments.standardDeviation) / divisor
             )
             if shift <= NumberFormat.halfUnit(of: variance, decimals: session.precision, style: .scientific) {
               point.sampled[estimator] = variance
