@@ -78,7 +78,10 @@ extension String {
     return lines.joined(separator: "\n")
   }
 
+  /// The string without its trailing spaces. Found in the UTF-8 bytes: a
+  /// space is one byte, and the last other byte ends a whole character.
   var trailingBlanksRemoved: String {
-    String(reversed().drop(while: { $0 == " " }).reversed())
+    guard let last = utf8.lastIndex(where: { $0 != UInt8(ascii: " ") }) else { return "" }
+    return String(decoding: utf8[...last], as: UTF8.self)
   }
 }

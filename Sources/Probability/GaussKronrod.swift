@@ -102,6 +102,15 @@ public enum GaussKronrod {
       return stop == .converged
     }
 
+    /// Whether Ctrl-C has stopped the work; polled at the start of every
+    /// integral, even one after the refinement stopped for another reason, so
+    /// that the first passes of later integrals (the 600 inner integrals of a
+    /// double integral, say) are not started after it.
+    var isInterrupted: Bool {
+      if stop != .interrupted && shouldStop() { stop = .interrupted }
+      return stop == .interrupted
+    }
+
     func spend(_ panels: Int) { panelsLeft -= panels }
 
     /// Stops all further refinement, as when the integrand turned out undefined.
@@ -172,7 +181,7 @@ public enum GaussKronrod {
     integrand: ([Double]) -> [Double]
   ) -> Result {
     // Work stopped by Ctrl-C is thrown away: later integrals of it are not started.
-    if budget.stop == .interrupted {
+    if budget.isInterrupted {
       let zeros = [Double](repeating: 0, count: components)
       return Result(
         values: zeros, errors: [Double](repeating: .infinity, count: components), magnitudes: zeros,

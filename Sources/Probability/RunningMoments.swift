@@ -42,12 +42,28 @@ public struct RunningMoments: Sendable, Equatable {
   }
 
   /// The moments of each column of a row-major matrix with `width` columns
-  /// (a trailing partial row is left out).
+  /// (a trailing partial row is left out), by the two-pass algorithm, each pass
+  /// row by row. Inlinable, so that it is specialised for the caller's
+  /// element type: a generic conversion to Double per value costs more than the rest.
+  @inlinable
   public static func columns<T: BinaryFloatingPoint>(of values: [T], width: Int) -> [RunningMoments] {
     guard width > 0 else { return [] }
-    let end = values.count / width * width
-    return (0..<width).map { column in
-      RunningMoments(stride(from: column, to: end, by: width).map { Double(values[$0]) })
+    let rows = values.count / width
+    guard rows > 0 else { return [RunningMoments](repeating: RunningMoments(), count: width) }
+    var means = [Double](repeating: 0, count: width)
+    var squares = means
+    for row in 0..<rows {
+      for column in 0..<width { means[column] += Double(values[row * width + column]) }
+    }
+    for column in 0..<width { means[column] /= Double(rows) }
+    for row in 0..<rows {
+      for column in 0..<width {
+        let deviation = Double(values[row * width + column]) - means[column]
+        squares[column] += deviation * deviation
+      }
+    }
+    return (0..<width).map {
+      RunningMoments(count: rows, mean: means[$0], sumOfSquaredDeviations: squares[$0])
     }
   }
 

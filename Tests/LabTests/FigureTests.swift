@@ -39,6 +39,16 @@ struct FigureTests {
   }
 
   /// Nine images in rows of eight: two rows, each image framed and captioned.
+  /// Lines of figures lose their trailing spaces and nothing else: block
+  /// characters, a combining mark on a space, and lines of spaces only.
+  @Test(arguments: [
+    ("ab\u{2588}\u{2591}  ", "ab\u{2588}\u{2591}"), ("   ", ""), ("", ""), ("x \u{301}  ", "x \u{301}"),
+    (" \u{1F600} ", " \u{1F600}"), ("no spaces", "no spaces"),
+  ])
+  func trailingBlanksAreRemoved(line: String, trimmed: String) {
+    #expect(line.trailingBlanksRemoved == trimmed)
+  }
+
   @Test func imagesAreLaidOutInAGrid() {
     let items = (0..<9).map { ("z\($0)", [Float](repeating: 0.5, count: 4)) }
     let svg = SVGImages.render(items, width: 2, height: 2, pixel: 8, columns: 8, title: "t")

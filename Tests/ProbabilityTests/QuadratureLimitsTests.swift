@@ -80,6 +80,30 @@ struct QuadratureLimitsTests {
     #expect(!evaluated)
     #expect(later.errors == [.infinity, .infinity])
   }
+
+  /// Integrals that converge in their first pass never poll Ctrl-C while they
+  /// refine; the next integral still sees it before it starts, even when the
+  /// budget had already stopped refining for another reason.
+  @Test(arguments: [false, true])
+  func ctrlCBetweenIntegralsStopsTheNext(afterThePanelLimit: Bool) {
+    nonisolated(unsafe) var pressed = false
+    let budget = GaussKronrod.Budget(
+      GaussKronrod.Limits(panels: afterThePanelLimit ? 10 : 60_000, seconds: 60), shouldStop: { pressed })
+    let first = GaussKronrod.integrate(from: 0, to: 1, components: 1, panels: 16, budget: budget) { xs in
+      xs.map { afterThePanelLimit ? Double.sin(1e6 * $0) : $0 * $0 }
+    }
+    #expect(budget.stop == (afterThePanelLimit ? .panelLimit(10) : .converged))
+    if !afterThePanelLimit { #expect(abs(first.values[0] - 1.0 / 3) < 1e-15) }
+    pressed = true
+    var evaluated = false
+    let second = GaussKronrod.integrate(from: 0, to: 1, components: 1, panels: 1, budget: budget) { xs in
+      evaluated = true
+      return xs
+    }
+    #expect(!evaluated)
+    #expect(budget.stop == .interrupted)
+    #expect(second.errors == [.infinity])
+  }
 }
 
 /// Exact values that do not exist are refused with the reason; those that do

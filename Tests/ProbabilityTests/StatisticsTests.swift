@@ -33,6 +33,13 @@ struct StatisticsTests {
     #expect(columns.map(\.mean) == [2, 20] && columns.map(\.count) == [3, 3])
     #expect(columns[1].populationVariance.isApproximatelyEqual(to: 200.0 / 3, relativeTolerance: 1e-15))
     #expect(RunningMoments.columns(of: [1.0], width: 0).isEmpty)
+    #expect(RunningMoments.columns(of: [1.0], width: 2) == [RunningMoments(), RunningMoments()])
+    // Row by row, each column's sums are made in the same order as from the column alone: equal to the last bit.
+    var generator = Xoshiro256StarStar(seed: 7)
+    let values = (0..<7003).map { _ in Float(generator.nextUniform() * 100 - 30) }
+    for (column, moments) in RunningMoments.columns(of: values, width: 7).enumerated() {
+      #expect(moments == RunningMoments(stride(from: column, to: 7000, by: 7).map { Double(values[$0]) }))
+    }
   }
 
   @Test func histogramCountsEveryValueOnce() {
