@@ -18,6 +18,9 @@ public struct Reply: Equatable, Sendable {
   public var aside: String?
   /// A line to type at the next prompt for the user to run or edit (a lesson's next command).
   public var typedAhead: String?
+  /// The files the command wrote, with the text of those that are text (an
+  /// exported page inlines a figure from here, never from the disk).
+  public var filesWritten: [FileAccess.WrittenFile] = []
 
   public init(
     output: String, error: String? = nil, shouldQuit: Bool = false, plainOutput: String? = nil,
@@ -77,10 +80,24 @@ public struct Engine: Sendable {
     set { session.presentation = newValue }
   }
 
+  /// Who supplied a line, which decides the rights it runs with.
+  public enum LineSource: Sendable {
+    /// Typed (or edited) by the user, piped, or given with -c: the user's rights.
+    case user
+    /// A lesson's: the command a lesson typed ahead, run as it was typed.
+    /// While a lesson is taken it runs confined as `vaelab run` confines a
+    /// lesson: writes into the lesson's own directory of files, reads from the
+    /// lesson's folder and that directory.
+    case lesson
+  }
+
   /// Runs one statement (no `;`). Blank lines and comments do nothing.
   /// During a lesson, a step's command moves the lesson on and a command that
   /// answers the exercise at hand is judged (see `Engine+Lessons`).
-  public mutating func execute(_ line: String) -> Reply {
+  public mutating func execute(_ line: String, from source: LineSource = .user) -> Reply {
+    if source == .lesson, let entry = session.lessons.playing?.entry {
+      return executeForLesson(line, of: entry)
+    }
     var reply = executeStatement(line, recording: true)
     followLesson(after: line, reply: &reply)
     return reply
@@ -105,6 +122,7 @@ public struct Engine: Sendable {
       (reply, recordedInput) = try run(spec, path: path, words: arguments)
     } catch {
       reply = Reply(output: "", error: error.message, errorArgument: error.argument, isJSON: asksForJSON)
+      recordedInput = error.recordedInput
     }
     guard recording else { return reply }
     session.commandsRun += 1
@@ -174,8 +192,17 @@ public struct Engine: Sendable {
     }
     let arguments = try ArgumentBinder.bind(ownWords, to: spec, commandPath: path)
     guard let action = spec.action else { throw LabError("internal error: \(path) has no action") }
-    let output = try action(&session, arguments)
-    return (reply(from: output, format: format ?? session.format), output.recordedInput)
+    // All or nothing: Swift writes an `inout` argument back even when the call
+    // throws, so the command works on a copy that is kept only when it succeeds.
+    // (State behind references, the workbench's model, is changed by commands
+    // only on their way to success: see `Session`.)
+    var working = session
+    let output = try action(&working, arguments)
+    let written = working.files.takeWritten()
+    session = working
+    var reply = reply(from: output, format: format ?? session.format)
+    reply.filesWritten = written
+    return (reply, output.recordedInput)
   }
 
   /// How `output` is printed in `format`: text fitted to the presentation, or JSON.

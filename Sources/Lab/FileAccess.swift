@@ -18,9 +18,25 @@ public struct FileAccess: Sendable, Equatable {
     /// The lesson's own directory: relative reads resolve here when the scratch
     /// directory has no such file.
     var lessonDirectory: String
+    /// How a refused read or write can be had: what the user can do about it.
+    var advice = FileAccess.trustAdvice
   }
 
   let confinement: Confinement?
+  /// What the command running now has written: kept in memory, so that an
+  /// exported page inlines the figure a command drew, never a file of the same
+  /// name found elsewhere. The engine takes it after every command.
+  var written: [WrittenFile] = []
+
+  /// A file a command wrote.
+  public struct WrittenFile: Sendable, Equatable {
+    /// The path as the command was given it.
+    public var path: String
+    /// Where it landed (inside the scratch directory, for a confined session).
+    public var location: String
+    /// What was written, for text (a figure, a notebook); nil for binary files (checkpoints).
+    public var text: String?
+  }
   /// Directories a relative read falls back to when the file is not where the
   /// path leads (and, confined, may read from): the lessons' directory while a
   /// lesson is taken, or a notebook of one is checked, so its data files load.
@@ -38,6 +54,26 @@ public struct FileAccess: Sendable, Equatable {
 
   /// The scratch directory of a confined session (where its files were written).
   public var scratchDirectory: String? { confinement?.scratch }
+
+  /// Confines a lesson at `lessonPath` to its own directory for reads and
+  /// `scratch` for writes (made, mode 0700, if it does not exist): the lesson
+  /// player keeps one such directory per lesson in the user's state directory,
+  /// so a student finds what a lesson's commands wrote.
+  public static func confined(toLessonAt lessonPath: String, scratch: String) throws(LabError) -> FileAccess {
+    do {
+      try FileManager.default.createDirectory(
+        atPath: scratch, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+    } catch {
+      throw LabError("cannot make the directory \(scratch) for the files of lesson \(lessonPath)")
+    }
+    let lessonDirectory = FileIO.directory(of: lessonPath)
+    guard let scratch = canonical(scratch), let directory = canonical(lessonDirectory.isEmpty ? "." : lessonDirectory)
+    else { throw LabError("cannot find the directory of \(lessonPath): \(String(cString: strerror(errno)))") }
+    return FileAccess(
+      confinement: Confinement(scratch: scratch, lessonDirectory: directory, advice: playerAdvice))
+  }
+
+  static let playerAdvice = "a command you type or edit yourself reads and writes where you say"
 
   /// Confines a lesson at `lessonPath`: a fresh scratch directory (mode 0700,
   /// under `TMPDIR` or `/tmp`) for its writes, its own directory for its reads.
@@ -73,13 +109,24 @@ public struct FileAccess: Sendable, Equatable {
   }
 
   /// Writes `bytes` to `path` atomically, as `FileIO.writeAtomically` does.
-  public func write(_ bytes: [UInt8], to path: String) throws(LabError) {
-    try FileIO.writeAtomically(bytes: bytes, to: try resolvedForWriting(path), shownAs: path)
+  public mutating func write(_ bytes: [UInt8], to path: String) throws(LabError) {
+    let location = try resolvedForWriting(path)
+    try FileIO.writeAtomically(bytes: bytes, to: location, shownAs: path, followingSymlink: confinement == nil)
+    written.append(WrittenFile(path: path, location: location, text: nil))
   }
 
-  /// Writes `text` to `path` atomically.
-  public func write(_ text: String, to path: String) throws(LabError) {
-    try write(Array(text.utf8), to: path)
+  /// Writes `text` to `path` atomically, and keeps the text in `written`.
+  public mutating func write(_ text: String, to path: String) throws(LabError) {
+    let location = try resolvedForWriting(path)
+    try FileIO.writeAtomically(
+      bytes: Array(text.utf8), to: location, shownAs: path, followingSymlink: confinement == nil)
+    written.append(WrittenFile(path: path, location: location, text: text))
+  }
+
+  /// The files written since the last call, forgotten here.
+  mutating func takeWritten() -> [WrittenFile] {
+    defer { written = [] }
+    return written
   }
 
   static let trustAdvice = "run it with --trust to give the lesson your own rights"
@@ -90,11 +137,12 @@ public struct FileAccess: Sendable, Equatable {
     guard let confinement else { return path }
     guard !path.hasPrefix("/") else {
       throw LabError(
-        "cannot write \(path): a lesson writes only into its scratch directory, by relative paths; \(Self.trustAdvice)")
+        "cannot write \(path): a lesson writes only into its scratch directory, by relative paths; \(confinement.advice)"
+      )
     }
     guard let inside = Self.normalised(path) else {
       throw LabError(
-        "cannot write \(path): the path leaves the lesson's scratch directory by '..'; \(Self.trustAdvice)")
+        "cannot write \(path): the path leaves the lesson's scratch directory by '..'; \(confinement.advice)")
     }
     return confinement.scratch + "/" + inside
   }
@@ -112,12 +160,12 @@ public struct FileAccess: Sendable, Equatable {
     let candidates = path.hasPrefix("/") ? [path] : roots.map { $0 + "/" + path }
     guard let found = candidates.first(where: { access($0, F_OK) == 0 }) else {
       throw LabError(
-        "cannot read \(path): a lesson reads only files in its own directory or that it wrote itself; \(Self.trustAdvice)"
+        "cannot read \(path): a lesson reads only files in its own directory or that it wrote itself; \(confinement.advice)"
       )
     }
     guard let real = Self.canonical(found), roots.contains(where: { real == $0 || real.hasPrefix($0 + "/") }) else {
       throw LabError(
-        "cannot read \(path): it lies outside the lesson's directory; a lesson reads only files in its own directory or that it wrote itself; \(Self.trustAdvice)"
+        "cannot read \(path): it lies outside the lesson's directory; a lesson reads only files in its own directory or that it wrote itself; \(confinement.advice)"
       )
     }
     return real

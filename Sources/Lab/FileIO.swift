@@ -53,8 +53,8 @@ public enum FileIO {
   /// Writes `text` to a temporary file beside `path`, flushes it to disk and
   /// renames it over `path`: a crash or Ctrl-C leaves either the old file or the
   /// new one, never a half-written file.
-  public static func writeAtomically(_ text: String, to path: String) throws(LabError) {
-    try writeAtomically(bytes: Array(text.utf8), to: path)
+  public static func writeAtomically(_ text: String, to path: String, followingSymlink: Bool = true) throws(LabError) {
+    try writeAtomically(bytes: Array(text.utf8), to: path, followingSymlink: followingSymlink)
   }
 
   /// `writeAtomically` for bytes.
@@ -69,9 +69,19 @@ public enum FileIO {
   /// - Temporary files of writers that died (kill -9) are removed on the next
   ///   write to the same directory.
   /// - Errors name the file `shownAs` (the path as the user gave it), else `path`.
-  public static func writeAtomically(bytes: [UInt8], to path: String, shownAs name: String? = nil) throws(LabError) {
+  /// - With `followingSymlink` false, a symlink at `path` is refused: for a path
+  ///   the user did not name (an exported page beside its lesson, where the
+  ///   lesson's author could have planted a link) and a lesson's own writes.
+  public static func writeAtomically(
+    bytes: [UInt8], to path: String, shownAs name: String? = nil, followingSymlink: Bool = true
+  ) throws(LabError) {
     let shown = name ?? path
     _ = try splitForWriting(path, shownAs: shown)
+    if !followingSymlink, let destination = symlinkDestination(path) {
+      throw LabError(
+        "cannot write \(shown): it is a symbolic link (to \(destination)), and vaelab does not write through a link it was not given"
+      )
+    }
     let target = resolvedTarget(path)
     let (directory, _) = try splitForWriting(target, shownAs: shown)
     removeStaleTemporaries(in: directory)
@@ -122,6 +132,16 @@ public enum FileIO {
   /// Temporary files are `.vaelab-tmp-PID-XXXXXX`: the writer's process id,
   /// then mkstemp's random letters.
   static let temporaryPrefix = ".vaelab-tmp-"
+
+  /// What the symlink at `path` points to, or nil when `path` is not a symlink.
+  static func symlinkDestination(_ path: String) -> String? {
+    var status = stat()
+    guard lstat(path, &status) == 0, (status.st_mode & S_IFMT) == S_IFLNK else { return nil }
+    var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+    let count = readlink(path, &buffer, buffer.count - 1)
+    guard count >= 0 else { return "?" }
+    return String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+  }
 
   /// Where a write to `path` lands: the file a symlink points to (through any
   /// chain of links), else `path` itself.

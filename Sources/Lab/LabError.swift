@@ -7,9 +7,20 @@ public struct LabError: Error, Equatable, Sendable, CustomStringConvertible {
   /// The argument that was wrong, when one was (for the JSON error's `argument`).
   public let argument: String?
 
+  /// What a notebook records as the command that failed, when not the line as
+  /// typed (`answer ID abc` for a refused `answer abc`): a form that replays anywhere.
+  var recordedInput: String?
+
   public init(_ message: String, argument: String? = nil) {
     self.message = message
     self.argument = argument
+  }
+
+  /// This error, recorded in a notebook as `input`.
+  func recorded(as input: String) -> LabError {
+    var error = self
+    error.recordedInput = input
+    return error
   }
 
   public var description: String { message }

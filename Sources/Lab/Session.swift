@@ -13,7 +13,12 @@ public struct NotebookEntry: Equatable, Sendable {
 }
 
 /// The state a shell session carries between commands. Commands change it only
-/// when they succeed, so an error or Ctrl-C leaves it as it was.
+/// when they succeed, so an error or Ctrl-C leaves it as it was: the engine runs
+/// each command on a copy and keeps the copy only on success. The workbench is a
+/// reference (a model is too large to copy per command), so a command changes
+/// the model, its optimiser or its training history only on its way to success:
+/// `vae step` that meets a loss that is not finite, or Ctrl-C, stops and succeeds
+/// with the steps it took.
 public struct Session: Sendable {
   public private(set) var seed: UInt64
   /// The seed the session started from, written into a saved notebook.

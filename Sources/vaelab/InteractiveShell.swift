@@ -13,6 +13,9 @@ struct InteractiveShell {
   /// A line to type at the next prompt (a lesson's next command), read by
   /// readline's startup hook, a C function, so kept here.
   nonisolated(unsafe) static var typedAhead: String?
+  /// The last line typed ahead: a line read back unchanged is the lesson's
+  /// command run as typed, which runs with the lesson's rights (`Engine.LineSource`).
+  nonisolated(unsafe) static var offered: String?
 
   /// Run as if typed at the first prompt (`vaelab lesson N`).
   var firstLine: String?
@@ -34,6 +37,7 @@ struct InteractiveShell {
     while true {
       _ = Interrupts.take()
       let line: String
+      var source = Engine.LineSource.user
       if !pending.isEmpty {
         line = pending.removeFirst()
       } else {
@@ -43,7 +47,9 @@ struct InteractiveShell {
         }
         line = String(cString: raw)
         free(raw)
+        if line == Self.offered { source = .lesson }
       }
+      Self.offered = nil
       let trimmed = line.trimmingCharacters(in: .whitespaces)
       if !trimmed.isEmpty && trimmed != lastLine {
         add_history(trimmed)
@@ -52,30 +58,36 @@ struct InteractiveShell {
       }
       // Tables fold and images wrap to the window as it is now.
       engine.presentation = Presentation(colour: colour, width: Self.terminalWidth())
-      if !Self.run(line, in: &engine, colour: colour) { break }
+      if !Self.run(line, from: source, in: &engine, colour: colour) { break }
     }
+    engine.session.lessons.removeEmptyTemporaryFiles()
     history_truncate_file(historyPath, Self.historyLimit)
   }
 
   /// Runs each statement of `line` until one fails; false when the user asked to leave.
-  static func run(_ line: String, in engine: inout Engine, colour: Bool) -> Bool {
+  static func run(_ line: String, from source: Engine.LineSource, in engine: inout Engine, colour: Bool) -> Bool {
     for statement in Tokenizer.statements(line) {
-      let reply = engine.execute(statement)
+      let reply = engine.execute(statement, from: source)
       ProgressLine.clear()
       // The terminal echoed ^C without a newline; start the report on a line of its own.
       if Interrupts.take() { StandardStream.output.write("\n") }
-      if !reply.output.isEmpty { StandardStream.output.write(reply.output + "\n") }
+      if !reply.output.isEmpty { StandardStream.output.write(reply.output + "\n", colour: colour) }
       if let error = reply.error {
         if reply.isJSON, let json = reply.errorJSON(file: nil, line: nil) {
           StandardStream.error.write(json + "\n")
         } else {
           let message = engine.presentation.fitted("error: " + error).dropFirst("error: ".count)
-          StandardStream.error.write((colour ? "\u{1B}[31merror:\u{1B}[0m " : "error: ") + message + "\n")
+          StandardStream.error.write(
+            (colour ? "\u{1B}[31merror:\u{1B}[0m " : "error: ") + TerminalText.visible(String(message)) + "\n",
+            colour: colour)
         }
         return true
       }
-      if let aside = reply.aside { StandardStream.output.write("\n" + aside + "\n") }
-      if let typed = reply.typedAhead { typedAhead = typed }
+      if let aside = reply.aside { StandardStream.output.write("\n" + aside + "\n", colour: colour) }
+      if let typed = reply.typedAhead {
+        typedAhead = typed
+        offered = typed
+      }
       if reply.shouldQuit { return false }
     }
     return true

@@ -1,5 +1,6 @@
 import CReadline
 import Foundation
+import Lab
 import Synchronization
 
 /// Ctrl-C: a SIGINT handler that only sets a flag. Long computations poll it
@@ -25,7 +26,16 @@ struct StandardStream {
   static let output = StandardStream(descriptor: STDOUT_FILENO)
   static let error = StandardStream(descriptor: STDERR_FILENO)
 
-  func write(_ text: String) {
+  /// Writes `text` with its control characters made visible (`TerminalText.safe`):
+  /// what vaelab prints may hold strings from files (a lesson's prose, a
+  /// notebook's names, a checkpoint's metadata), and only vaelab's own colours,
+  /// with `colour`, reach the terminal as escape sequences.
+  func write(_ text: String, colour: Bool = false) {
+    writeRaw(TerminalText.safe(text, colour: colour))
+  }
+
+  /// Writes `text` as it is: for vaelab's own control sequences only (the progress line).
+  func writeRaw(_ text: String) {
     var bytes = Array(text.utf8)[...]
     while !bytes.isEmpty {
       let written = bytes.withUnsafeBytes { Foundation.write(descriptor, $0.baseAddress, $0.count) }
@@ -81,11 +91,11 @@ enum ProgressLine {
   static let shown = Atomic<Bool>(false)
 
   static let show: @Sendable (String) -> Void = { text in
-    StandardStream.output.write("\r\u{1B}[2K" + text)
+    StandardStream.output.writeRaw("\r\u{1B}[2K" + TerminalText.visible(text))
     shown.store(true, ordering: .relaxed)
   }
 
   static func clear() {
-    if shown.exchange(false, ordering: .relaxed) { StandardStream.output.write("\r\u{1B}[2K") }
+    if shown.exchange(false, ordering: .relaxed) { StandardStream.output.writeRaw("\r\u{1B}[2K") }
   }
 }

@@ -253,7 +253,9 @@ struct Export: ParsableCommand {
         StandardStream.error.write("vaelab: error: interrupted (Ctrl-C); \(output) was not written\n")
         throw ExitCode(1)
       }
-      try FileIO.writeAtomically(page, to: output)
+      // A page beside the lesson is written there only as a file of its own: a
+      // symlink planted at that name (by whoever wrote the lesson) is refused.
+      try FileIO.writeAtomically(page, to: output, followingSymlink: html != nil)
       StandardStream.output.write("wrote \(output)\n")
     } catch let error as LabError {
       StandardStream.error.write("vaelab: error: \(error.message)\n")

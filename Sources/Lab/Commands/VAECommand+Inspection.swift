@@ -223,7 +223,7 @@ extension VAECommand {
         pairs.append(("#\(index) recon", Array(reconstructions[(k * d)..<((k + 1) * d)])))
       }
       return try pictures(
-        pairs, workbench: workbench, session: session, svg: arguments.svg,
+        pairs, workbench: workbench, session: &session, svg: arguments.svg,
         title: "held-out inputs and their reconstructions (decoder mean at z = mu), step \(workbench.trainer.steps)",
         series: { $0 % 2 == 0 ? "held-out input" : "reconstruction" })
     })
@@ -242,7 +242,7 @@ extension VAECommand {
       let d = workbench.data.dimension
       let output = try pictures(
         decoded.rows(width: d).enumerated().map { ("z\($0.offset + 1)", $0.element) }, workbench: workbench,
-        session: session, svg: arguments.svg,
+        session: &session, svg: arguments.svg,
         title: "decoded draws z ~ N(0, I), step \(workbench.trainer.steps)", series: { _ in "decoded z ~ N(0, I)" })
       session.keep(generator, drawnWith: seed)
       return output

@@ -52,14 +52,14 @@ extension VAECommand {
           throw LabError("\(name)= sets up vae latent grid; the scatter has no \(name)", argument: name)
         }
         return try latentScatter(
-          workbench, dimensions: dimensions, color: arguments.color, svg: arguments.svg, session: session)
+          workbench, dimensions: dimensions, color: arguments.color, svg: arguments.svg, session: &session)
       case .grid:
         if arguments.color != nil {
           throw LabError("color= marks the scatter's encodings; a grid of decodes has none", argument: "color")
         }
         return try latentGrid(
           workbench, dimensions: dimensions, n: arguments.n ?? 8, range: arguments.range ?? "inverse-cdf",
-          svg: arguments.svg, session: session)
+          svg: arguments.svg, session: &session)
       }
     })
 
@@ -87,7 +87,7 @@ extension VAECommand {
   static let largestScatter = 2000
 
   static func latentScatter(
-    _ workbench: VAEWorkbench, dimensions: [Int], color: String?, svg: String?, session: Session
+    _ workbench: VAEWorkbench, dimensions: [Int], color: String?, svg: String?, session: inout Session
   ) throws(LabError) -> Output {
     let data = workbench.data
     let factor = try scatterFactor(color, data: data)
@@ -221,7 +221,7 @@ extension VAECommand {
   // MARK: The grid
 
   static func latentGrid(
-    _ workbench: VAEWorkbench, dimensions: [Int], n: Int, range: String, svg: String?, session: Session
+    _ workbench: VAEWorkbench, dimensions: [Int], n: Int, range: String, svg: String?, session: inout Session
   ) throws(LabError) -> Output {
     let axis: [Double]
     if range == "inverse-cdf" {
@@ -242,7 +242,7 @@ extension VAECommand {
     guard let size = workbench.data.imageSize else {
       // Data that are not images: each decode is a point, drawn over the data.
       return try decoded(
-        points, labels: points.map(latentLabel), workbench: workbench, session: session, svg: svg, title: title,
+        points, labels: points.map(latentLabel), workbench: workbench, session: &session, svg: svg, title: title,
         series: "decoded grid")
     }
     let outputs = workbench.model.decode(points.flatMap { $0.map(Float.init) })

@@ -36,7 +36,7 @@ extension VAECommand {
       }
       let points = (0..<count).map { Array(values[($0 * l)..<(($0 + 1) * l)]) }
       return try decoded(
-        points, labels: points.map(latentLabel), workbench: workbench, session: session, svg: arguments.svg,
+        points, labels: points.map(latentLabel), workbench: workbench, session: &session, svg: arguments.svg,
         title: "decoded latent vectors, step \(workbench.trainer.steps)", series: "decoded z")
     })
 
@@ -70,7 +70,7 @@ extension VAECommand {
           + NumberFormat.shortest(NumberFormat.rounded(Double($0) / Double(arguments.steps - 1), significantDigits: 2))
       }
       return try decoded(
-        path, labels: labels, workbench: workbench, session: session, svg: arguments.svg,
+        path, labels: labels, workbench: workbench, session: &session, svg: arguments.svg,
         title:
           "decodes on the line from held-out example \(arguments.from)'s encoding to \(arguments.to)'s, step \(workbench.trainer.steps)",
         series: "decoded on the line",
@@ -114,7 +114,7 @@ extension VAECommand {
         "z\(arguments.dimension)=" + NumberFormat.shortest(NumberFormat.rounded($0, significantDigits: 3))
       }
       return try decoded(
-        path, labels: labels, workbench: workbench, session: session, svg: arguments.svg,
+        path, labels: labels, workbench: workbench, session: &session, svg: arguments.svg,
         title:
           "latent dimension \(arguments.dimension) varied around held-out example \(arguments.example)'s encoding, step \(workbench.trainer.steps)",
         series: "decoded traversal", before: [("#\(arguments.example) input", rows)])
@@ -127,7 +127,8 @@ extension VAECommand {
 
   /// The decoder's mean output at each point, as pictures, with optional inputs before and after.
   static func decoded(
-    _ points: [[Double]], labels: [String], workbench: VAEWorkbench, session: Session, svg: String?, title: String,
+    _ points: [[Double]], labels: [String], workbench: VAEWorkbench, session: inout Session, svg: String?,
+    title: String,
     series: String, before: [(String, [Float])] = [], after: [(String, [Float])] = []
   ) throws(LabError) -> Output {
     let d = workbench.configuration.inputs
@@ -135,7 +136,7 @@ extension VAECommand {
     let decodes = Array(zip(labels, outputs.rows(width: d)))
     let items = before + decodes + after
     return try pictures(
-      items, workbench: workbench, session: session, svg: svg, title: title,
+      items, workbench: workbench, session: &session, svg: svg, title: title,
       series: { $0 < before.count || $0 >= before.count + decodes.count ? "held-out input" : series })
   }
 }

@@ -7,7 +7,7 @@ extension VAECommand {
   /// scatter whose series `series` names (by item index). Other data have no
   /// figure, and svg= is refused rather than ignored.
   static func pictures(
-    _ items: [(String, [Float])], workbench: VAEWorkbench, session: Session, svg: String?, title: String,
+    _ items: [(String, [Float])], workbench: VAEWorkbench, session: inout Session, svg: String?, title: String,
     series: (Int) -> String
   ) throws(LabError) -> Output {
     let data = workbench.data

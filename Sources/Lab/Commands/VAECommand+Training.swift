@@ -34,7 +34,7 @@ extension VAECommand {
       var first: VAE<Float>.Losses?
       var last: VAE<Float>.Losses?
       var taken = 0
-      var failure: LabError?
+      var notFinite: (step: Int, objective: Double)?
       while taken < requested {
         if session.shouldStop() { break }
         do throws(Trainer<Float>.StepError) {
@@ -45,9 +45,9 @@ extension VAECommand {
           taken += 1
         } catch {
           guard case .notFinite(let stepNumber, let losses) = error else { break }
-          failure = LabError(
-            "step \(stepNumber) gave a loss or gradient that is not finite (\(objectiveWord(workbench.configuration)) \(NumberFormat.fixed(losses.objective, 3))); its update was not applied and training stopped after \(taken) steps. Try a smaller lr (now \(NumberFormat.shortest(workbench.trainer.optimizer.learningRate))) or beta with 'vae new'"
-          )
+          // Training stops here, keeping the steps taken, as at Ctrl-C: a result, not an
+          // error, because the model changed (an error would promise it had not).
+          notFinite = (stepNumber, losses.objective)
           break
         }
         if let progress = session.progress, clock.now - lastReport > .milliseconds(100), let last {
@@ -61,7 +61,6 @@ extension VAECommand {
           )
         }
       }
-      if let failure { throw failure }
       let c = workbench.configuration
       return try Output(
         StepResult(
@@ -69,10 +68,36 @@ extension VAECommand {
           kl: c.kind == .vae ? Nullable(wrappedValue: last?.kl) : nil,
           negativeELBO: c.kind == .vae ? Nullable(wrappedValue: last?.negativeELBO) : nil,
           beta: c.kind == .vae ? c.beta : nil,
-          estimator: arguments.estimator == .pathwise ? nil : arguments.estimator, requested: requested,
-          firstObjective: first?.objective,
+          estimator: arguments.estimator == .pathwise ? nil : arguments.estimator,
+          notFinite: notFinite.map {
+            NotFiniteStop(
+              step: $0.step, objective: $0.objective, learningRate: workbench.trainer.optimizer.learningRate)
+          }, requested: requested, firstObjective: first?.objective,
           configuration: c, precision: session.precision))
     })
+
+  /// A training step whose loss or gradient was not finite.
+  struct NotFiniteStop: Encodable, Sendable {
+    var step: Int
+    /// The objective of that step's batch (infinite or NaN, written as null in JSON).
+    @Nullable var objective: Double?
+    /// The learning rate, for the advice.
+    var learningRate: Double
+
+    /// The objective in words: its value when finite (only a gradient was not), else what it was.
+    var objectiveText: String
+
+    init(step: Int, objective: Double, learningRate: Double) {
+      self.step = step
+      self.objective = objective.isFinite ? objective : nil
+      self.learningRate = learningRate
+      objectiveText =
+        objective.isNaN
+        ? "not a number" : objective.isInfinite ? "infinite" : NumberFormat.fixed(objective, 3)
+    }
+
+    enum CodingKeys: String, CodingKey { case step, objective }
+  }
 
   /// What `vae step` reports: where training got to, and the losses on the last batch.
   struct StepResult: CommandResult {
@@ -87,6 +112,8 @@ extension VAECommand {
     var beta: Double?
     /// The encoder's gradient estimator, when it is not the pathwise one.
     var estimator: LatentGradientEstimator?
+    /// The step whose loss or gradient was not finite, which ended training (its update not applied).
+    var notFinite: NotFiniteStop?
     // For the text only:
     var requested: Int
     var firstObjective: Double?
@@ -95,10 +122,18 @@ extension VAECommand {
 
     enum CodingKeys: String, CodingKey {
       case step, taken, objective, recon, kl, negativeELBO = "neg_elbo", beta, estimator
+      case notFinite = "not_finite"
     }
 
     func text(for presentation: Presentation) -> String {
-      guard taken > 0 else { return "no step taken (Ctrl-C); the model is unchanged at step \(step)" }
+      let stop =
+        notFinite.map { stop in
+          "step \(stop.step) gave a loss or gradient that is not finite (\(objectiveWord(configuration)) \(stop.objectiveText)); its update was not applied and training stopped after \(taken) of \(requested) steps. Try a smaller lr (now \(NumberFormat.shortest(stop.learningRate))) or beta with 'vae new'"
+        }
+      guard taken > 0 else {
+        return stop.map { "no step taken: \($0); the model is at step \(step)" }
+          ?? "no step taken (Ctrl-C); the model is unchanged at step \(step)"
+      }
       func n(_ value: Double) -> String { NumberFormat.fixed(value, precision) }
       var text = "steps \(step - taken + 1)-\(step)"
       if let firstObjective, let objective, let recon {
@@ -125,7 +160,9 @@ extension VAECommand {
           ? "\nthe encoder's gradient by the score function (no baseline)"
           : "\nthe encoder's gradient by the score function less the leave-one-out mean of the batch's -log p(x|z)"
       }
-      if taken < requested {
+      if let stop {
+        text += "\n" + stop
+      } else if taken < requested {
         text += "\nstopped by Ctrl-C after \(taken) of \(requested) steps; the model is as after step \(step)"
       }
       return text

@@ -1,4 +1,33 @@
 extension Engine {
+  /// Runs `line`, a command `entry` supplied, with the lesson's own files (see
+  /// `LessonDesk.files(for:)`) in place of the user's, which come back after it;
+  /// the user may then also read what the lesson wrote. A note before the
+  /// lesson's next step says where the files it wrote went.
+  mutating func executeForLesson(_ line: String, of entry: LessonCatalog.Entry) -> Reply {
+    let userFiles = session.files
+    let lessonFiles: FileAccess
+    do { lessonFiles = try session.lessons.files(for: entry) } catch {
+      return Reply(output: "", error: error.message)
+    }
+    session.files = lessonFiles
+    var reply = executeStatement(line, recording: true)
+    session.files = userFiles
+    if let scratch = lessonFiles.scratchDirectory { session.files = userFiles.readingAlso(from: scratch) }
+    followLesson(after: line, reply: &reply)
+    if let scratch = lessonFiles.scratchDirectory, !reply.filesWritten.isEmpty, !reply.isJSON {
+      let note = session.presentation.fitted(Self.lessonFilesNote(reply.filesWritten.map(\.path), in: scratch))
+      reply.aside = [note, reply.aside].compactMap { $0 }.joined(separator: "\n\n")
+    }
+    return reply
+  }
+
+  /// Where a lesson's command wrote its files.
+  static func lessonFilesNote(_ paths: [String], in scratch: String) -> String {
+    let names = paths.joined(separator: ", ")
+    return
+      "(The lesson's command wrote \(names) into \(scratch)/: a command a lesson types runs with the lesson's rights, writing only there; a command you type or edit writes where you say.)"
+  }
+
   /// After a statement ran, while a lesson is taken: a command of the current
   /// step's kind (the one typed for the student, or an edit of it) completes
   /// the step and shows the next; at a command exercise, a command of its kind

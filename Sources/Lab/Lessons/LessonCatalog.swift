@@ -31,7 +31,8 @@ public struct LessonCatalog: Sendable {
     var entries: [Entry] = []
     var unreadable: [(String, String)] = []
     for file in names.filter({ $0.hasSuffix(".md") }).sorted() {
-      let name = String(file.dropLast(3))
+      // The name is shown and typed: a file name's control characters are made visible.
+      let name = TerminalText.visibleLine(String(file.dropLast(3)))
       let path = absolute + "/" + file
       do {
         let transcript = try Transcript(parsing: try FileIO.readText(path), name: file)

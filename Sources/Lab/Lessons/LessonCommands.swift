@@ -91,7 +91,13 @@ enum LessonCommands {
         commandReply = engine.executeStatement(value, recording: false)
         session = engine.session
       }
-      return try judge(value, to: exercise, of: lesson, commandReply: commandReply, in: &session)
+      // Recorded with the exercise's id whether it counts or is refused, so a
+      // saved notebook replays it anywhere, with the same reply.
+      do throws(LabError) {
+        return try judge(value, to: exercise, of: lesson, commandReply: commandReply, in: &session)
+      } catch {
+        throw error.recorded(as: "answer \(exercise.id) \(Tokenizer.quoted(value))")
+      }
     })
 
   static let hint = CommandSpec(
@@ -189,12 +195,17 @@ enum LessonCommands {
       if let directory = session.lessons.catalog?.directory {
         session.files = session.files.readingAlso(from: directory)
       }
+      // The lesson's commands run with the lesson's rights, not the student's.
+      let userFiles = session.files
+      let lessonFiles = try session.lessons.files(for: entry)
       var engine = Engine(session: session, commands: session.commands)
+      engine.session.files = lessonFiles
       engine.session.lessons.catchingUp = true
-      defer { session.lessons.catchingUp = false }
       var ran = 0
+      var written: [String] = []
       for line in ["seed \(entry.plan.seed)"] + entry.plan.steps[..<target].compactMap(\.command) {
         let reply = engine.executeStatement(line, recording: true)
+        written += reply.filesWritten.map(\.path).filter { !written.contains($0) }
         if engine.session.shouldStop() { throw .interrupted }
         if let error = reply.error {
           notes.append("Catching up stopped at '\(line)': \(error). The lesson starts at that step.")
@@ -204,10 +215,15 @@ enum LessonCommands {
         ran += 1
       }
       session = engine.session
+      session.lessons.catchingUp = false
+      session.files = lessonFiles.scratchDirectory.map { userFiles.readingAlso(from: $0) } ?? userFiles
       if ran > 1 {
         notes.append(
           "Caught up: ran the \(ran - 1) command\(ran == 2 ? "" : "s") of the steps before this one again (seed \(entry.plan.seed))."
         )
+      }
+      if let scratch = lessonFiles.scratchDirectory, !written.isEmpty {
+        notes.append(Engine.lessonFilesNote(written, in: scratch))
       }
     }
     notes += session.lessons.begin(entry, at: target)
@@ -329,7 +345,7 @@ extension Exercise {
 
   /// The solution as a student reads it: the author's, else the answer itself.
   var solutionText: String {
-    if let solution { return solution }
+    if let solution { return TerminalText.visible(solution) }
     switch kind {
     case .number(let answer, _, _): return NumberFormat.shortest(answer)
     case .choice(_, let answer): return answer

@@ -26,6 +26,8 @@ public struct LessonDesk: Sendable {
   /// Lessons whose exercises `answer ID` and `solution ID` may name when no
   /// lesson is being taken: a saved notebook's `lesson:` front matter.
   var context: [String] = []
+  /// Each lesson's files: where its own commands read and write (see `files(for:)`), by lesson name.
+  private var lessonFiles: [String: FileAccess] = [:]
   /// How each exercise went in this session, by lesson name then exercise id:
   /// what a saved notebook's summary states and `vaelab grade` counts.
   public private(set) var outcomes: [String: [String: LessonProgress.ExerciseRecord]] = [:]
@@ -66,6 +68,36 @@ public struct LessonDesk: Sendable {
   mutating func progress() -> (LessonProgress, warning: String?) {
     let warning = store.reload()
     return (store.progress, warning)
+  }
+
+  // MARK: A lesson's own commands
+
+  /// Where the commands a lesson supplies (catch-up, a step's command run as
+  /// typed) read and write: confined as `vaelab run` confines a lesson, reading
+  /// from the lesson's folder and writing only into a directory of its own,
+  /// `lesson-files/NAME` beside the progress file (a fresh temporary directory
+  /// when progress is kept in memory). What the student types or edits runs
+  /// with the student's rights instead.
+  mutating func files(for entry: LessonCatalog.Entry) throws(LabError) -> FileAccess {
+    if let files = lessonFiles[entry.name] { return files }
+    let files: FileAccess
+    if let progress = store.path {
+      // A file name may hold anything but '/'; the directory's name keeps letters, digits, '-' and '_'.
+      let name = String(entry.name.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") ? $0 : "_" })
+      files = try FileAccess.confined(
+        toLessonAt: entry.path, scratch: FileIO.directory(of: progress) + "lesson-files/" + name)
+    } else {
+      files = try FileAccess.confined(toLessonAt: entry.path)
+    }
+    lessonFiles[entry.name] = files
+    return files
+  }
+
+  /// Removes the temporary directories of lessons whose commands wrote nothing
+  /// (those beside the progress file stay, for the student to find).
+  public func removeEmptyTemporaryFiles() {
+    guard store.path == nil else { return }
+    for files in lessonFiles.values where !files.scratchHoldsFiles { files.removeScratch() }
   }
 
   // MARK: Moving between steps

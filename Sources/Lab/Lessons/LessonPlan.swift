@@ -30,9 +30,11 @@ public struct LessonPlan: Sendable {
   }
 
   /// The steps of `transcript`, in file order; `name` titles a lesson without `title:`.
+  /// The title, summary and prose come from someone else's file: they are kept
+  /// with their control characters made visible (see `TerminalText`).
   public init(_ transcript: Transcript, name: String) {
-    title = transcript.frontMatter["title"].flatMap { $0.isEmpty ? nil : $0 } ?? name
-    summary = transcript.frontMatter["summary"] ?? ""
+    title = TerminalText.visibleLine(transcript.frontMatter["title"].flatMap { $0.isEmpty ? nil : $0 } ?? name)
+    summary = TerminalText.visibleLine(transcript.frontMatter["summary"] ?? "")
     seed = transcript.seed
     // Each action at the line it starts on; the prose lines before it are its step's.
     var actions: [(line: Int, action: Action)] =
@@ -43,9 +45,9 @@ public struct LessonPlan: Sendable {
     steps = actions.map { line, action in
       let before = prose.prefix { $0 < line }
       prose = prose.dropFirst(before.count)
-      return Step(prose: before.map { transcript.lines[$0] }, action: action)
+      return Step(prose: before.map { TerminalText.visible(transcript.lines[$0]) }, action: action)
     }
-    closing = prose.map { transcript.lines[$0] }
+    closing = prose.map { TerminalText.visible(transcript.lines[$0]) }
   }
 }
 

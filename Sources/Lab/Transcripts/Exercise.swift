@@ -112,12 +112,14 @@ public struct Exercise: Sendable {
     guard let question = values["question"]?.joined(separator: " "), !question.isEmpty else {
       throw LabError("\(here): the exercise needs 'question:'")
     }
-    self.question = question
-    hints = values["hint"] ?? []
+    // What is shown to the student comes from someone else's file: its control
+    // characters are made visible (see `TerminalText`).
+    self.question = TerminalText.visible(question)
+    hints = (values["hint"] ?? []).map(TerminalText.visible)
     setup = values["setup"] ?? []
     solution = try one("solution")
     wrongAnswers = values["wrong"] ?? []
-    explanation = try one("explanation")
+    explanation = try one("explanation").map(TerminalText.visible)
     let triesText = try one("tries") ?? "3"
     guard let tries = Int(triesText), (1...100).contains(tries) else {
       throw LabError("\(here): 'tries:' must be a whole number from 1 to 100, not '\(triesText)'")
@@ -145,7 +147,8 @@ public struct Exercise: Sendable {
         guard let colon = option.firstIndex(of: ":"), !option[..<colon].trimmingBlanks.isEmpty else {
           throw LabError("\(here): an option is 'option: LETTER: text', not 'option: \(option)'")
         }
-        options.append((option[..<colon].trimmingBlanks, option[option.index(after: colon)...].trimmingBlanks))
+        options.append(
+          (option[..<colon].trimmingBlanks, TerminalText.visible(option[option.index(after: colon)...].trimmingBlanks)))
       }
       guard options.count >= 2 else { throw LabError("\(here): a choice exercise needs at least two 'option:' lines") }
       let answer = try required("answer")

@@ -5,13 +5,30 @@
 /// each exercise with its hints and solution in collapsible sections (or the
 /// solutions left out). Nothing is fetched: the page holds its style and its
 /// figures.
+///
+/// A lesson is someone else's file, and a page runs in a browser, so:
+/// - a figure is the text a command wrote, kept in memory as it was written
+///   (`Reply.filesWritten`), never a file read back from the disk, where a
+///   lesson's folder could hold a file of the same name;
+/// - a figure is inlined only as `SVGSanitizer` rewrites it (drawing elements
+///   and attributes only: no script, event handler, foreignObject or link);
+/// - the page carries a Content-Security-Policy that forbids every script and
+///   every load from outside the page (`contentSecurityPolicy`), so an escape
+///   that was missed still cannot run or call home.
+/// `--trust` changes only where the lesson's commands may read and write; the
+/// page is built the same way.
 public enum HTMLExport {
-  /// A command as run for the page: what it printed, and the SVG it wrote, if any.
+  /// A command as run for the page: what it printed, and the figures (SVG) it drew.
   struct Ran {
     var input: String
     var lines: [String]
-    var svg: String?
+    var figures: [String]
   }
+
+  /// The page's policy: nothing loads or runs but the page's own inline style
+  /// and `data:` images; no form, no frame, no base URL.
+  static let contentSecurityPolicy =
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
   /// Runs `transcript`'s commands in one fresh session of its seed, reading and
   /// writing files as `files` allows (a notebook saved during lessons judging
@@ -25,26 +42,19 @@ public enum HTMLExport {
     var ran: [Int: Ran] = [:]
     for command in transcript.commands {
       let replies = Tokenizer.statements(command.input).map { engine.execute($0) }
-      // A figure only from a command that succeeded: a failed one wrote none, whatever the file holds.
+      // A figure only from a command that succeeded.
       let succeeded = replies.allSatisfy { $0.error == nil }
       ran[command.inputLine] = Ran(
         input: command.input, lines: replies.flatMap(\.transcriptLines),
-        svg: succeeded ? svgWritten(by: command.input, files: files) : nil)
+        figures: succeeded ? replies.flatMap { figures(in: $0.filesWritten) } : [])
     }
     return render(transcript, ran: ran, solutions: solutions)
   }
 
-  /// The SVG a command wrote with `svg=PATH`, read back as text (its XML
-  /// declaration dropped); nil when it wrote none or the file is not SVG.
-  static func svgWritten(by input: String, files: FileAccess) -> String? {
-    guard let words = try? Tokenizer.tokens(input),
-      let path = words.lazy.compactMap({ ArgumentBinder.splitNamed($0.text) }).first(where: { $0.0 == "svg" })?.1,
-      let bytes = try? files.readBytes(path)
-    else { return nil }
-    var text = String(decoding: bytes, as: UTF8.self)
-    if text.hasPrefix("<?xml"), let end = text.range(of: "?>") { text = String(text[end.upperBound...]) }
-    text = text.trimmingBlanks
-    return text.hasPrefix("<svg") && text.hasSuffix("</svg>") ? text : nil
+  /// The SVG figures among the files a command wrote (text that is an SVG
+  /// document), each as `SVGSanitizer` keeps it.
+  static func figures(in files: [FileAccess.WrittenFile]) -> [String] {
+    files.compactMap { $0.text.flatMap(SVGSanitizer.sanitized) }
   }
 
   static func render(_ transcript: Transcript, ran: [Int: Ran], solutions: Bool) -> String {
@@ -70,7 +80,7 @@ public enum HTMLExport {
           body.append(
             "<pre class=\"command\"><span class=\"prompt\">&gt; </span><b>\(escaped(result.input))</b>\n"
               + result.lines.map(escaped).joined(separator: "\n") + "</pre>")
-          if let svg = result.svg { body.append("<figure>\(svg)</figure>") }
+          body += result.figures.map { "<figure>\($0)</figure>" }
         }
       } else {
         // Any other fenced block: shown as it is written.
@@ -84,6 +94,7 @@ public enum HTMLExport {
       <html lang="en">
       <head>
       <meta charset="utf-8">
+      <meta http-equiv="Content-Security-Policy" content="\(contentSecurityPolicy)">
       <meta name="viewport" content="width=device-width, initial-scale=1">
       <title>\(escaped(title))</title>
       <style>
