@@ -23,6 +23,17 @@ enum FuzzTarget: String, CaseIterable {
   case npy, csv, idx
   /// A checkpoint, loaded by `vae load` (so its metadata is validated too).
   case safetensors
+  /// A lesson, then (after a `%%` line) up to 16 player lines: an empty line
+  /// runs the command the lesson typed ahead as typed, and `lesson`, `next`,
+  /// `back`, `again`, `hint`, `skip`, `solution` and one-word `answer`s are the
+  /// student's. Property: nothing is written outside the lesson's own
+  /// directory of files (`PlayerVictim`: no file appears in the working directory or
+  /// the directory the seeds aim at).
+  case player
+  /// A lesson exported as a page. Property (`PageCheck`): the page holds no
+  /// element or attribute outside what the exporter writes (no script, event
+  /// handler, `javascript:` URL or outside load), and carries its CSP.
+  case export
 
   static let selected: FuzzTarget = {
     let name = ProcessInfo.processInfo.environment["VAELAB_FUZZ_TARGET"] ?? ""
@@ -76,6 +87,8 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
   case .csv: _ = try? DataLoader.load("f.csv", bytes: bytes, labelColumn: bytes.first.map { $0 & 1 == 0 ? "0" : "y" })
   case .idx: _ = try? DataLoader.load(bytes.first == 0x1F ? "f.idx.gz" : "f.idx", bytes: bytes)
   case .safetensors: runCheckpoint(bytes)
+  case .player: runPlayer(bytes)
+  case .export: runExport(bytes)
   }
   return 0
 }

@@ -18,6 +18,13 @@ import Testing
     var precision: Int
     var workbench: ObjectIdentifier?
     var step: Int?
+    /// Every weight and bias of the model, bit for bit.
+    var weights: [[Float]]
+    /// The optimiser's step count (Adam's bias correction), the training history's
+    /// length, and the next draw of the trainer's own stream.
+    var optimizerStep: Int?
+    var history: Int?
+    var trainerDraw: UInt64?
     var show: [String]
 
     init(_ engine: inout Engine) {
@@ -29,6 +36,11 @@ import Testing
       precision = session.precision
       workbench = session.workbench.map(ObjectIdentifier.init)
       step = session.workbench?.trainer.steps
+      weights = session.workbench?.model.layers.flatMap { [$0.layer.weight, $0.layer.bias] } ?? []
+      optimizerStep = session.workbench?.trainer.optimizer.step
+      history = session.workbench?.history.count
+      var trainerGenerator = session.workbench?.trainer.generator
+      trainerDraw = trainerGenerator?.next()
       show = engine.execute("vae show").transcriptLines
     }
   }

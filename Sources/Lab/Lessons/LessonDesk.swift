@@ -93,6 +93,11 @@ public struct LessonDesk: Sendable {
     return files
   }
 
+  /// The directories the lessons taken in this session wrote into, by lesson name.
+  public var lessonFileDirectories: [String: String] {
+    lessonFiles.compactMapValues(\.scratchDirectory)
+  }
+
   /// Removes the temporary directories of lessons whose commands wrote nothing
   /// (those beside the progress file stay, for the student to find).
   public func removeEmptyTemporaryFiles() {

@@ -60,22 +60,6 @@ enum SVGSanitizer {
     }
   }
 
-  /// `text` with `&`, `<`, `>` and `"` written as entities.
-  static func escaped(_ text: String) -> String {
-    var result = ""
-    result.reserveCapacity(text.utf8.count)
-    for character in text {
-      switch character {
-      case "&": result += "&amp;"
-      case "<": result += "&lt;"
-      case ">": result += "&gt;"
-      case "\"": result += "&quot;"
-      default: result.append(character)
-      }
-    }
-    return result
-  }
-
   /// A recursive-descent reader of the XML subset above, writing the kept parts as it goes.
   struct Parser {
     let bytes: [UInt8]
@@ -111,7 +95,7 @@ enum SVGSanitizer {
         if take(">") { break }
         guard let attribute = name(), take("="), let value = quoted() else { return nil }
         if kept, isKept(attribute, value: value, on: tag) {
-          output += " \(attribute)=\"\(escaped(value))\""
+          output += " \(attribute)=\"\(HTMLExport.escaped(value))\""
         }
       }
       if kept { output += ">" }
@@ -131,7 +115,7 @@ enum SVGSanitizer {
           if kept { output += child }
         } else {
           guard let text = text() else { return nil }
-          if kept { output += escaped(text) }
+          if kept { output += HTMLExport.escaped(text) }
         }
       }
     }
