@@ -49,9 +49,10 @@ struct BrowserTests {
     #expect(figures >= 1)
 
     // Loaded: no console error, and every figure laid out at a non-zero size
-    // (a copy of the page reports the sizes in its title, for --dump-dom to read).
+    // (a copy of the page, without its CSP, reports the sizes in its title, for --dump-dom to read).
     let probe = directory.path + "/probe.html"
-    try html.replacingOccurrences(
+    let policy = try #require(html.split(separator: "\n").first { $0.contains("Content-Security-Policy") })
+    try html.replacingOccurrences(of: policy + "\n", with: "").replacingOccurrences(
       of: "</body>",
       with: """
         <script>window.addEventListener('load', () => { document.title = 'FIGURES ' + [...document.querySelectorAll('figure svg')].map(s => { const r = s.getBoundingClientRect(); return Math.round(r.width) + 'x' + Math.round(r.height); }).join(' '); });</script></body>
@@ -77,5 +78,31 @@ struct BrowserTests {
       bytes.append(try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? 0)
     }
     #expect(bytes[1] > 0 && bytes[0] > 10 * bytes[1], "screenshot sizes \(bytes)")
+  }
+
+  /// Issue 26: the lesson folder holds `evil.svg` with a script, and the lesson
+  /// writes `d/../evil.svg`; the page must inline what the command drew, and
+  /// even a script put into the page by hand must not run under its CSP.
+  @Test func noScriptRunsInAnExportedPage() throws {
+    try #require(FileManager.default.isExecutableFile(atPath: Self.chromium), "headless Chromium is missing")
+    let directory = try TemporaryDirectory()
+    try directory.write(
+      "<svg xmlns=\"http://www.w3.org/2000/svg\"><script>document.title='OWNED'</script></svg>", to: "evil.svg")
+    try FileManager.default.createDirectory(atPath: directory.path + "/d", withIntermediateDirectories: true)
+    try directory.write(
+      "---\ntitle: Safe\n---\n```vaelab\n> sample 0 1 n=10 show=0 bins=2 svg=d/../evil.svg\n...\n```\n", to: "l.md")
+    let exported = try Binary.run(["export", "l.md"], directory: directory.path)
+    #expect(exported.status == 0, "\(exported.stderr)")
+    let html = try directory.read("l.html")
+    let loaded = try Self.chromium(["--dump-dom"], page: directory.path + "/l.html")
+    #expect(loaded.stdout.contains("<title>Safe</title>") && !loaded.stdout.contains("OWNED"), "\(loaded.stdout)")
+    // A missed escape still cannot run: the CSP blocks an inline script and an outside load.
+    try html.replacingOccurrences(
+      of: "</body>",
+      with: "<script>document.title='OWNED'</script><img src=\"https://example.org/x.png\"></body>"
+    ).write(toFile: directory.path + "/tampered.html", atomically: true, encoding: .utf8)
+    let tampered = try Self.chromium(["--dump-dom"], page: directory.path + "/tampered.html")
+    #expect(tampered.stdout.contains("<title>Safe</title>"), "\(tampered.stdout)")
+    #expect(tampered.stderr.contains("Content Security Policy"), "\(tampered.stderr)")
   }
 }
