@@ -4,24 +4,32 @@ import Lab
 // The lesson player and export, fuzzed for properties, not only for crashes:
 // a violation calls `abort()`, which libFuzzer reports as a finding.
 
-/// The directory the player target runs in (its working directory) and that
-/// its seeds aim absolute writes at: a lesson's command may write into neither.
+/// Where a lesson's command may not write: the directory the player target's
+/// seeds aim absolute writes at, the working directory (where a relative
+/// write would land unconfined), and the lessons' directory.
 enum PlayerVictim {
   static let directory: String = {
     let path = NSTemporaryDirectory() + "vaelab-fuzz-victim"
     try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    guard FileManager.default.changeCurrentDirectoryPath(path) else {
-      FileHandle.standardError.write(Data("vaelab-fuzz: cannot enter \(path)\n".utf8))
-      exit(2)
-    }
     return path
   }()
 
-  /// Aborts when anything was written into the victim directory.
-  static func check(after lesson: String) {
-    let entries = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-    guard entries.isEmpty else {
-      FileHandle.standardError.write(Data("vaelab-fuzz: the player wrote \(entries) into \(directory)\n".utf8))
+  static func entries(_ path: String) -> Set<String> {
+    Set((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [])
+  }
+
+  /// What the working directory held when fuzzing started.
+  static let workingDirectory = entries(".")
+
+  /// Aborts when anything new is in the victim, working or lessons directory.
+  static func check() {
+    let found = [
+      (directory, entries(directory), Set<String>()), (".", entries("."), workingDirectory),
+      (lessonsDirectory, entries(lessonsDirectory), ["01-fuzz.md"]),
+    ]
+    for (path, now, before) in found where !now.isSubset(of: before) {
+      let new = now.subtracting(before).sorted()
+      FileHandle.standardError.write(Data("vaelab-fuzz: the player wrote \(new) into \(path)\n".utf8))
       abort()
     }
   }
@@ -48,7 +56,7 @@ func lessonAndLines(_ bytes: [UInt8]) -> (lesson: String, lines: [String]) {
 let studentWords: Set<String> = ["lesson", "next", "back", "again", "hint", "skip", "solution", "answer"]
 
 func runPlayer(_ bytes: [UInt8]) {
-  _ = PlayerVictim.directory
+  _ = (PlayerVictim.directory, PlayerVictim.workingDirectory)
   let (lesson, lines) = lessonAndLines(bytes)
   let path = lessonsDirectory + "/01-fuzz.md"
   guard let file = fopen(path, "wb") else { return }
@@ -73,7 +81,7 @@ func runPlayer(_ bytes: [UInt8]) {
     }
     offered = reply.typedAhead ?? offered
   }
-  PlayerVictim.check(after: lesson)
+  PlayerVictim.check()
   for directory in engine.session.lessons.lessonFileDirectories.values {
     try? FileManager.default.removeItem(atPath: directory)
   }

@@ -85,8 +85,9 @@ struct InteractiveShell {
       }
       if let aside = reply.aside { StandardStream.output.write("\n" + aside + "\n", colour: colour) }
       if let typed = reply.typedAhead {
-        typedAhead = typed
-        offered = typed
+        // A lesson's line: typed with its control characters made visible (the tokenizer refuses them anyway).
+        typedAhead = TerminalText.visibleLine(typed)
+        offered = typedAhead
       }
       if reply.shouldQuit { return false }
     }

@@ -159,6 +159,13 @@ import Testing
     #expect(SVGSanitizer.sanitized(svg) == kept)
   }
 
+  /// Found by the export fuzz target: `<` followed by a combining mark is one
+  /// Character, which a comparison with "<" missed, so it reached the page raw.
+  @Test func escapingReadsScalarsNotCharacters() {
+    #expect(HTMLExport.escaped("<\u{35D}b>&\u{301}\"\u{301}") == "&lt;\u{35D}b&gt;&amp;\u{301}&quot;\u{301}")
+    #expect(!HTMLExport.inline("a <\u{35D}script> [x](y) <\u{301}").contains("<\u{35D}"))
+  }
+
   /// XML the sanitiser does not read is not inlined at all.
   @Test(arguments: [
     "<!DOCTYPE svg [<!ENTITY x \"y\">]><svg/>", "<svg><!-- c --></svg>", "<svg><![CDATA[<script>]]></svg>",

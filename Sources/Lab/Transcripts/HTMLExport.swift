@@ -154,19 +154,21 @@ public enum HTMLExport {
     }
   }
 
-  /// `&`, `<`, `>` and `"` as HTML entities.
+  /// `&`, `<`, `>` and `"` as HTML entities. Read by Unicode scalar, not by
+  /// Character: a `<` followed by a combining mark is one Character, `<` and
+  /// all, and would slip past a comparison with "<".
   static func escaped(_ text: String) -> String {
-    var result = ""
-    for character in text {
-      switch character {
-      case "&": result += "&amp;"
-      case "<": result += "&lt;"
-      case ">": result += "&gt;"
-      case "\"": result += "&quot;"
-      default: result.append(character)
+    var result = String.UnicodeScalarView()
+    for scalar in text.unicodeScalars {
+      switch scalar {
+      case "&": result += "&amp;".unicodeScalars
+      case "<": result += "&lt;".unicodeScalars
+      case ">": result += "&gt;".unicodeScalars
+      case "\"": result += "&quot;".unicodeScalars
+      default: result.append(scalar)
       }
     }
-    return result
+    return String(result)
   }
 
   /// Inline Markdown on escaped text: `code`, **bold**, [text](url) (http, https
