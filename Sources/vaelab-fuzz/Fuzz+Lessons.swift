@@ -23,7 +23,7 @@ enum PlayerVictim {
 
   /// Aborts when anything new is in the victim, working or lessons directory.
   static func check() {
-    let found = [
+    let found: [(String, Set<String>, Set<String>)] = [
       (directory, entries(directory), Set<String>()), (".", entries("."), workingDirectory),
       (lessonsDirectory, entries(lessonsDirectory), ["01-fuzz.md"]),
     ]
