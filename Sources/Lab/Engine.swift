@@ -95,7 +95,16 @@ public struct Engine: Sendable {
   /// During a lesson, a step's command moves the lesson on and a command that
   /// answers the exercise at hand is judged (see `Engine+Lessons`).
   public mutating func execute(_ line: String, from source: LineSource = .user) -> Reply {
-    if source == .lesson, let entry = session.lessons.playing?.entry {
+    if source == .lesson {
+      // A line a lesson typed may outlast the lesson (`lesson quit; save x`): what
+      // it holds after the lesson ends is not the user's, and does not run.
+      guard let entry = session.lessons.playing?.entry else {
+        return Reply(
+          output: "",
+          error:
+            "not run: the lesson that typed this line is no longer being taken; type the command yourself to run it with your rights"
+        )
+      }
       return executeForLesson(line, of: entry)
     }
     var reply = executeStatement(line, recording: true)

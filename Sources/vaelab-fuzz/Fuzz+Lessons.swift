@@ -157,14 +157,17 @@ enum PageCheck {
         while index < bytes.count, bytes[index] != UInt8(ascii: "\"") { index += 1 }
         let value = String(decoding: bytes[start..<min(index, bytes.count)], as: UTF8.self).lowercased()
         index += 1
-        if value.contains("javascript:") || value.contains("url(") { return "holds \(attribute)=\"\(value)\"" }
         if attribute == "href" {
           guard name == "a" else { return "holds href on <\(name)>" }
-          // A link is followed only when clicked (navigation, which the CSP leaves alone); no scheme but the web's.
-          let scheme = value.prefix { $0 != ":" }
-          guard scheme.count == value.count || ["http", "https"].contains(scheme) else {
+          // A link is followed only when clicked (navigation, which the CSP leaves alone): no
+          // scheme but the web's, read as a browser reads it (blanks and controls dropped).
+          let url = String(value.unicodeScalars.filter { $0.value > 0x20 })
+          let scheme = url.prefix { $0 != ":" && $0 != "/" && $0 != "?" && $0 != "#" }
+          guard !url.dropFirst(scheme.count).hasPrefix(":") || ["http", "https"].contains(scheme) else {
             return "links to \(value)"
           }
+        } else if value.contains("javascript:") || value.contains("url(") {
+          return "holds \(attribute)=\"\(value)\""
         }
       }
     }

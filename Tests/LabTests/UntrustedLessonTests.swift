@@ -82,6 +82,21 @@ import Testing
     #expect(try String(contentsOfFile: target, encoding: .utf8).hasPrefix("<svg"))
   }
 
+  /// Found by the player fuzz target: a lesson's line that ends the lesson and
+  /// goes on (`lesson quit; save PATH`) ran what followed with the student's rights.
+  @Test func aLessonsLineDoesNotOutliveTheLesson() throws {
+    let notes = try TemporaryDirectory()
+    let target = notes.path + "/notes.md"
+    let library = try Library("```vaelab\n> lesson quit; save \(target)\n...\n```\n")
+    var engine = library.engine()
+    let start = engine.execute("lesson 1")
+    let line = try #require(start.typedAhead)
+    let replies = Tokenizer.statements(line).map { engine.execute($0, from: .lesson) }
+    #expect(replies.count == 2 && replies[0].error == nil)
+    #expect(replies[1].error?.hasPrefix("not run: the lesson that typed this line is no longer being taken") == true)
+    #expect(!FileManager.default.fileExists(atPath: target))
+  }
+
   /// A lesson's relative writes land in its own directory beside the progress
   /// file, the note says where, and the student can read them back.
   @Test func aLessonsFilesGoToItsOwnDirectoryAndTheStudentIsTold() throws {
