@@ -3,7 +3,7 @@
 /// A terminal obeys the control characters in what it prints: ESC starts
 /// sequences that move the cursor, clear the screen, set the window title,
 /// write the clipboard (OSC 52) or make links (OSC 8); a carriage return
-/// overwrites the line. A lesson, notebook or checkpoint may come from anyone,
+/// overwrites the line (unless a line feed follows). A lesson, notebook or checkpoint may come from anyone,
 /// so every string vaelab read from a file reaches the terminal with its
 /// control characters made visible, in caret notation as `cat -v` shows them
 /// (`^[` for ESC, `^M` for a carriage return, `^?` for DEL) and C1 controls as
@@ -11,12 +11,15 @@
 /// escape sequences a terminal gets: `safe(_:colour:)` keeps exactly the SGR
 /// sequences vaelab writes and makes every other one visible.
 public enum TerminalText {
-  /// `text` with every control character but line feed and tab made visible.
+  /// `text` with every control character but line feed, tab and the carriage
+  /// return of a CR LF line break (a CSV's) made visible.
   public static func visible(_ text: String) -> String {
-    guard text.unicodeScalars.contains(where: isControl) else { return text }
+    let scalars = Array(text.unicodeScalars)
+    guard scalars.contains(where: isControl) else { return text }
     var result = String.UnicodeScalarView()
-    for scalar in text.unicodeScalars {
-      guard isControl(scalar) else {
+    for (index, scalar) in scalars.enumerated() {
+      let endsLine = scalar == "\r" && index + 1 < scalars.count && scalars[index + 1] == "\n"
+      guard isControl(scalar), !endsLine else {
         result.append(scalar)
         continue
       }

@@ -37,12 +37,13 @@ struct UntrustedFileTests {
       """, to: "01-hostile.md")
     let environment = environment(home: home.path, lessons: lessons.path)
     let terminal = try PseudoTerminal(arguments: ["lesson", "1"], environment: environment)
-    var seen = try terminal.waitFor("]> sample 0 1 n=10 show=0 bins=2 svg=\(notes)")
+    // (The notes' path is long: the line wraps at 80 columns, so only its start is waited for.)
+    var seen = try terminal.waitFor("]> sample 0 1 n=10 show=0 bins=2 svg=/")
     terminal.type("\r")
     seen = try terminal.waitFor("a lesson writes only into its scratch directory", after: seen)
     // Typed ahead again (the step did not run); the lesson's next step writes where it may.
     terminal.type("next\r")
-    seen = try terminal.waitFor("]> sample 0 1 n=10 show=0 bins=2 svg=fig.svg", after: seen)
+    seen = try terminal.waitFor("svg=fig.svg", after: seen)
     terminal.type("\r")
     let scratch = home.path + "/state/vaelab/lesson-files/01-hostile"
     seen = try terminal.waitFor("wrote fig.svg into", after: seen)

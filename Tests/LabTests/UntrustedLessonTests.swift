@@ -87,12 +87,14 @@ import Testing
   @Test func aLessonsLineDoesNotOutliveTheLesson() throws {
     let notes = try TemporaryDirectory()
     let target = notes.path + "/notes.md"
-    let library = try Library("```vaelab\n> lesson quit; save \(target)\n...\n```\n")
+    // Its one step done by its first statement, the lesson is over before the second.
+    let library = try Library("```vaelab\n> kl 1 1; save \(target)\n...\n```\n")
     var engine = library.engine()
     let start = engine.execute("lesson 1")
     let line = try #require(start.typedAhead)
     let replies = Tokenizer.statements(line).map { engine.execute($0, from: .lesson) }
     #expect(replies.count == 2 && replies[0].error == nil)
+    #expect(replies[0].aside?.contains("Lesson 1 done") == true)
     #expect(replies[1].error?.hasPrefix("not run: the lesson that typed this line is no longer being taken") == true)
     #expect(!FileManager.default.fileExists(atPath: target))
   }
@@ -215,6 +217,8 @@ import Testing
   @Test func controlCharactersAreMadeVisible() {
     #expect(TerminalText.visible("a\u{1B}]0;title\u{07}b\r\n\tc\u{7F}\u{9B}") == "a^[]0;title^Gb^M\n\tc^?<U+009B>")
     #expect(TerminalText.visibleLine("a\nb") == "a^Jb")
+    // A line break written CR LF (a CSV's) stays; a carriage return alone does not.
+    #expect(TerminalText.visible("a,b\r\nc\rd\r") == "a,b\r\nc^Md^M")
     // vaelab's own colours pass with colour on, and nothing else does.
     let grey = "\u{1B}[38;5;240m\u{1B}[48;5;255m▀\u{1B}[0m"
     #expect(TerminalText.safe(grey + "\u{1B}[1mx\u{1B}[0m", colour: true) == grey + "\u{1B}[1mx\u{1B}[0m")
