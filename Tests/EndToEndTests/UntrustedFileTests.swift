@@ -47,7 +47,9 @@ struct UntrustedFileTests {
     terminal.type("\r")
     let scratch = home.path + "/state/vaelab/lesson-files/01-hostile"
     seen = try terminal.waitFor("wrote fig.svg into", after: seen)
-    terminal.type("quit\r")
+    // Ctrl-U clears the next step's typed command before quitting.
+    _ = try terminal.waitFor("]> kl 1 1", after: seen)
+    terminal.type("\u{15}quit\r")
     _ = try terminal.waitForExit()
     #expect(try home.read("notes.txt") == "my notes")
     #expect(FileManager.default.fileExists(atPath: scratch + "/fig.svg"))

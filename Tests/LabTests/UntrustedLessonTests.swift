@@ -215,7 +215,7 @@ import Testing
   // MARK: Item 6: text from files is shown with its control characters visible
 
   @Test func controlCharactersAreMadeVisible() {
-    #expect(TerminalText.visible("a\u{1B}]0;title\u{07}b\r\n\tc\u{7F}\u{9B}") == "a^[]0;title^Gb^M\n\tc^?<U+009B>")
+    #expect(TerminalText.visible("a\u{1B}]0;title\u{07}b\r\n\tc\u{7F}\u{9B}") == "a^[]0;title^Gb\r\n\tc^?<U+009B>")
     #expect(TerminalText.visibleLine("a\nb") == "a^Jb")
     // A line break written CR LF (a CSV's) stays; a carriage return alone does not.
     #expect(TerminalText.visible("a,b\r\nc\rd\r") == "a,b\r\nc^Md^M")
