@@ -108,11 +108,12 @@ public struct LatentSpaceQuality: Sendable, Equatable {
       guard i != j else { continue }
       let line = LatentPaths.line(from: codes[i], to: codes[j], steps: settings.lineSteps)
       let decodes = model.decode(line.flatMap { $0.map(Float.init) }).rows(width: d)
-      let steps = zip(decodes, decodes.dropFirst()).map { Self.distance($0, $1) }
+      let rounding = Self.roundingDistance(decodes[0])
+      let steps = zip(decodes, decodes.dropFirst()).map { Self.distance($0, $1, beyond: rounding) }
       let length = steps.reduce(0, +)
-      let ends = Self.distance(decodes[0], decodes[decodes.count - 1])
-      // Identical decodes along the line have no shape to measure.
-      guard length > 1e-9, ends > 1e-9 else { continue }
+      let ends = Self.distance(decodes[0], decodes[decodes.count - 1], beyond: rounding)
+      // Decodes the same to rounding along the line have no shape to measure.
+      guard length > 0, ends > 0 else { continue }
       shares.append((steps.max() ?? 0) / length)
       stretches.append(length / ends)
     }
@@ -139,7 +140,8 @@ public struct LatentSpaceQuality: Sendable, Equatable {
         points.append(zip(codes[example], direction).map { $0 + h * $1 / norm })
       }
       let decodes = model.decode(points.flatMap { $0.map(Float.init) }).rows(width: d)
-      let largest = decodes.dropFirst().map { Self.distance($0, decodes[0]) }.max() ?? 0
+      let rounding = Self.roundingDistance(decodes[0])
+      let largest = decodes.dropFirst().map { Self.distance($0, decodes[0], beyond: rounding) }.max() ?? 0
       slopes.append(largest / (h / max(codeSpread, 1e-12)) / typicalChange)
     }
     localLipschitz = Self.median(slopes)
@@ -162,6 +164,20 @@ public struct LatentSpaceQuality: Sendable, Equatable {
       let moments = codeMoments[index % l]
       return Float(isVAE ? normal : moments.mean + moments.variance.squareRoot() * normal)
     }
+  }
+
+  /// How far apart two decodes of the same point can be by rounding alone:
+  /// BLAS kernels round rows differently (a constant decoder's rows differed by
+  /// one ulp on an AMD EPYC with OpenBLAS 0.3.21), so 64 single-precision ulps
+  /// of each value, summed in quadrature: 64 eps ||x||, with eps = 2^-23.
+  static func roundingDistance(_ decode: [Float]) -> Double {
+    64 * Double(Float.ulpOfOne) * (distance(decode, [Float](repeating: 0, count: decode.count)) + 1e-30)
+  }
+
+  /// The distance, or 0 when it is within `rounding`.
+  static func distance(_ a: [Float], _ b: [Float], beyond rounding: Double) -> Double {
+    let value = distance(a, b)
+    return value > rounding ? value : 0
   }
 
   static func distance(_ a: [Float], _ b: [Float]) -> Double {
