@@ -48,6 +48,44 @@ public enum Safetensors {
     return bytes + json + data
   }
 
+  /// The most `__metadata__` entries a checkpoint may have (vaelab writes 9).
+  public static let largestMetadataCount = 64
+  /// The longest `__metadata__` key, in characters (Unicode scalars).
+  public static let longestMetadataKey = 128
+  /// The longest `__metadata__` value, in characters (Unicode scalars): room
+  /// for a data file's path and the configuration's JSON (under 300).
+  public static let longestMetadataValue = 1024
+
+  /// Refuses metadata that could not be printed safely: the data set's name,
+  /// the label column and the optimiser's settings reach the shell's output and
+  /// its error messages as they are, and a checkpoint is anyone's file. Each key
+  /// and value must be one line of printable text (no control characters, C0,
+  /// DEL or C1, no line or paragraph separators, no invisible formatting
+  /// characters such as bidirectional overrides), keys at most
+  /// `longestMetadataKey` characters and values at most `longestMetadataValue`,
+  /// and there may be at most `largestMetadataCount` entries. The error names
+  /// the key (made visible itself when it is the one at fault), what is wrong,
+  /// and the value with its control characters escaped and cut short.
+  /// `vae save` checks what it writes the same way.
+  public static func validate(metadata: [String: String]) throws(CheckpointError) {
+    guard metadata.count <= largestMetadataCount else {
+      throw .malformed(
+        "its __metadata__ has \(metadata.count) entries, more than the \(largestMetadataCount) vaelab reads")
+    }
+    for key in metadata.keys.sorted() {
+      if let problem = UntrustedText.problem(key, limit: longestMetadataKey) {
+        throw .malformed(
+          "its __metadata__ key \(UntrustedText.quoted(key)) is not one line of at most \(longestMetadataKey) printable characters: \(problem)"
+        )
+      }
+      if let value = metadata[key], let problem = UntrustedText.problem(value, limit: longestMetadataValue) {
+        throw .malformed(
+          "its __metadata__ value of \(key) is not one line of at most \(longestMetadataValue) printable characters: \(problem): \(UntrustedText.quoted(value))"
+        )
+      }
+    }
+  }
+
   /// A model from a file's bytes, or an error that says what is wrong with it.
   public static func decode(_ bytes: [UInt8]) throws(CheckpointError) -> Checkpoint {
     guard bytes.count >= 8 else {
@@ -66,9 +104,11 @@ public enum Safetensors {
     guard let header = try? JSONSerialization.jsonObject(with: Data(bytes[8..<dataStart])) as? [String: Any] else {
       throw .malformed("its header is not a JSON object")
     }
-    guard let metadata = header["__metadata__"] as? [String: String],
-      let configurationText = metadata[configurationKey]
-    else { throw .notVaelab("it has no \(configurationKey) in __metadata__, so it was not written by vaelab") }
+    let metadata = header["__metadata__"] as? [String: String]
+    try validate(metadata: metadata ?? [:])
+    guard let metadata, let configurationText = metadata[configurationKey] else {
+      throw .notVaelab("it has no \(configurationKey) in __metadata__, so it was not written by vaelab")
+    }
     // The ranges `vae new` accepts: a checkpoint asks for nothing the shell would not build.
     guard let configuration = try? JSONDecoder().decode(VAEConfiguration.self, from: Data(configurationText.utf8)),
       (1...100_000).contains(configuration.inputs), (1...8).contains(configuration.hidden.count),
@@ -110,11 +150,18 @@ public enum Safetensors {
     _ name: String, shape: [Int], header: [String: Any], bytes: [UInt8], dataStart: Int
   ) throws(CheckpointError) -> [Float] {
     guard let entry = header[name] as? [String: Any] else { throw .malformed("tensor \(name) is missing") }
-    guard entry["dtype"] as? String == "F32" else {
-      throw .malformed("tensor \(name) has dtype \(entry["dtype"] ?? "none"); vaelab reads F32")
+    // What the file says is shown made visible: it is anyone's text.
+    guard let dtype = entry["dtype"] as? String, dtype == "F32" else {
+      let given =
+        entry["dtype"] == nil
+        ? "none" : (entry["dtype"] as? String).map { UntrustedText.quoted($0) } ?? "that is not a string"
+      throw .malformed("tensor \(name) has dtype \(given); vaelab reads F32")
     }
     guard let actualShape = entry["shape"] as? [Int], actualShape == shape else {
-      throw .malformed("tensor \(name) has shape \(entry["shape"] ?? "none"), not \(shape) as its configuration says")
+      let given =
+        entry["shape"] == nil
+        ? "none" : (entry["shape"] as? [Int]).map { "\($0)" } ?? "that is not a list of whole numbers"
+      throw .malformed("tensor \(name) has shape \(given), not \(shape) as its configuration says")
     }
     // Checked so that no offset in the file can overflow the arithmetic: begin <= end <= the data's length.
     let count = shape.reduce(1, *)
@@ -141,5 +188,69 @@ public enum CheckpointError: Error, Equatable, Sendable {
     switch self {
     case .malformed(let reason), .notVaelab(let reason), .tooLarge(let reason): reason
     }
+  }
+}
+
+/// Text from outside vaelab (a checkpoint's metadata, an environment
+/// variable) on its way into output and error messages, where a line break
+/// would forge a line of output (or of a saved notebook) and an escape
+/// sequence would drive the terminal.
+enum UntrustedText {
+  /// The line breaks: LF, VT, FF, CR, NEL, and the line and paragraph separators.
+  static let lineBreaks: Set<UInt32> = [0x0A, 0x0B, 0x0C, 0x0D, 0x85, 0x2028, 0x2029]
+
+  /// What kind of unprintable character `scalar` is, or nil for a printable one.
+  static func kind(of scalar: Unicode.Scalar) -> String? {
+    if lineBreaks.contains(scalar.value) { return "a line break" }
+    switch scalar.properties.generalCategory {
+    case .control: return "a control character"
+    case .format: return "an invisible formatting character"
+    case .lineSeparator, .paragraphSeparator: return "a line break"
+    default: return nil
+    }
+  }
+
+  /// Why `text` is not one line of at most `limit` printable characters
+  /// (Unicode scalars), or nil when it is: "it has 5000 characters", "it
+  /// holds a line break (U+000A) at character 7".
+  static func problem(_ text: String, limit: Int) -> String? {
+    var count = 0
+    for scalar in text.unicodeScalars {
+      count += 1
+      if let kind = kind(of: scalar) {
+        let code = String(scalar.value, radix: 16, uppercase: true)
+        return
+          "it holds \(kind) (U+\(String(repeating: "0", count: max(4 - code.count, 0)) + code)) at character \(count)"
+      }
+    }
+    return count > limit ? "it has \(count) characters" : nil
+  }
+
+  /// `text` with every unprintable character written as an escape (`\n`,
+  /// `\r`, `\t`, else `\u{1B}`) and backslashes doubled, so that what is shown
+  /// is one line that reads back unambiguously; cut after `limit` characters
+  /// with "...".
+  static func visible(_ text: String, limit: Int) -> String {
+    var shown = ""
+    for (index, scalar) in text.unicodeScalars.enumerated() {
+      if index == limit {
+        shown += "..."
+        break
+      }
+      switch scalar {
+      case "\\": shown += "\\\\"
+      case "\n": shown += "\\n"
+      case "\r": shown += "\\r"
+      case "\t": shown += "\\t"
+      default:
+        shown += kind(of: scalar) == nil ? String(scalar) : "\\u{\(String(scalar.value, radix: 16, uppercase: true))}"
+      }
+    }
+    return shown
+  }
+
+  /// `visible`, in double quotes, with the quotes inside escaped; 40 characters at most.
+  static func quoted(_ text: String, limit: Int = 40) -> String {
+    "\"" + visible(text, limit: limit).replacingOccurrences(of: "\"", with: "\\\"") + "\""
   }
 }

@@ -238,3 +238,26 @@ struct CheckpointMetadataTests {
     }
   }
 }
+
+/// A checkpoint's metadata strings are refused at load when they are not one
+/// printable line, and `vae save` does not write what `vae load` would refuse
+/// (issue 26, item 7).
+struct CheckpointMetadataTextLoadTests {
+  @Test func aLineBreakInTheDataNameIsRefusedVisibly() throws {
+    let directory = try TemporaryDirectory()
+    var engine = Engine()
+    _ = engine.execute("vae new shapes latent=2 hidden=8 seed=1")
+    _ = engine.execute("vae save \(directory.path)/m.safetensors")
+    let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: directory.path + "/m.safetensors")))
+    let edited = CheckpointMetadataTests.editingHeader(
+      bytes, #""vaelab_data":"shapes""#, #""vaelab_data":"shapes\n```\n> save injected.md""#)
+    try Data(edited).write(to: URL(fileURLWithPath: directory.path + "/bad.safetensors"))
+    let error = engine.execute("vae load \(directory.path)/bad.safetensors").error ?? ""
+    #expect(
+      error
+        == "\(directory.path)/bad.safetensors was not loaded: its __metadata__ value of vaelab_data is not one line of at most 1024 printable characters: it holds a line break (U+000A) at character 7: \"shapes\\n```\\n> save injected.md\"; the current model is kept"
+    )
+    #expect(!error.contains("\n"))
+    #expect(engine.session.workbench?.data.name == "shapes")
+  }
+}

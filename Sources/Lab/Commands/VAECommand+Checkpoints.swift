@@ -28,6 +28,10 @@ extension VAECommand {
         "vaelab_batch": String(workbench.trainer.batchSize), "vaelab_seed": String(workbench.seed),
       ]
       if let label = workbench.label { metadata["vaelab_label"] = label }
+      // What vae load would refuse is not written: a data file's path past 1024 characters, say.
+      do throws(CheckpointError) { try Safetensors.validate(metadata: metadata) } catch {
+        throw LabError("the model was not saved, as vae load could not read it back: \(error.reason)")
+      }
       let bytes = Safetensors.encode(workbench.model, metadata: metadata)
       try session.files.write(bytes, to: path)
       return try Output(SavedModel(path: path, bytes: bytes.count, step: workbench.trainer.steps))
