@@ -7,7 +7,8 @@ import Foundation
 ///
 /// The budget is half of physical memory, or what the environment variable
 /// `VAELAB_MEMORY` says: bytes, or a number with K, M, G or T (powers of 1024),
-/// e.g. `VAELAB_MEMORY=4G`.
+/// e.g. `VAELAB_MEMORY=4G`. Anything else stops vaelab at start
+/// (`settingProblem`).
 public enum MemoryBudget {
   /// The environment variable that sets the budget.
   public static let variable = "VAELAB_MEMORY"
@@ -20,7 +21,7 @@ public enum MemoryBudget {
 
   private static let configured: (bytes: Int, origin: String) = {
     let half = Int(clamping: ProcessInfo.processInfo.physicalMemory / 2)
-    guard let text = ProcessInfo.processInfo.environment[variable] else {
+    guard let text = ProcessInfo.processInfo.environment[variable], !text.isEmpty else {
       return (half, "half of this machine's memory; set \(variable), e.g. \(variable)=8G, to change it")
     }
     guard let value = parse(text) else {
@@ -30,7 +31,9 @@ public enum MemoryBudget {
   }()
 
   /// A size: bytes, or a number followed by K, M, G or T (powers of 1024, an
-  /// optional B or iB after). Nil for anything else, or for zero.
+  /// optional B or iB after), in decimal digits with an optional fraction
+  /// (`1.5G`). Nil for anything else (`1e3`, `0x10`, `2 G`, `-1`), for zero,
+  /// and for sizes of 2^62 bytes or more.
   public static func parse(_ text: String) -> Int? {
     var number = text.trimmingCharacters(in: .whitespaces).uppercased()
     for suffix in ["IB", "B"] where number.hasSuffix(suffix) && number.count > suffix.count {
@@ -43,8 +46,23 @@ public enum MemoryBudget {
       scale = factor
       number.removeLast()
     }
-    guard let value = Double(number), value.isFinite, value > 0, value * scale < 0x1p62 else { return nil }
+    let parts = number.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+    guard parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy { ("0"..."9").contains($0) } }),
+      let value = Double(number), value > 0, value * scale < 0x1p62
+    else { return nil }
     return Int((value * scale).rounded(.up))
+  }
+
+  /// Nil when `VAELAB_MEMORY` is unset, empty (as unset) or a size; else the
+  /// error to stop at: a value that is not a size would otherwise be ignored,
+  /// and the user would believe a budget that is not in force. The value is
+  /// shown with control characters made visible and cut short.
+  public static func settingProblem(in environment: [String: String] = ProcessInfo.processInfo.environment)
+    -> String?
+  {
+    guard let text = environment[variable], !text.isEmpty, parse(text) == nil else { return nil }
+    return
+      "\(variable)='\(UntrustedText.visible(text, limit: 40))' is not a size: give bytes, or a number with K, M, G or T (powers of 1024), such as 512M or 8G"
   }
 
   /// `bytes` as people read it: 512 bytes, 3.2 KiB, 1.5 GiB.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Lab
+import NeuralNet
 
 /// The command line: the shell, `-c`, and the `run`, `check` and `bench` modes.
 @main
@@ -19,6 +20,16 @@ struct VAELab: ParsableCommand {
   var commands: [String] = []
 
   @OptionGroup var batch: BatchOptions
+
+  /// Where every mode starts: a VAELAB_MEMORY that is not a size is a bad
+  /// command line (exit 64), not a budget silently left out of force.
+  static func main() {
+    if let problem = MemoryBudget.settingProblem() {
+      StandardStream.error.write("vaelab: \(problem)\n")
+      Self.exit(withError: ExitCode(64))
+    }
+    main(nil)
+  }
 
   func run() throws {
     Interrupts.install()

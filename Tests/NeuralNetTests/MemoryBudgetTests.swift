@@ -14,9 +14,27 @@ struct MemoryBudgetTests {
     #expect(MemoryBudget.parse(text) == bytes)
   }
 
-  @Test(arguments: ["", "0", "-1G", "G", "lots", "1e30", "nan", "8X", "inf"])
+  @Test(arguments: [
+    "", "0", "-1G", "G", "lots", "1e30", "nan", "8X", "inf", "-1", "abc", "1e999", "2 G", "0x10", "1e3", "1.", ".5",
+    "1..5", "+5", "99999999T",
+  ])
   func nonSizesAreRefused(text: String) {
     #expect(MemoryBudget.parse(text) == nil)
+  }
+
+  /// A VAELAB_MEMORY that is not a size is an error for vaelab's start
+  /// (issue 26, item 13); unset and empty are not.
+  @Test func aBadSettingIsNamedWithTheAcceptedForms() {
+    #expect(MemoryBudget.settingProblem(in: [:]) == nil)
+    #expect(MemoryBudget.settingProblem(in: ["VAELAB_MEMORY": ""]) == nil)
+    #expect(MemoryBudget.settingProblem(in: ["VAELAB_MEMORY": "8G"]) == nil)
+    #expect(
+      MemoryBudget.settingProblem(in: ["VAELAB_MEMORY": "abc"])
+        == "VAELAB_MEMORY='abc' is not a size: give bytes, or a number with K, M, G or T (powers of 1024), such as 512M or 8G"
+    )
+    #expect(
+      MemoryBudget.settingProblem(in: ["VAELAB_MEMORY": "1\n\u{1B}[2J"])?.hasPrefix("VAELAB_MEMORY='1\\n\\u{1B}[2J' ")
+        == true)
   }
 
   @Test func sizesAreDescribedAndRefusalsGiveTheEstimate() {
