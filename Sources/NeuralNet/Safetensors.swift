@@ -20,6 +20,9 @@ public enum Safetensors {
   static let largestHeader = 16 << 20
 
   /// The file's bytes for `model`, with `metadata` added to `__metadata__`.
+  /// The header is written first, from the tensors' sizes, and the values are
+  /// appended to the one array that is returned: saving takes one copy of the
+  /// weights (what the memory estimate counts for it), not three.
   public static func encode(_ model: VAE<Float>, metadata: [String: String] = [:]) -> [UInt8] {
     var header: [String: Any] = [:]
     var meta = metadata
@@ -31,21 +34,29 @@ public enum Safetensors {
       meta[configurationKey] = String(decoding: configuration, as: UTF8.self)
     }
     header["__metadata__"] = meta
-    var data: [UInt8] = []
+    var dataCount = 0
     for (name, layer) in model.layers {
-      for (suffix, values, shape) in [
-        ("weight", layer.weight, [layer.outputs, layer.inputs]), ("bias", layer.bias, [layer.outputs]),
+      for (suffix, count, shape) in [
+        ("weight", layer.weight.count, [layer.outputs, layer.inputs]), ("bias", layer.bias.count, [layer.outputs]),
       ] {
-        let start = data.count
-        for value in values { withUnsafeBytes(of: value.bitPattern.littleEndian) { data.append(contentsOf: $0) } }
-        header["\(name).\(suffix)"] = ["dtype": "F32", "shape": shape, "data_offsets": [start, data.count]]
+        header["\(name).\(suffix)"] = [
+          "dtype": "F32", "shape": shape, "data_offsets": [dataCount, dataCount + 4 * count],
+        ]
+        dataCount += 4 * count
       }
     }
     var json = (try? JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])).map(Array.init) ?? []
     while json.count % 8 != 0 { json.append(UInt8(ascii: " ")) }  // align the data to 8 bytes
     var bytes: [UInt8] = []
+    bytes.reserveCapacity(8 + json.count + dataCount)
     withUnsafeBytes(of: UInt64(json.count).littleEndian) { bytes.append(contentsOf: $0) }
-    return bytes + json + data
+    bytes += json
+    for (_, layer) in model.layers {
+      for values in [layer.weight, layer.bias] {
+        for value in values { withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.append(contentsOf: $0) } }
+      }
+    }
+    return bytes
   }
 
   /// The most `__metadata__` entries a checkpoint may have (vaelab writes 9).
