@@ -12,16 +12,57 @@ public final class Linear<S: BLASScalar> {
   public var weightGradient: [S]
   public var biasGradient: [S]
 
-  @_specialize(where S == Float)
-  @_specialize(where S == Double)
-  public init(inputs: Int, outputs: Int, generator: inout Xoshiro256StarStar) {
+  /// A layer with PyTorch's initialisation, drawn from `generator`.
+  public convenience init(inputs: Int, outputs: Int, generator: inout Xoshiro256StarStar) {
+    self.init(inputs: inputs, outputs: outputs, generator: &generator, checkpoint: { () throws(Never) in })
+  }
+
+  /// The same layer, made in chunks with `shouldStop` asked before each (a
+  /// layer of a wide input takes seconds): Interrupted when it says stop.
+  public convenience init(
+    inputs: Int, outputs: Int, generator: inout Xoshiro256StarStar, shouldStop: () -> Bool
+  ) throws(Interrupted) {
+    try self.init(
+      inputs: inputs, outputs: outputs, generator: &generator,
+      checkpoint: { () throws(Interrupted) in if shouldStop() { throw Interrupted() } })
+  }
+
+  /// The weights, then the biases, drawn from `generator` in that order (the
+  /// same draws for the same seed, whether or not anyone asks to stop), with
+  /// `checkpoint` called before every `chunk` values.
+  init<E: Error>(
+    inputs: Int, outputs: Int, generator: inout Xoshiro256StarStar, checkpoint: () throws(E) -> Void
+  ) throws(E) {
     self.inputs = inputs
     self.outputs = outputs
     let bound = 1 / Double(inputs).squareRoot()
-    weight = (0..<(inputs * outputs)).map { _ in S(bound * (2 * generator.nextUniform() - 1)) }
-    bias = (0..<outputs).map { _ in S(bound * (2 * generator.nextUniform() - 1)) }
+    weight = try Self.uniform(inputs * outputs, bound: bound, generator: &generator, checkpoint: checkpoint)
+    bias = try Self.uniform(outputs, bound: bound, generator: &generator, checkpoint: checkpoint)
     weightGradient = Array(repeating: 0, count: inputs * outputs)
     biasGradient = Array(repeating: 0, count: outputs)
+  }
+
+  /// Values drawn between initialisation's questions: about 10 ms of work.
+  static var chunk: Int { 1 << 20 }
+
+  /// `count` values uniform on +-bound, `checkpoint` called before each chunk.
+  static func uniform<E: Error>(
+    _ count: Int, bound: Double, generator: inout Xoshiro256StarStar, checkpoint: () throws(E) -> Void
+  ) throws(E) -> [S] {
+    var values: [S] = []
+    values.reserveCapacity(count)
+    while values.count < count {
+      try checkpoint()
+      appendUniform(to: &values, count: min(chunk, count - values.count), bound: bound, generator: &generator)
+    }
+    return values
+  }
+
+  /// The loop of `uniform`, specialised (`uniform` itself is generic in its error).
+  @_specialize(where S == Float)
+  @_specialize(where S == Double)
+  static func appendUniform(to values: inout [S], count: Int, bound: Double, generator: inout Xoshiro256StarStar) {
+    for _ in 0..<count { values.append(S(bound * (2 * generator.nextUniform() - 1))) }
   }
 
   /// Forward: y = x W^T + b for `batch` rows of x.

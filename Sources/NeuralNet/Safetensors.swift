@@ -98,7 +98,11 @@ public enum Safetensors {
   }
 
   /// A model from a file's bytes, or an error that says what is wrong with it.
-  public static func decode(_ bytes: [UInt8]) throws(CheckpointError) -> Checkpoint {
+  /// `shouldStop` is asked while the model is made and between its tensors:
+  /// `.interrupted` when it says stop.
+  public static func decode(_ bytes: [UInt8], shouldStop: () -> Bool = { false }) throws(CheckpointError)
+    -> Checkpoint
+  {
     guard bytes.count >= 8 else {
       throw .malformed("it is \(bytes.count) bytes long, shorter than a safetensors header")
     }
@@ -143,8 +147,14 @@ public enum Safetensors {
       throw .tooLarge(refusal)
     }
     var generator = Xoshiro256StarStar(seed: 0)  // the weights are replaced below
-    let model = VAE<Float>(configuration, generator: &generator)
+    let model: VAE<Float>
+    do throws(Interrupted) {
+      model = try VAE<Float>(configuration, generator: &generator, shouldStop: shouldStop)
+    } catch {
+      throw .interrupted
+    }
     for (name, layer) in model.layers {
+      if shouldStop() { throw .interrupted }
       layer.weight = try tensor(
         "\(name).weight", shape: [layer.outputs, layer.inputs], header: header, bytes: bytes, dataStart: dataStart)
       layer.bias = try tensor(
@@ -194,10 +204,13 @@ public enum CheckpointError: Error, Equatable, Sendable {
   case notVaelab(String)
   /// Its model would not fit the memory budget.
   case tooLarge(String)
+  /// Loading was asked to stop (Ctrl-C).
+  case interrupted
 
   public var reason: String {
     switch self {
     case .malformed(let reason), .notVaelab(let reason), .tooLarge(let reason): reason
+    case .interrupted: "loading was interrupted (Ctrl-C)"
     }
   }
 }

@@ -39,26 +39,51 @@ public final class VAE<S: BLASScalar> {
   /// Activations and gradients for one batch size, reused from step to step.
   private var buffers: Buffers
 
-  @_specialize(where S == Float)
-  @_specialize(where S == Double)
-  public init(_ configuration: VAEConfiguration, generator: inout Xoshiro256StarStar) {
+  /// A fresh model of `configuration`, its weights drawn from `generator`.
+  public convenience init(_ configuration: VAEConfiguration, generator: inout Xoshiro256StarStar) {
+    self.init(configuration, generator: &generator, checkpoint: { () throws(Never) in })
+  }
+
+  /// The same model, asking `shouldStop` before each layer and every million
+  /// values within one: a large network takes seconds to make, and Ctrl-C must
+  /// stop it. Interrupted when it says stop; nothing is kept, and the caller's
+  /// generator has advanced (a caller that keeps its state passes a copy).
+  public convenience init(
+    _ configuration: VAEConfiguration, generator: inout Xoshiro256StarStar, shouldStop: () -> Bool
+  ) throws(Interrupted) {
+    try self.init(
+      configuration, generator: &generator,
+      checkpoint: { () throws(Interrupted) in if shouldStop() { throw Interrupted() } })
+  }
+
+  /// The layers in a fixed order, each drawn from `generator` in turn (the
+  /// same weights for the same seed), with `checkpoint` called before each
+  /// layer and within large ones.
+  init<E: Error>(
+    _ configuration: VAEConfiguration, generator: inout Xoshiro256StarStar, checkpoint: () throws(E) -> Void
+  ) throws(E) {
     self.configuration = configuration
     let (d, hidden, l) = (configuration.inputs, configuration.hidden, configuration.latent)
+    func layer(_ inputs: Int, _ outputs: Int) throws(E) -> Linear<S> {
+      try checkpoint()
+      return try Linear(inputs: inputs, outputs: outputs, generator: &generator, checkpoint: checkpoint)
+    }
     var encoder: [Linear<S>] = []
     for (index, size) in hidden.enumerated() {
-      encoder.append(Linear(inputs: index == 0 ? d : hidden[index - 1], outputs: size, generator: &generator))
+      encoder.append(try layer(index == 0 ? d : hidden[index - 1], size))
     }
     self.encoder = encoder
     let top = hidden.last ?? d
-    fc21 = Linear(inputs: top, outputs: l, generator: &generator)
-    fc22 = Linear(inputs: top, outputs: l, generator: &generator)
+    fc21 = try layer(top, l)
+    fc22 = try layer(top, l)
     let mirrored = Array(hidden.reversed())
     var decoder: [Linear<S>] = []
     for (index, size) in mirrored.enumerated() {
-      decoder.append(Linear(inputs: index == 0 ? l : mirrored[index - 1], outputs: size, generator: &generator))
+      decoder.append(try layer(index == 0 ? l : mirrored[index - 1], size))
     }
     self.decoder = decoder
-    fc4 = Linear(inputs: mirrored.last ?? l, outputs: d, generator: &generator)
+    fc4 = try layer(mirrored.last ?? l, d)
+    try checkpoint()
     buffers = Buffers(configuration, batch: 0)
     klPerDimension = [Double](repeating: 0, count: l)
   }

@@ -53,12 +53,13 @@ struct VAELab: ParsableCommand {
     var lineNumber = 0
     var input = InputLines()
     while runner.shouldContinue, let line = input.next() {
+      guard runner.shouldContinue else { break }  // Ctrl-C as the line was read: it is not run
       lineNumber += 1
       runner.run(line: line, file: "<stdin>", number: lineNumber)
     }
     // Ctrl-C while waiting for input ends the read early: that run did not finish.
-    // (Ctrl-C during a command was reported by the command.)
-    if Interrupts.take() && !runner.failed {
+    // (Ctrl-C during a command was reported at the command.)
+    if Interrupts.take() && !runner.interruptReported {
       StandardStream.error.write("<stdin>:\(lineNumber + 1): error: interrupted (Ctrl-C)\n")
       throw ExitCode(1)
     }

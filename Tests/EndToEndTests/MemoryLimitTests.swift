@@ -1,8 +1,9 @@
 import Foundation
 import Testing
 
-/// The memory budget under the limits the process runs in, and `VAELAB_MEMORY`
-/// checked at start (issue 26, items 9 and 13).
+/// The memory budget under the limits the process runs in, `VAELAB_MEMORY`
+/// checked at start, and Ctrl-C during a model's construction (issue 26,
+/// items 9, 10 and 13).
 @Suite(.serialized) struct MemoryLimitTests {
   /// The address-space limit of the runs below, in KiB as `ulimit -v` takes it.
   static let addressSpaceKiB = 2_000_000
@@ -85,5 +86,38 @@ import Testing
   func aGoodVaelabMemoryStarts(value: String) throws {
     let result = try Binary.run(["-c", "kl 2 1"], environment: ["VAELAB_MEMORY": value])
     #expect(result.status == 0, "\(result.stderr)")
+  }
+
+  /// Ctrl-C while `vae new` builds a large model stops that command, which
+  /// reports it (the model's construction never asked, and the Ctrl-C failed
+  /// the next line instead). The run then ends, as after any Ctrl-C.
+  @Test func ctrlCDuringVaeNewIsReportedByIt() throws {
+    let running = try Binary.start([])
+    let pid = running.process.processIdentifier
+    running.stdin.fileHandleForWriting.write(
+      Data("vae new pinwheel hidden=[4096, 4096, 4096, 4096] latent=2 seed=1\nseed\n".utf8))
+    try Binary.waitUntilCatchingInterrupts(pid)
+    // Interrupt once the weights are being made: 100 MiB resident of the 800 the model takes.
+    let deadline = Date().addingTimeInterval(60)
+    while running.process.isRunning && Date() < deadline && Self.residentKiB(pid) < 100_000 { usleep(2_000) }
+    running.process.interrupt()
+    try running.stdin.fileHandleForWriting.close()
+    while running.process.isRunning && Date() < deadline { usleep(10_000) }
+    #expect(!running.process.isRunning)
+    if running.process.isRunning { running.process.terminate() }
+    running.process.waitUntilExit()
+    let stdout = String(decoding: running.stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    let stderr = String(decoding: running.stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    #expect(running.process.terminationStatus == 1)
+    #expect(stderr == "<stdin>:1: error: interrupted (Ctrl-C); nothing was changed\n")
+    #expect(stdout == "")
+  }
+
+  /// Process `pid`'s resident memory in KiB (0 once it has gone).
+  static func residentKiB(_ pid: Int32) -> Int {
+    let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
+    guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) else { return 0 }
+    return Int(line.dropFirst("VmRSS:".count).trimmingCharacters(in: .whitespaces).split(separator: " ").first ?? "")
+      ?? 0
   }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 @testable import Lab
@@ -236,6 +237,56 @@ struct CheckpointMetadataTests {
     #expect(throws: LabError.self) {
       try Transcript(parsing: "---\nseed: 18446744073709551615\n---\n", name: "s.md")
     }
+  }
+}
+
+/// `vae new` and `vae load` of a large model stop at Ctrl-C while its weights
+/// are made, with the session as it was (issue 26, item 10).
+struct ModelConstructionInterruptTests {
+  /// Stopped at the 1st, 2nd and 5th question: before, between and inside
+  /// layers. No workbench is left, and the session's random stream is where it
+  /// was: the next `vae new` draws the seed a fresh session would.
+  @Test(arguments: [1, 2, 5])
+  func vaeNewStopsAndLeavesTheSessionAsItWas(after: Int) {
+    let stop = StopAfter(after)
+    var engine = Engine(session: Session(shouldStop: { stop.shouldStop() }))
+    let reply = engine.execute("vae new pinwheel hidden=[256, 256, 256] latent=2")
+    #expect(reply.error == "interrupted (Ctrl-C); nothing was changed")
+    #expect(reply.output == "")
+    #expect(engine.session.workbench == nil)
+    stop.disarm()
+    var fresh = Engine()
+    let line = "vae new pinwheel hidden=8 latent=2"
+    #expect(engine.execute(line).output == fresh.execute(line).output)
+  }
+
+  /// An existing model is kept when a new one is interrupted.
+  @Test func anInterruptedVaeNewKeepsTheModel() {
+    let stop = StopAfter(.max)
+    var engine = Engine(session: Session(shouldStop: { stop.shouldStop() }))
+    _ = engine.execute("vae new pinwheel hidden=8 latent=2 seed=3")
+    let shown = engine.execute("vae show format=json").output
+    stop.after.store(stop.asked.load(ordering: .relaxed) + 3, ordering: .relaxed)
+    #expect(
+      engine.execute("vae new shapes hidden=[512, 512] seed=4").error == "interrupted (Ctrl-C); nothing was changed")
+    stop.disarm()
+    #expect(engine.execute("vae show format=json").output == shown)
+  }
+
+  @Test func vaeLoadStops() throws {
+    let directory = try TemporaryDirectory()
+    let stop = StopAfter(.max)
+    var engine = Engine(session: Session(shouldStop: { stop.shouldStop() }))
+    _ = engine.execute("vae new pinwheel hidden=[64, 64] latent=2 seed=3")
+    _ = engine.execute("vae save \(directory.path)/m.safetensors")
+    _ = engine.execute("vae new pinwheel hidden=8 latent=2 seed=5")
+    let shown = engine.execute("vae show format=json").output
+    // The file is read in one piece; the first questions after it come from the model's construction.
+    stop.after.store(stop.asked.load(ordering: .relaxed) + 2, ordering: .relaxed)
+    #expect(
+      engine.execute("vae load \(directory.path)/m.safetensors").error == "interrupted (Ctrl-C); nothing was changed")
+    stop.disarm()
+    #expect(engine.execute("vae show format=json").output == shown)
   }
 }
 

@@ -73,7 +73,8 @@ extension VAECommand {
   static func loadedWorkbench(_ path: String, session: Session) throws(LabError) -> VAEWorkbench {
     let bytes = try session.files.readBytes(path, shouldStop: session.shouldStop)
     let checkpoint: Safetensors.Checkpoint
-    do throws(CheckpointError) { checkpoint = try Safetensors.decode(bytes) } catch {
+    do throws(CheckpointError) { checkpoint = try Safetensors.decode(bytes, shouldStop: session.shouldStop) } catch {
+      if error == .interrupted { throw .interrupted }
       throw LabError("\(path) was not loaded: \(error.reason); the current model is kept")
     }
     let metadata = checkpoint.metadata

@@ -120,12 +120,14 @@ enum VAECommand {
       configuration.freeBits = arguments.freebits
       let batch = arguments.batch
       try requireMemory(for: configuration, batchSize: batch)
+      // The session changes only once the model is made: Ctrl-C while its
+      // weights are drawn leaves the session's random stream where it was.
       var sessionGenerator = session.generator
       let seed = arguments.seed.map { UInt64($0) } ?? sessionGenerator.next()
-      if arguments.seed == nil { session.generator = sessionGenerator }
-      let workbench = freshWorkbench(
+      let workbench = try freshWorkbench(
         data: data, configuration: configuration, optimizer: arguments.optimizer, learningRate: arguments.lr,
-        batchSize: batch, seed: seed, label: arguments.label)
+        batchSize: batch, seed: seed, label: arguments.label, shouldStop: session.shouldStop)
+      if arguments.seed == nil { session.generator = sessionGenerator }
       session.workbench = workbench
       return try Output(ModelSummary(workbench, notes: choice.reasons))
     })
@@ -139,6 +141,36 @@ enum VAECommand {
   ) -> VAEWorkbench {
     var generator = Xoshiro256StarStar(seed: seed)
     let model = VAE<Float>(configuration, generator: &generator)
+    return workbench(
+      model, generator: generator, data: data, optimizer: optimizer, learningRate: learningRate, batchSize: batchSize,
+      seed: seed, label: label)
+  }
+
+  /// `freshWorkbench` (the same model for the same seed), asking `shouldStop`
+  /// before each layer and every million weights, and before the optimiser's
+  /// state is allocated: a network of hundreds of millions of weights takes
+  /// seconds to draw, and Ctrl-C must stop it. `.interrupted` when it says stop.
+  static func freshWorkbench(
+    data: Dataset, configuration: VAEConfiguration, optimizer: OptimizerKind, learningRate: Double, batchSize: Int,
+    seed: UInt64, label: String?, shouldStop: () -> Bool
+  ) throws(LabError) -> VAEWorkbench {
+    var generator = Xoshiro256StarStar(seed: seed)
+    let model: VAE<Float>
+    do throws(Interrupted) {
+      model = try VAE<Float>(configuration, generator: &generator, shouldStop: shouldStop)
+    } catch { throw .interrupted }
+    if shouldStop() { throw .interrupted }
+    return workbench(
+      model, generator: generator, data: data, optimizer: optimizer, learningRate: learningRate, batchSize: batchSize,
+      seed: seed, label: label)
+  }
+
+  /// A new model's workbench: its trainer draws batches and noise from
+  /// `generator`, where the weights left it.
+  private static func workbench(
+    _ model: VAE<Float>, generator: Xoshiro256StarStar, data: Dataset, optimizer: OptimizerKind,
+    learningRate: Double, batchSize: Int, seed: UInt64, label: String?
+  ) -> VAEWorkbench {
     let trainer = Trainer(
       model: model, optimizer: Optimizer<Float>(optimizer, learningRate: learningRate), examples: data.training,
       batchSize: batchSize, generator: generator)

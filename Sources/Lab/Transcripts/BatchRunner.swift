@@ -18,28 +18,55 @@ public struct BatchRunner {
     self.writeError = writeError
   }
 
+  /// Whether a Ctrl-C has been reported, by the command it interrupted or at
+  /// the command during which it arrived: the front end reports one that
+  /// arrives between commands (while input is read) only when this is false.
+  public private(set) var interruptReported = false
+
   /// Whether more input should be run: not after `quit`, not after Ctrl-C (even
   /// with `keepGoing`), and not after a failure unless `keepGoing`.
-  public var shouldContinue: Bool { !quit && !engine.session.shouldStop() && (keepGoing || !failed) }
+  public var shouldContinue: Bool {
+    !quit && !interruptReported && !engine.session.shouldStop() && (keepGoing || !failed)
+  }
 
   /// Runs one line of input (`;`-separated statements, `#` comments), line
   /// `number` of `file`, named in errors: `FILE:LINE: error: ...`, or in JSON
   /// mode `{"error": {..., "file": FILE, "line": LINE}}`.
+  ///
+  /// A Ctrl-C that arrives during a statement belongs to it: a command that
+  /// stops reports it as its error; one that finished without asking (or
+  /// after it last asked) keeps its result, and the interrupt is reported at
+  /// its line, not left pending to be blamed on the next line.
   public mutating func run(line: String, file: String, number: Int) {
     for statement in Tokenizer.statements(line) where shouldContinue {
       let reply = engine.execute(statement)
       if !reply.output.isEmpty { write(reply.output + "\n") }
       if let aside = reply.aside { write("\n" + aside + "\n") }
-      if let error = reply.error {
-        if reply.isJSON, let json = reply.errorJSON(file: file, line: number) {
-          writeError(json + "\n")
-        } else {
-          writeError("\(file):\(number): error: \(error)\n")
+      report(reply, file: file, number: number)
+      if engine.session.shouldStop() {
+        if reply.error == nil {
+          report(
+            Reply(
+              output: "",
+              error: "interrupted (Ctrl-C) as this command finished: its result stands, and nothing after it is run",
+              isJSON: reply.isJSON), file: file, number: number)
         }
-        failed = true
+        interruptReported = true
       }
       if reply.shouldQuit { quit = true }
     }
+  }
+
+  /// Writes `reply`'s error, if any, as `FILE:LINE: error: ...` (or JSON), and
+  /// counts the run as failed.
+  private mutating func report(_ reply: Reply, file: String, number: Int) {
+    guard let error = reply.error else { return }
+    if reply.isJSON, let json = reply.errorJSON(file: file, line: number) {
+      writeError(json + "\n")
+    } else {
+      writeError("\(file):\(number): error: \(error)\n")
+    }
+    failed = true
   }
 
   /// A script: one command a line, `#` comments.
