@@ -4,8 +4,9 @@ import Testing
 @testable import Lab
 
 /// The lesson progress file is shared by every shell of a user (issue 26,
-/// item 5): changes are made under a lock, so that two shells do not undo
-/// each other's.
+/// items 5 and 12): changes are made under a lock, so that two shells do not
+/// undo each other's, and a file far too large for progress is set aside
+/// without being read.
 @Suite struct ProgressFileTests {
   /// Whether another holds `path`'s lock: taking it as another process would
   /// fails (flock conflicts between open file descriptions, also within one process).
@@ -99,5 +100,45 @@ import Testing
     #expect(reader.reload() == nil)
     #expect(reader.progress.lessons["01-kl-anchors"]?.step == 3)
     #expect(reader.progress.lessons["02-reparameterisation"]?.step == 1)
+  }
+
+  /// The reproduction: a sparse progress file of several GB was read whole
+  /// (20 s, 3 GB of memory) before its size was checked. Its size is checked
+  /// first now: it is set aside as too large, and memory does not grow.
+  @Test func aHugeProgressFileIsSetAsideWithoutBeingRead() throws {
+    let directory = try TemporaryDirectory()
+    let path = directory.path + "/lessons.json"
+    let size: Int64 = 3 << 30
+    #expect(FileManager.default.createFile(atPath: path, contents: Data("{".utf8)))
+    #expect(truncate(path, off_t(size)) == 0)
+    func peakResident() -> Int {
+      var usage = rusage()
+      getrusage(RUSAGE_SELF.rawValue, &usage)
+      return usage.ru_maxrss * 1024
+    }
+    let before = peakResident()
+    var store = LessonProgressStore(path: path)
+    let warning = store.reload()
+    #expect(peakResident() - before < 256 << 20)
+    #expect(
+      warning
+        == "the lesson progress in \(path) could not be read (it is \(size) bytes, far more than progress takes); it was kept as \(path).corrupt and progress starts afresh"
+    )
+    #expect(!FileManager.default.fileExists(atPath: path))
+    #expect(store.update("01-kl-anchors", steps: 4) { $0.step = 2 } == nil)
+  }
+
+  /// Just over the limit is too large; the limit itself is read.
+  @Test func theLimitIsExact() throws {
+    let directory = try TemporaryDirectory()
+    let path = directory.path + "/lessons.json"
+    var text = Array(#"{"lessons":{},"version":1}"#.utf8)
+    text += [UInt8](repeating: UInt8(ascii: " "), count: LessonProgressStore.largestFile - text.count)
+    #expect(FileManager.default.createFile(atPath: path, contents: Data(text)))
+    var store = LessonProgressStore(path: path)
+    #expect(store.reload() == nil)
+    #expect(FileManager.default.createFile(atPath: path, contents: Data(text + [UInt8(ascii: " ")])))
+    let warning = store.reload()
+    #expect(warning?.contains("it is \(LessonProgressStore.largestFile + 1) bytes") == true)
   }
 }

@@ -149,16 +149,13 @@ public struct LessonProgressStore: Sendable {
 
   /// Reads the file at `path` into `progress`; the message says what was wrong with it.
   private mutating func load(_ path: String, mayMove: Bool) -> String? {
-    guard FileManager.default.fileExists(atPath: path) else {
-      progress = LessonProgress()
-      return nil
-    }
     let reason: String
     do {
-      let bytes = try FileIO.readBytes(path)
-      if bytes.count > Self.largestFile {
-        reason = "it is \(bytes.count) bytes, far more than progress takes"
-      } else if let decoded = try? JSONDecoder().decode(LessonProgress.self, from: Data(bytes)) {
+      guard let bytes = try Self.contents(of: path) else {
+        progress = LessonProgress()
+        return nil
+      }
+      if let decoded = try? JSONDecoder().decode(LessonProgress.self, from: Data(bytes)) {
         guard decoded.isValid else {
           reason = "it holds steps or counts out of range"
           return setAside(path, reason: reason, moving: mayMove)
@@ -172,6 +169,41 @@ public struct LessonProgressStore: Sendable {
       reason = error.message
     }
     return setAside(path, reason: reason, moving: mayMove)
+  }
+
+  /// The bytes of the progress file, nil if there is none. Its size is checked
+  /// before anything is read (a sparse file of gigabytes costs nothing to make),
+  /// and no more than `largestFile` + 1 bytes are read, should it grow meanwhile.
+  /// A FIFO or a device is refused unread (it is opened without blocking).
+  static func contents(of path: String) throws(LabError) -> [UInt8]? {
+    let descriptor = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+    guard descriptor >= 0 else {
+      if errno == ENOENT { return nil }
+      throw LabError("cannot read it: \(String(cString: strerror(errno)))")
+    }
+    defer { close(descriptor) }
+    var status = stat()
+    guard fstat(descriptor, &status) == 0 else {
+      throw LabError("cannot read it: \(String(cString: strerror(errno)))")
+    }
+    guard status.st_mode & S_IFMT == S_IFREG else { throw LabError("it is not a regular file") }
+    func tooLarge(_ size: Int64) -> LabError { LabError("it is \(size) bytes, far more than progress takes") }
+    guard status.st_size <= largestFile else { throw tooLarge(Int64(status.st_size)) }
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(Int(status.st_size))
+    var chunk = [UInt8](repeating: 0, count: 1 << 16)
+    while bytes.count <= largestFile {
+      let wanted = min(chunk.count, largestFile + 1 - bytes.count)
+      let result = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, wanted) }
+      if result < 0 {
+        if errno == EINTR { continue }
+        throw LabError("cannot read it: \(String(cString: strerror(errno)))")
+      }
+      if result == 0 { break }
+      bytes.append(contentsOf: chunk[0..<result])
+    }
+    guard bytes.count <= largestFile else { throw tooLarge(Int64(bytes.count)) }
+    return bytes
   }
 
   /// Moves the file to `PATH.corrupt` (or `.corrupt.1` ... when taken), unless
