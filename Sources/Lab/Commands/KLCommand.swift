@@ -202,13 +202,12 @@ enum KLCommand {
     columns += directions.map { ($0.name, .right) }
     var table = TextTable(columns)
     let (qSigma, pSigma) = (q.gaussian.standardDeviation, p.gaussian.standardDeviation)
-    for d in 0..<q.gaussian.dimension {
+    table.append(count: q.gaussian.dimension) { d in
       var row = ["\(d)", number(q.gaussian.mean[d]), number(qSigma[d])]
       if !againstPrior { row += [number(p.gaussian.mean[d]), number(pSigma[d])] }
-      row += directions.map { number($0.perDimension[d]) }
-      table.append(row)
+      return row + directions.map { number($0.perDimension[d]) }
     }
-    table.append(
+    table.footer.append(
       ["total"] + Array(repeating: "", count: columns.count - 1 - directions.count)
         + directions.map { number($0.kl) })
     var lines: [String] = []

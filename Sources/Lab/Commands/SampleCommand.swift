@@ -150,7 +150,8 @@ enum SampleCommand {
     svg: String?, number: (Double) -> String, width: Int?
   ) -> String {
     func numbers(_ values: [Double]) -> String {
-      q.isVector ? "[" + values.map(number).joined(separator: ", ") + "]" : number(values[0])
+      // A long vector is cut short as a long table is: its first and last entries.
+      q.isVector ? "[" + TextTable.list(values.count) { number(values[$0]) } + "]" : number(values[0])
     }
     let dimension = q.gaussian.dimension
     var lines: [String] = []
@@ -171,21 +172,25 @@ enum SampleCommand {
     ]
     if q.isVector { columns.insert(("dim", .right), at: 0) }
     var moments = TextTable(columns)
-    for d in 0..<dimension {
+    moments.append(count: dimension) { d in
       let sample = summary.moments[d]
       // The standard error of the mean of n draws is sigma / sqrt(n): sigma is known here.
       let standardError = densities[d].standardDeviation / Double(count).squareRoot()
       let inErrors = (sample.mean - densities[d].mean) / standardError
-      moments.append(
-        (q.isVector ? ["\(d)"] : []) + [
-          number(densities[d].mean), number(sample.mean), number(densities[d].standardDeviation),
-          count > 1 ? number(sample.standardDeviation) : "-", "\(NumberFormat.fixed(inErrors, 1)) s.e.",
-        ])
+      return (q.isVector ? ["\(d)"] : []) + [
+        number(densities[d].mean), number(sample.mean), number(densities[d].standardDeviation),
+        count > 1 ? number(sample.standardDeviation) : "-", "\(NumberFormat.fixed(inErrors, 1)) s.e.",
+      ]
     }
     lines.append("sample mean and standard deviation against mu and sigma; s.e. = sigma / sqrt(n):")
     lines.append(moments.rendered)
     if count == 1 { lines.append("(one draw has no sample standard deviation: that needs n >= 2)") }
-    for d in 0..<dimension {
+    // Many dimensions' histograms are cut short as a long table's rows are.
+    let (first, last) = TextTable.shownIndices(dimension)
+    for d in Array(first) + Array(last) {
+      if d == last.first {
+        lines.append(TextTable.leftOutLine(dimension - first.count - last.count, of: dimension, "histograms"))
+      }
       let histogram = summary.histograms[d]
       let expected = (0..<histogram.binCount).map { bin in
         let (lower, upper) = histogram.edges(of: bin)

@@ -20,7 +20,9 @@ public enum TerminalHistogram {
       let (lower, upper) = histogram.edges(of: bin)
       return ("[\(edge(lower)), \(edge(upper)))", histogram.counts[bin], bin < expected.count ? expected[bin] : 0)
     }
-    var table = TextTable([("bin", .left), ("count", .right), ("expected", .right), ("", .left)])
+    // A figure: every bin is shown (bins= allows at most 200).
+    var table = TextTable(
+      [("bin", .left), ("count", .right), ("expected", .right), ("", .left)], abridged: false)
     let labels = [
       (rows.map(\.range.count) + [3]).max() ?? 0, (rows.map { "\($0.count)".count } + [5]).max() ?? 0,
       (rows.map { NumberFormat.fixed($0.expected, 1).count } + [8]).max() ?? 0,
