@@ -103,10 +103,12 @@ public struct GradeReport: Encodable, Sendable {
   /// An aligned table; a notebook whose outputs differ is marked, as its
   /// answers ran on something other than what it records.
   public var text: String {
-    var table = TextTable([
-      ("file", .left), ("lesson", .left), ("passed", .right), ("hints", .right), ("solutions", .right),
-      ("skipped", .right), ("outputs", .left),
-    ])
+    // A class's report shows every student: it is not cut short as a long result is.
+    var table = TextTable(
+      [
+        ("file", .left), ("lesson", .left), ("passed", .right), ("hints", .right), ("solutions", .right),
+        ("skipped", .right), ("outputs", .left),
+      ], abridged: false)
     for row in rows {
       if let problem = row.problem {
         table.append([row.file, "-", "-", "-", "-", "-", "cannot grade: \(problem)"])
