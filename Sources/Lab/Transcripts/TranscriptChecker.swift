@@ -47,7 +47,10 @@ public enum TranscriptChecker {
 
   /// Checks `transcript` (read from `file`), its commands reading and writing
   /// files as `files` allows; a notebook saved during lessons has its answers
-  /// judged again against `lessons`.
+  /// judged again against `lessons`. Each command's output is matched within
+  /// `OutputMatcher.blockSteps` steps, else the check throws an error naming the
+  /// command's line; `shouldStop` (Ctrl-C) is asked between commands and during
+  /// matches and diffs, and stops the check where it is (`interruptedAt`).
   public static func check(
     _ transcript: Transcript, file: String, files: FileAccess, lessons: LessonCatalog? = nil,
     shouldStop: @escaping @Sendable () -> Bool = { false }
@@ -60,6 +63,7 @@ public enum TranscriptChecker {
     var kept: [[String]] = []
     var interruptedAt: Int? = nil
     var diffBudget = LineDiff.fileBudget
+    var diffSteps = OutputMatcher.Budget(steps: LineDiff.fileSteps, shouldStop: shouldStop)
     for command in transcript.commands {
       let actual = Tokenizer.statements(command.input).flatMap { engine.execute($0).transcriptLines }
       // Ctrl-C: this command's output may be cut short, and the rest are not run.
@@ -67,13 +71,22 @@ public enum TranscriptChecker {
         interruptedAt = command.inputLine + 1
         break
       }
-      guard !OutputMatcher.matches(expected: command.expected, actual: actual) else {
+      switch OutputMatcher.match(expected: command.expected, actual: actual, shouldStop: shouldStop) {
+      case .matches:
         kept.append(command.expected)
         continue
+      case .stopped:
+        interruptedAt = command.inputLine + 1
+      case .tooMuchWork:
+        throw LabError(
+          "\(file):\(command.inputLine + 1): matching the output of '\(command.input)' (\(actual.count) lines) against its \(command.expected.count) expected lines took more than \(OutputMatcher.blockSteps) steps, the limit for one command; put fewer lines or pieces between its '...' wildcards"
+        )
+      case .differs: break
       }
+      if interruptedAt != nil { break }
       let diff = LineDiff.lines(
         expected: command.expected.trimmingTrailingBlankLines, actual: actual.trimmingTrailingBlankLines,
-        budget: &diffBudget)
+        budget: &diffBudget, steps: &diffSteps)
       mismatches.append(
         Mismatch(
           file: file, line: command.inputLine + 1, input: command.input, expected: command.expected, actual: actual,
@@ -160,19 +173,46 @@ public enum TranscriptChecker {
 /// comparisons than `budget` has left, or than `largestTable` (outputs of
 /// thousands of lines that differ throughout), it is shown as the expected lines
 /// removed and the actual ones added, rather than spending minutes on a table.
-/// (About 0.7 s a million comparisons in a release build.)
+/// (About 0.7 s a million comparisons in a release build.) The comparisons'
+/// own work is counted against `steps` (`fileSteps` for one file's diffs, Ctrl-C
+/// asked as the matcher asks it): when it runs out, or Ctrl-C comes, the diff in
+/// progress and those after it are shown as blocks too.
 public enum LineDiff {
   public static let largestTable = 1_000_000
   /// The comparisons one file's diffs may make in all.
   public static let fileBudget = 8_000_000
+  /// The matcher's steps one file's diffs may take in all.
+  public static let fileSteps = 200_000_000
 
   public static func lines(expected: [String], actual: [String], budget: inout Int) -> [String] {
+    var steps = OutputMatcher.Budget(steps: fileSteps, shouldStop: { false })
+    return lines(expected: expected, actual: actual, budget: &budget, steps: &steps)
+  }
+
+  static func lines(
+    expected: [String], actual: [String], budget: inout Int, steps: inout OutputMatcher.Budget
+  ) -> [String] {
+    do {
+      return try table(expected: expected, actual: actual, budget: &budget, steps: &steps)
+    } catch {
+      // Later diffs of the file go straight to blocks.
+      steps.remaining = 0
+      return expected.map { "- " + $0 } + actual.map { "+ " + $0 }
+    }
+  }
+
+  static func table(
+    expected: [String], actual: [String], budget: inout Int, steps: inout OutputMatcher.Budget
+  ) throws(OutputMatcher.Halt) -> [String] {
     let patterns = expected.map(OutputMatcher.LinePattern.init)
-    let targets = actual.map(OutputMatcher.LinePattern.characters)
-    func same(_ i: Int, _ j: Int) -> Bool { patterns[i].matches(targets[j]) }
+    let targets = actual.map(OutputMatcher.Target.init)
+    func same(_ i: Int, _ j: Int) throws(OutputMatcher.Halt) -> Bool {
+      try steps.spend(1)
+      return try patterns[i].matches(targets[j], budget: &steps)
+    }
     var (start, end) = (0, (expected.count, actual.count))
-    while start < min(expected.count, actual.count) && same(start, start) { start += 1 }
-    while end.0 > start && end.1 > start && same(end.0 - 1, end.1 - 1) { end = (end.0 - 1, end.1 - 1) }
+    while start < min(expected.count, actual.count), try same(start, start) { start += 1 }
+    while end.0 > start && end.1 > start, try same(end.0 - 1, end.1 - 1) { end = (end.0 - 1, end.1 - 1) }
     let (m, n) = (end.0 - start, end.1 - start)
     var result = actual[..<start].map { "  " + $0 }
     if m * n > min(largestTable, budget) {
@@ -184,7 +224,7 @@ public enum LineDiff {
       var matching = [[Bool]](repeating: [Bool](repeating: false, count: n + 1), count: m + 1)
       for i in stride(from: m - 1, through: 0, by: -1) {
         for j in stride(from: n - 1, through: 0, by: -1) {
-          matching[i][j] = same(start + i, start + j)
+          matching[i][j] = try same(start + i, start + j)
           common[i][j] = matching[i][j] ? common[i + 1][j + 1] + 1 : max(common[i + 1][j], common[i][j + 1])
         }
       }
