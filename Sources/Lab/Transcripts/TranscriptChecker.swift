@@ -35,8 +35,18 @@ public enum TranscriptChecker {
     public var mismatches: [Mismatch]
     public var exerciseCount: Int
     public var exerciseProblems: [ExerciseProblem]
-    /// The file with its expected outputs replaced by the actual ones.
-    public var updatedText: String
+    /// The file with its expected outputs replaced by the actual ones, to be
+    /// written over `file` by `check --update`. Reading it asks whether `file`
+    /// may be rewritten (`UpdatePermission`), and throws the reason when it may
+    /// not, so that a read-only lesson is never replaced.
+    public var updatedText: String {
+      get throws(LabError) {
+        if let refusal = UpdatePermission.refusal(toUpdate: file) { throw refusal }
+        return replacedText
+      }
+    }
+    /// `updatedText`, unchecked.
+    var replacedText: String
     /// The 1-based line of the command Ctrl-C stopped the check at, if it did:
     /// then the result is incomplete, and nothing should be written from it.
     public var interruptedAt: Int?
@@ -106,7 +116,7 @@ public enum TranscriptChecker {
     return FileResult(
       file: file, commandCount: transcript.commands.count, mismatches: mismatches,
       exerciseCount: transcript.exercises.count, exerciseProblems: problems,
-      updatedText: transcript.replacingExpectedOutputs(with: kept), interruptedAt: interruptedAt,
+      replacedText: transcript.replacingExpectedOutputs(with: kept), interruptedAt: interruptedAt,
       outcomes: engine.session.lessons.outcomes)
   }
 
