@@ -3,8 +3,51 @@ import Testing
 
 @testable import Lab
 
-/// Issue 26, item 14: a read-only lesson is not rewritten by `check --update`.
+/// Issue 26, items 7 and 14: what `check --update` writes can never close its
+/// block or start a command, and a read-only lesson is not rewritten.
 struct TranscriptUpdateTests {
+  /// Output that, written verbatim, would close the block and add a command.
+  static let injecting = [
+    "fine", "```", "> save injected.md", ">", "   ````  ", "> kl 1 1", "b\r\n> save crlf.md", "c\r> save cr.md",
+    "```vaelab", "",
+  ]
+
+  @Test func recordedOutputCannotCloseItsBlockOrStartACommand() throws {
+    for text in [
+      "Prose.\n\n```vaelab\n> kl 2 1\nold\n> seed\nseed = 0\n```\n\nAfter.\n",
+      "1. In a list:\n\n   ```vaelab\n   > kl 2 1\n   old\n   > seed\n   seed = 0\n   ```\n\nAfter.\n",
+    ] {
+      let transcript = try Transcript(parsing: text, name: "u.md")
+      let updated = transcript.replacingExpectedOutputs(with: [Self.injecting, ["seed = 0"]])
+      let reparsed = try Transcript(parsing: updated, name: "u.md")
+      #expect(reparsed.commands.map(\.input) == ["kl 2 1", "seed"], "\(updated)")
+      #expect(reparsed.proseLines.map { reparsed.lines[$0] } == transcript.proseLines.map { transcript.lines[$0] })
+      // No line of the file is a fence but the block's own two, nor a line break but the file's.
+      #expect(updated.split(separator: "\n").map(\.trimmingBlanks).filter { $0.allSatisfy { $0 == "`" } } == ["```"])
+      #expect(updated.split(separator: "\n").filter { $0.trimmingBlanks.hasPrefix("```") }.count == 3)
+      #expect(!updated.contains("\r"))
+      // What was written reads back as matching the output it records.
+      #expect(OutputMatcher.matches(expected: reparsed.commands[0].expected, actual: Self.injecting))
+      #expect(reparsed.commands[0].expected.count == Self.injecting.count)
+    }
+  }
+
+  /// A check that records such output keeps the lesson's commands when run
+  /// again: `lesson 1` shows its step's command as a `> ` line.
+  @Test func updatedLessonsKeepTheirCommands() throws {
+    let library = try LessonTests.Library()
+    let text = "---\nlesson: 01-two-steps\n---\n\n```vaelab\n> lesson 1\nold\n> kl 2 1\n...\n```\n"
+    let transcript = try Transcript(parsing: text, name: "v.md")
+    let result = try TranscriptChecker.check(transcript, file: "v.md", files: .unrestricted, lessons: library.catalog)
+    #expect(result.mismatches.count == 1)
+    let updated = try result.updatedText
+    #expect(updated.contains("\n > set precision=5\n"), "\(updated)")
+    let reparsed = try Transcript(parsing: updated, name: "v.md")
+    #expect(reparsed.commands.map(\.input) == transcript.commands.map(\.input))
+    let again = try TranscriptChecker.check(reparsed, file: "v.md", files: .unrestricted, lessons: library.catalog)
+    #expect(again.mismatches.isEmpty, "\(again.mismatches.map(\.report))")
+  }
+
   /// `check --update` writes the lesson as the command line does, with
   /// `FileIO.writeAtomically(result.updatedText, ...)`: a 0444 lesson is refused
   /// with the reason, and neither its text nor its mode changes.

@@ -119,17 +119,41 @@ public struct Transcript: Sendable {
   }
 
   /// The file with each command's expected output replaced by `outputs[i]`
-  /// (for `check --update`), everything else kept as it was.
+  /// (for `check --update`), everything else kept as it was. Each output line
+  /// is written as `escapedOutputLine` writes it, so that no output, whatever a
+  /// command printed, can end its block or start a command in the file.
   public func replacingExpectedOutputs(with outputs: [[String]]) -> String {
     var result: [String] = []
     var index = 0
     for (command, output) in zip(commands, outputs) {
       result += lines[index...command.inputLine]
-      result += output.map { $0.isEmpty ? $0 : command.indentation + $0 }
+      result += output.map(Self.escapedOutputLine).map { $0.isEmpty ? $0 : command.indentation + $0 }
       index = command.inputLine + 1 + command.expected.count
     }
     result += lines[min(index, lines.count)...]
     return result.joined(separator: "\n") + "\n"
+  }
+
+  /// An output line as `check --update` writes it into a block, read back by
+  /// `OutputMatcher` as matching the same line (O(n) in its length):
+  ///
+  /// - a line break inside the line (`\r`, `\r\n`, and the other characters
+  ///   Swift calls newlines) becomes a blank, which the matcher reads as any
+  ///   run of blanks, as it read the break;
+  /// - a line starting with `>` (a command line is `> ` or `>`) gets one blank
+  ///   before it, which the matcher ignores as it ignores leading blanks;
+  /// - a line of three or more backticks, with blanks around (a fence, which
+  ///   would close the block here or in a Markdown viewer), is written as
+  ///   `...` and the backticks: it then matches any line ending in them, the
+  ///   one case where the rewritten expectation is looser than the output.
+  ///
+  /// Lines the parser read as output are already neither (a longer fence aside),
+  /// so a rewrite keeps them as they were.
+  static func escapedOutputLine(_ line: String) -> String {
+    let unbroken = line.contains(where: \.isNewline) ? String(line.map { $0.isNewline ? " " : $0 }) : line
+    let trimmed = unbroken.trimmingBlanks
+    if trimmed.count >= 3 && trimmed.allSatisfy({ $0 == "`" }) { return "..." + trimmed }
+    return unbroken.first == ">" ? " " + unbroken : unbroken
   }
 
   /// A session as a checkable notebook: front matter with the session's starting
