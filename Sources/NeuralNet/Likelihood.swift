@@ -11,17 +11,16 @@ public enum Likelihood: String, Codable, Sendable, CaseIterable {
   /// ((x - m)^2 / s^2 + log(2 pi s^2)) / 2.
   case gaussian
 
-  /// The buffers of a split loss computation; each thread reads and writes its own range.
+  /// The buffers of a split loss computation, all allocated before the threads
+  /// start: each thread reads and writes its own range, and its own slot of
+  /// `sums`. No Swift array or class is mutated while they run (two threads
+  /// assigning to different elements of one array still race on the array's
+  /// uniqueness check and its exclusive access, as Thread Sanitizer reports).
   struct FloatBuffers: @unchecked Sendable {
     let output: UnsafePointer<Float>
     let target: UnsafePointer<Float>
     let gradient: UnsafeMutablePointer<Float>
-  }
-
-  /// One partial sum per thread, each written by its own thread only.
-  final class Partials: @unchecked Sendable {
-    var values: [Double]
-    init(count: Int) { values = Array(repeating: 0, count: count) }
+    let sums: UnsafeMutablePointer<Double>
   }
 
   /// The Bernoulli loss and gradient in Float, eight elements at a time with
@@ -75,22 +74,28 @@ public enum Likelihood: String, Codable, Sendable, CaseIterable {
     switch self {
     case .bernoulli:
       if S.self == Float.self {
-        // Large batches in two halves on two threads; each half writes its own gradients.
-        let buffers = FloatBuffers(
-          output: UnsafeRawPointer(output).assumingMemoryBound(to: Float.self),
-          target: UnsafeRawPointer(target).assumingMemoryBound(to: Float.self),
-          gradient: UnsafeMutableRawPointer(gradient).assumingMemoryBound(to: Float.self))
+        // Large batches in two halves on two threads; each half writes its own
+        // gradients and its own partial sum, added after both finish. The halves
+        // are whole SIMD vectors and cover every value (count / parts, rounded
+        // down, would leave the last value of a count of 16k + 1 out).
         let parts = count >= 1 << 15 ? 2 : 1
-        let chunk = (count / parts + 7) & ~7
-        let sums = Partials(count: parts)
-        DispatchQueue.concurrentPerform(iterations: parts) { part in
-          let start = part * chunk
-          let end = min(count, start + chunk)
-          sums.values[part] = Self.bernoulliFloat(
-            buffers.output + start, buffers.target + start, count: end - start, scale: Float(scale),
-            gradient: buffers.gradient + start)
+        let chunk = ((count + parts - 1) / parts + 7) & ~7
+        return withUnsafeTemporaryAllocation(of: Double.self, capacity: parts) { sums in
+          let buffers = FloatBuffers(
+            output: UnsafeRawPointer(output).assumingMemoryBound(to: Float.self),
+            target: UnsafeRawPointer(target).assumingMemoryBound(to: Float.self),
+            gradient: UnsafeMutableRawPointer(gradient).assumingMemoryBound(to: Float.self),
+            sums: sums.baseAddress!)
+          DispatchQueue.concurrentPerform(iterations: parts) { part in
+            let start = part * chunk
+            let end = min(count, start + chunk)
+            (buffers.sums + part).initialize(
+              to: Self.bernoulliFloat(
+                buffers.output + start, buffers.target + start, count: end - start, scale: Float(scale),
+                gradient: buffers.gradient + start))
+          }
+          return sums.reduce(0, +)
         }
-        return sums.values.reduce(0, +)
       }
       for i in 0..<count {
         let (l, x) = (output[i], target[i])

@@ -112,8 +112,12 @@ public final class Optimizer<S: BLASScalar> {
                 second[slot].withUnsafeMutableBufferPointer { v in
                   // Large tensors are split between two threads: the update is bound
                   // by memory traffic (seven values per weight), which two cores share better.
+                  // The threads get only the buffers' addresses, taken here before they
+                  // start, and each writes its own range: whole SIMD vectors, covering
+                  // every value (count / parts, rounded down, left the last value of a
+                  // tensor of 16k + 1 values out).
                   let parts = values.count >= 1 << 16 ? 2 : 1
-                  let chunk = (values.count / parts + 7) & ~7
+                  let chunk = ((values.count + parts - 1) / parts + 7) & ~7
                   let tensor = Tensor(values: values, gradient: g, first: m, second: v)
                   DispatchQueue.concurrentPerform(iterations: parts) { part in
                     let range = (part * chunk)..<min(tensor.values.count, (part + 1) * chunk)
