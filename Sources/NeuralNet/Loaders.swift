@@ -56,7 +56,8 @@ public enum DataLoader {
       throw DataFileError(file: file, problem: "zlib failed to start")
     }
     defer { inflateEnd(&stream) }
-    let largestOutput = MemoryBudget.bytes / 2
+    let budget = MemoryBudget.current
+    let largestOutput = budget.bytes / 2
     let piece = 1 << 30
     var output: [UInt8] = []
     var chunk = [UInt8](repeating: 0, count: 1 << 16)
@@ -85,7 +86,7 @@ public enum DataLoader {
         throw DataFileError(
           file: file,
           problem:
-            "it inflates to more than \(MemoryBudget.describe(largestOutput)), half of vaelab's memory budget of \(MemoryBudget.describe(MemoryBudget.bytes)) (\(MemoryBudget.origin))"
+            "it inflates to more than \(MemoryBudget.describe(largestOutput)), half of vaelab's memory budget of \(MemoryBudget.describe(budget.bytes)) (\(budget.origin))"
         )
       }
     }

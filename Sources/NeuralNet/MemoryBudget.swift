@@ -73,12 +73,6 @@ public enum MemoryBudget {
   /// The budget now.
   public static var current: Budget { budget(for: limitsNow()) }
 
-  /// The budget now, in bytes.
-  public static var bytes: Int { current.bytes }
-
-  /// Where the budget now comes from, for messages.
-  public static var origin: String { current.origin }
-
   /// The least of the limits, named. Ties go to the first: the setting, or half
   /// of memory, then the address space, the data segment, the control group.
   static func budget(for limits: Limits) -> Budget {
@@ -93,36 +87,32 @@ public enum MemoryBudget {
         Budget(bytes: max(limits.physicalMemory / 2, 1), origin: "half of this machine's memory" + reason))
     }
     let reserve = reserve(threads: limits.threads)
-    if let space = limits.addressSpace {
-      candidates.append(
-        Budget(
-          bytes: max(space.limit - space.used - reserve, 0),
-          origin:
-            "the address-space limit, ulimit -v, of \(describe(space.limit)) less the \(describe(space.used)) vaelab already maps and \(describe(reserve)) kept for its threads and working"
-        ))
-    }
-    if let data = limits.dataSegment {
-      candidates.append(
-        Budget(
-          bytes: max(data.limit - data.used - reserve, 0),
-          origin:
-            "the data-segment limit, ulimit -d, of \(describe(data.limit)) less the \(describe(data.used)) vaelab already uses and \(describe(reserve)) kept for its threads and working"
-        ))
-    }
-    if let group = limits.controlGroup {
-      candidates.append(
-        Budget(
-          bytes: max(group.limit - group.used, 0),
-          origin:
-            "the memory limit of vaelab's control group (cgroup) of \(describe(group.limit)) less the \(describe(group.used)) in use there"
-        ))
-    }
+    candidates += [
+      limits.addressSpace.map {
+        headroom($0, under: "the address-space limit, ulimit -v,", use: "vaelab already maps", keeping: reserve)
+      },
+      limits.dataSegment.map {
+        headroom($0, under: "the data-segment limit, ulimit -d,", use: "vaelab already uses", keeping: reserve)
+      },
+      limits.controlGroup.map {
+        headroom($0, under: "the memory limit of vaelab's control group (cgroup)", use: "in use there", keeping: 0)
+      },
+    ].compactMap { $0 }
     var least = candidates[0]
     for candidate in candidates.dropFirst() where candidate.bytes < least.bytes { least = candidate }
     if let setting = limits.setting, setting > least.bytes, least.origin != candidates[0].origin {
       least.origin += "; \(variable) cannot raise it"
     }
     return least
+  }
+
+  /// What a hard limit leaves: the limit less what counts against it now and
+  /// `kept` bytes kept free, named for messages.
+  private static func headroom(_ usage: Usage, under limit: String, use: String, keeping kept: Int) -> Budget {
+    let keptText = kept > 0 ? " and \(describe(kept)) kept for its threads and working" : ""
+    return Budget(
+      bytes: max(usage.limit - usage.used - kept, 0),
+      origin: "\(limit) of \(describe(usage.limit)) less the \(describe(usage.used)) \(use)\(keptText)")
   }
 
   // MARK: The setting
