@@ -32,6 +32,18 @@ struct TranscriptUpdateTests {
     }
   }
 
+  /// `save` writes what commands printed the same way: the notebook keeps its
+  /// commands, and checking it matches what was printed.
+  @Test func aSavedNotebookKeepsItsCommands() throws {
+    let text = Transcript.notebook([
+      NotebookEntry(input: "kl 2 1", output: Self.injecting), NotebookEntry(input: "seed", output: ["seed = 0"]),
+    ])
+    let reparsed = try Transcript(parsing: text, name: "s.md")
+    #expect(reparsed.commands.map(\.input) == ["kl 2 1", "seed"], "\(text)")
+    #expect(OutputMatcher.matches(expected: reparsed.commands[0].expected, actual: Self.injecting))
+    #expect(reparsed.commands[1].expected == ["seed = 0"])
+  }
+
   /// A check that records such output keeps the lesson's commands when run
   /// again: `lesson 1` shows its step's command as a `> ` line.
   @Test func updatedLessonsKeepTheirCommands() throws {

@@ -157,7 +157,8 @@ public struct Transcript: Sendable {
   }
 
   /// A session as a checkable notebook: front matter with the session's starting
-  /// seed, and one block of every recorded command with what it printed. A
+  /// seed, and one block of every recorded command with what it printed, each
+  /// line written as `escapedOutputLine` writes it (as `check --update` does). A
   /// session that answered lessons' exercises names them (`lesson:`), so that
   /// `vaelab check` judges the answers again, and states how each went.
   public static func notebook(
@@ -182,7 +183,7 @@ public struct Transcript: Sendable {
     lines.append(fence)
     for entry in entries {
       lines.append(prompt + entry.input)
-      lines += entry.output
+      lines += entry.output.map(escapedOutputLine)
     }
     lines.append("```")
     return lines.joined(separator: "\n") + "\n"
