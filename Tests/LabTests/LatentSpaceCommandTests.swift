@@ -184,6 +184,33 @@ struct CompareCommandTests {
     _ = engine.execute("vae step 5")
     #expect(engine.execute("vae compare with=\(path)").error?.hasPrefix("\(path) is not the model's size") == true)
   }
+
+  /// A checkpoint of the same file read with another label= column holds other
+  /// examples, of another width or the same: refused, the session untouched (the
+  /// first crashed in LatentPaths.line, with 10 rows in LatentSpaceQuality).
+  @Test(arguments: [10, 20]) func aCheckpointOfOtherExamplesOfTheSameFileIsRefused(rows: Int) throws {
+    let directory = try TemporaryDirectory()
+    let csv = directory.path + "/d.csv"
+    try (0..<rows).map { "\($0 % 2),\(Double($0 % 3) / 4),0.75\n" }.joined().write(
+      toFile: csv, atomically: true, encoding: .utf8)
+    var engine = Engine()
+    for line in [
+      "vae new \(csv) kind=ae latent=2 hidden=4", "vae step 1", "vae save \(directory.path)/wide.safetensors",
+      "vae new \(csv) kind=ae label=1 latent=2 hidden=4", "vae step 1",
+      "vae save \(directory.path)/narrow.safetensors", "vae new \(csv) label=0 latent=2 hidden=4", "vae step 1",
+    ] {
+      #expect(engine.execute(line).error == nil, "\(line)")
+    }
+    let shown = engine.execute("vae show format=json").output
+    #expect(
+      engine.execute("vae compare with=\(directory.path)/wide.safetensors").error
+        == "\(directory.path)/wide.safetensors was trained on other examples of \(csv) than the model (3 values an example, label=none against 2 values an example, label=0); compare measures both on the same examples"
+    )
+    #expect(
+      engine.execute("vae compare with=\(directory.path)/narrow.safetensors").error?.contains(
+        "(2 values an example, label=1 against 2 values an example, label=0)") == true)
+    #expect(engine.execute("vae show format=json").output == shown)
+  }
 }
 
 /// `vae sweep`: one model per beta from the session model's start.

@@ -106,7 +106,7 @@ extension VAECommand {
     return partner
   }
 
-  /// The other model from a checkpoint: the same data and size, the other kind.
+  /// The other model from a checkpoint: the same examples and size, the other kind.
   static func comparisonPartner(_ path: String, of workbench: VAEWorkbench, session: Session) throws(LabError)
     -> VAEWorkbench
   {
@@ -114,6 +114,19 @@ extension VAECommand {
     let (a, b) = (workbench.configuration, other.configuration)
     guard other.data.name == workbench.data.name else {
       throw LabError("\(path) was trained on \(other.data.name), the model on \(workbench.data.name)", argument: "with")
+    }
+    // Both are measured on the session's examples: the same file read another
+    // way (another label= column) gives other examples, perhaps of another width.
+    guard
+      other.data.dimension == workbench.data.dimension && other.data.training == workbench.data.training
+        && other.data.heldOut == workbench.data.heldOut
+    else {
+      func reading(_ w: VAEWorkbench) -> String {
+        "\(w.data.dimension) values an example, label=\(w.label ?? "none")"
+      }
+      throw LabError(
+        "\(path) was trained on other examples of \(other.data.name) than the model (\(reading(other)) against \(reading(workbench))); compare measures both on the same examples",
+        argument: "with")
     }
     guard a.kind != b.kind else {
       throw LabError(
