@@ -86,6 +86,32 @@ struct FigureTests {
     #expect(plot.svg(title: "t").components(separatedBy: "<polyline").count - 1 == 2)
   }
 
+  /// Values near the largest double: the axis from -1e308 to 1e308 is
+  /// infinitely wide, so such points are said, not drawn (they trapped in the
+  /// terminal and hung the SVG's ticks). `vae latent` plots a data file's
+  /// numeric labels, which may be any finite double.
+  @Test func pointsNearTheLargestDoubleAreSaidNotDrawn() throws {
+    for points in [
+      [(0, 1e308), (1, -1e308), (0.5, 2.0)], [(0, 1e308), (1, -1e308)], [(-1e308, 0), (1e308, 1), (0, 0.5)],
+    ] {
+      let plot = LinePlot(
+        series: [LinePlot.Series(name: "p", marker: "p", points: points, isCurve: false)], xLabel: "x", yLabel: "y",
+        logX: false, logY: false)
+      let terminal = plot.terminal(width: 21, height: 5)
+      #expect(terminal.contains("2 points beyond ±1e300 not drawn"), "\(terminal)")
+      let svg = plot.svg(title: "t")
+      #expect(svg.contains("2 points beyond ±1e300 not drawn") && svg.count < 20_000)
+    }
+    let directory = try TemporaryDirectory()
+    let csv = directory.path + "/big.csv"
+    let rows = (0..<40).map { i in "\((1e308 + Double(i) * 1e305) * (i < 20 ? 1 : -1)),\(Double(i) / 40)" }
+    try (["y,x"] + rows).joined(separator: "\n").write(toFile: csv, atomically: true, encoding: .utf8)
+    var engine = Engine()
+    #expect(engine.execute("vae new \(csv) label=y latent=1").error == nil)
+    let reply = engine.execute("vae latent svg=\(directory.path)/latent.svg")
+    #expect(reply.error == nil && reply.output.contains("beyond ±1e300 not drawn"), "\(reply.output)")
+  }
+
   /// A log axis cannot show a zero variance: said, not dropped.
   @Test func zerosOnALogAxisAreSaid() {
     var engine = Engine()

@@ -41,9 +41,26 @@ public struct LinePlot: Sendable {
     self.logY = logY
   }
 
-  /// Points that can be drawn: finite, and positive on a log axis.
-  func drawable(_ point: (x: Double, y: Double)) -> Bool {
+  /// The largest magnitude a linear axis plots. Beyond it an axis's width, its
+  /// padding and its tick step overflow a double (from -1e308 to 1e308 is
+  /// infinitely wide), so such points are counted in a note, not drawn.
+  static let largestMagnitude = 1e300
+
+  /// Points with values: finite, and positive on a log axis.
+  func known(_ point: (x: Double, y: Double)) -> Bool {
     point.x.isFinite && point.y.isFinite && (!logX || point.x > 0) && (!logY || point.y > 0)
+  }
+
+  /// Points that can be drawn: known, and within `largestMagnitude` on a linear axis.
+  func drawable(_ point: (x: Double, y: Double)) -> Bool {
+    known(point) && (logX || abs(point.x) <= Self.largestMagnitude) && (logY || abs(point.y) <= Self.largestMagnitude)
+  }
+
+  /// What is said of known points too large to draw, if there are any.
+  var tooLargeNote: String? {
+    let count = series.flatMap(\.points).filter { known($0) && !drawable($0) }.count
+    guard count > 0 else { return nil }
+    return "\(count) point\(count == 1 ? "" : "s") beyond ±1e300 not drawn"
   }
 
   /// The plotted ranges, in axis units (log10 on a log axis), padded when flat.
@@ -86,7 +103,7 @@ public struct LinePlot: Sendable {
 
   public func terminal(width: Int = 60, height: Int = 15) -> String {
     guard let (xRange, yRange) = ranges() else {
-      return "(nothing to plot: no finite\(logY ? " positive" : "") values)"
+      return "(nothing to plot: no finite\(logY ? " positive" : "") values\(tooLargeNote.map { "; \($0)" } ?? ""))"
     }
     var grid = [[Character]](repeating: [Character](repeating: " ", count: width), count: height)
     func column(_ x: Double) -> Int {
@@ -169,6 +186,7 @@ public struct LinePlot: Sendable {
       legend += (legend.isEmpty ? "" : "   ") + item
     }
     if !legend.isEmpty { lines.append(indent + legend) }
+    if let tooLargeNote { lines.append(indent + tooLargeNote) }
     return lines.map(\.trailingBlanksRemoved).joined(separator: "\n")
   }
 
@@ -197,7 +215,12 @@ public struct LinePlot: Sendable {
       "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>",
       "<text x=\"\(f((width - right + left) / 2))\" y=\"24\" text-anchor=\"middle\" font-size=\"14\">\(SVGHistogram.escaped(title))</text>",
     ]
-    guard let (xRange, yRange) = ranges() else { return (out + ["</svg>"]).joined(separator: "\n") + "\n" }
+    let note = tooLargeNote.map {
+      "<text x=\"\(f(width - right + 10))\" y=\"\(f(top + 18 * Double(series.count) + 12))\">\($0)</text>"
+    }
+    guard let (xRange, yRange) = ranges() else {
+      return (out + [note, "</svg>"].compactMap { $0 }).joined(separator: "\n") + "\n"
+    }
     let (plotWidth, plotHeight) = (width - left - right, height - top - bottom)
     func px(_ x: Double) -> Double {
       left + ((logX ? log10(x) : x) - xRange.lowerBound) / (xRange.upperBound - xRange.lowerBound) * plotWidth
@@ -255,6 +278,7 @@ public struct LinePlot: Sendable {
         "<text x=\"\(f(width - right + 36))\" y=\"\(f(legendY + 4))\">\(SVGHistogram.escaped(line.name))</text>"
       )
     }
+    if let note { out.append(note) }
     out.append("</svg>")
     return out.joined(separator: "\n") + "\n"
   }
