@@ -28,8 +28,9 @@ public struct HeldOutDensity: Sendable {
 
   public enum Failure: Error, Equatable, Sendable {
     case interrupted
-    /// Quadrature for `example` failed (see `MarginalLikelihood.GridError`).
-    case quadrature(example: Int, MarginalLikelihood.GridError)
+    /// log p(x) of held-out `example` could not be computed: its grid is too
+    /// fine, or the model gives no finite value (`MarginalLikelihood.GridError`).
+    case failed(example: Int, MarginalLikelihood.GridError)
   }
 
   /// The first `count` held-out examples of `data` under `model` (a VAE), with
@@ -50,6 +51,7 @@ public struct HeldOutDensity: Sendable {
       progress(example)
       let x = Array(data.heldOut[(example * d)..<((example + 1) * d)])
       let q = model.marginalLikelihood(of: x)
+      guard q.isFinite else { throw .failed(example: example, .notFinite) }
       guard let oneSample = try? q.importanceWeighted(k: 1, replicates: 1, using: &generator, shouldStop: shouldStop)
       else { throw .interrupted }
       let value: Double
@@ -60,9 +62,10 @@ public struct HeldOutDensity: Sendable {
         value = estimate.mean
       case .quadrature:
         do { value = try q.logMarginal(shouldStop: shouldStop).value } catch .interrupted { throw .interrupted } catch {
-          throw .quadrature(example: example, error)
+          throw .failed(example: example, error)
         }
       }
+      guard value.isFinite && oneSample.mean.isFinite else { throw .failed(example: example, .notFinite) }
       let base = independent.logDensity(x)
       logMarginal.merge(RunningMoments([value]))
       elbo.merge(oneSample)

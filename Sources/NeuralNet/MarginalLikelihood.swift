@@ -29,6 +29,10 @@ public struct MarginalLikelihood {
     self.logLikelihood = logLikelihood
   }
 
+  /// Whether q(z|x)'s mean and log-variance are all finite, as every
+  /// computation here needs.
+  public var isFinite: Bool { mean.allSatisfy(\.isFinite) && logVariance.allSatisfy(\.isFinite) }
+
   /// log N(z; 0, I) - log N(z; mean, diag exp(logVariance)) for one point.
   func logPriorOverPosterior(_ z: ArraySlice<Double>) -> Double {
     var total = 0.0
@@ -94,8 +98,13 @@ extension MarginalLikelihood {
     case interrupted
     /// Quadrature over the latent space is done for 1 or 2 dimensions only.
     case tooManyDimensions(Int)
-    /// The grid would need more points than the budget to resolve the posterior.
-    case tooFine(points: Int)
+    /// The grid would need more points than the budget to resolve the posterior
+    /// (a count, or more than an Int holds: a Double).
+    case tooFine(points: Double)
+    /// q(z|x) has a mean or log-variance that is NaN or infinite, or log p(x|z)
+    /// is NaN or +infinity somewhere: a model whose weights overflow, with no
+    /// value to compute.
+    case notFinite
   }
 
   /// The prior's box: N(0, 1) puts less than e^-32 of its density beyond 8.
@@ -114,6 +123,7 @@ extension MarginalLikelihood {
     -> GridEstimate
   {
     guard latent <= 2 else { throw .tooManyDimensions(latent) }
+    guard isFinite else { throw .notFinite }
     let logJoint = { (z: [Double], count: Int) -> [Double] in
       let likelihoods = self.logLikelihood(z, count)
       return (0..<count).map { row in
@@ -138,6 +148,8 @@ extension MarginalLikelihood {
     }
     region = region.map { max($0.lowerBound, -Self.priorBound)...min($0.upperBound, Self.priorBound) }
     var step = min(0.1, (standardDeviation.min() ?? 1) / 4)
+    // A sigma that underflows to 0 (a log-variance below about -1490) has no grid fine enough.
+    guard step > 0 else { throw .tooFine(points: .infinity) }
     func estimate(_ step: Double) throws(GridError) -> (value: Double, points: Int) {
       let fine = try grid(region: region, step: step, shouldStop: shouldStop, evaluate: logJoint)
       return (Self.logSumExp(fine.values) + Double(latent) * log(step), fine.values.count)
@@ -146,7 +158,7 @@ extension MarginalLikelihood {
     while true {
       let pointsNext = region.map { Int(($0.upperBound - $0.lowerBound) / (step / 2)) + 1 }.reduce(1, *)
       guard pointsNext <= Self.largestGrid else {
-        throw .tooFine(points: pointsNext)
+        throw .tooFine(points: Double(pointsNext))
       }
       step /= 2
       let next = try estimate(step)
@@ -219,6 +231,7 @@ extension MarginalLikelihood {
     coarse: (values: [Double], points: Int), fine: (values: [Double], points: Int)
   ) {
     guard latent <= 2 else { throw .tooManyDimensions(latent) }
+    guard isFinite else { throw .notFinite }
     let unitRegion = Array(repeating: -8.0...8.0, count: latent)
     func estimate(_ step: Double) throws(GridError) -> (values: [Double], points: Int) {
       let scan = try grid(region: unitRegion, step: step, shouldStop: shouldStop) { units, count in
@@ -250,12 +263,18 @@ extension MarginalLikelihood {
   func standardDeviation(_ index: Int) -> Double { exp(logVariance[index % latent] / 2) }
 
   /// `evaluate` at every point of the grid over `region` with spacing `step`
-  /// (row-major, the last dimension fastest), in batches of 4096 points.
+  /// (row-major, the last dimension fastest), in batches of 4096 points;
+  /// refused before anything is allocated when it has more than `largestGrid`
+  /// points, and when a value is NaN or +infinity.
   func grid(
     region: [ClosedRange<Double>], step: Double, shouldStop: () -> Bool,
     evaluate: ([Double], Int) -> [Double]
   ) throws(GridError) -> (points: [Double], values: [Double]) {
-    let counts = region.map { Int(($0.upperBound - $0.lowerBound) / step) + 1 }
+    // Counted in doubles: a step of 1e-73 over a width of 16 is more points than an Int holds.
+    let sizes = region.map { (($0.upperBound - $0.lowerBound) / step).rounded(.down) + 1 }
+    let size = sizes.reduce(1, *)
+    guard size.isFinite, size <= Double(Self.largestGrid) else { throw .tooFine(points: size) }
+    let counts = sizes.map { Int($0) }
     let total = counts.reduce(1, *)
     var points = [Double](repeating: 0, count: total * latent)
     for index in 0..<total {
@@ -274,6 +293,7 @@ extension MarginalLikelihood {
       values += evaluate(Array(points[(start * latent)..<((start + count) * latent)]), count)
       start += count
     }
+    guard values.allSatisfy({ !$0.isNaN && $0 != .infinity }) else { throw .notFinite }
     return (points, values)
   }
 }
@@ -323,10 +343,15 @@ extension MarginalLikelihood {
   public func bounds(
     ks: [Int], replicates: (Int) -> Int, using generator: inout Xoshiro256StarStar, shouldStop: () -> Bool = { false }
   ) throws(GridError) -> Bounds {
+    guard isFinite else { throw .notFinite }
     func weighted(_ k: Int, _ count: Int) throws(GridError) -> RunningMoments {
-      do { return try importanceWeighted(k: k, replicates: count, using: &generator, shouldStop: shouldStop) } catch {
+      let moments: RunningMoments
+      do { moments = try importanceWeighted(k: k, replicates: count, using: &generator, shouldStop: shouldStop) } catch
+      {
         throw .interrupted
       }
+      guard moments.mean.isFinite else { throw .notFinite }
+      return moments
     }
     let elbo = try weighted(1, replicates(1))
     var bounds: [(k: Int, moments: RunningMoments)] = []

@@ -159,6 +159,46 @@ struct MarginalLikelihoodTests {
     }
     #expect(throws: MarginalLikelihood.GridError.tooManyDimensions(3)) { try q.logMarginal() }
   }
+
+  /// A q narrower than any grid allows is refused before a grid is made: a
+  /// sigma of 6e-73 (which trapped, counting 3.6e71 points in an Int), one of
+  /// 4.5e-5 in 2-D (which would have allocated 10^11 points), and one that
+  /// underflows to 0.
+  @Test(arguments: [([0.0], [-333.0]), ([0.0, 0.0], [-20.0, -20.0]), ([0.0], [-1600.0])])
+  func aPosteriorTooNarrowForAnyGridIsRefused(mean: [Double], logVariance: [Double]) throws {
+    let q = MarginalLikelihood(mean: mean, logVariance: logVariance) { z, count in
+      (0..<count).map { row in -z[(row * mean.count)..<((row + 1) * mean.count)].reduce(0) { $0 + $1 * $1 } }
+    }
+    do {
+      _ = try q.logMarginal()
+      Issue.record("a grid of a sigma of exp(\(logVariance[0] / 2)) was made")
+    } catch {
+      guard case .tooFine(let points) = error else {
+        Issue.record("\(error)")
+        return
+      }
+      #expect(points > Double(MarginalLikelihood.largestGrid))
+    }
+  }
+
+  /// No value where q or log p(x|z) is NaN or infinite: refused in words (a NaN
+  /// mean trapped in a ClosedRange; a NaN likelihood gave a NaN log p(x)).
+  @Test func aModelWithoutFiniteValuesIsRefused() {
+    let finite: MarginalLikelihood.LogLikelihood = { _, count in Array(repeating: -1, count: count) }
+    let nanLikelihood: MarginalLikelihood.LogLikelihood = { _, count in Array(repeating: .nan, count: count) }
+    for q in [
+      MarginalLikelihood(mean: [.nan], logVariance: [0], logLikelihood: finite),
+      MarginalLikelihood(mean: [0, 0], logVariance: [0, .infinity], logLikelihood: finite),
+      MarginalLikelihood(mean: [0], logVariance: [0], logLikelihood: nanLikelihood),
+    ] {
+      #expect(throws: MarginalLikelihood.GridError.notFinite) { try q.logMarginal() }
+      #expect(throws: MarginalLikelihood.GridError.notFinite) { try q.expectedELBO() }
+      var generator = Xoshiro256StarStar(seed: 1)
+      #expect(throws: MarginalLikelihood.GridError.notFinite) {
+        try q.bounds(ks: [10], replicates: { _ in 2 }, using: &generator)
+      }
+    }
+  }
 }
 
 /// The bound on a trained VAE with a 2-D latent space.

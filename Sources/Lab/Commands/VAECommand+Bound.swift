@@ -1,7 +1,27 @@
+import Foundation
 import NeuralNet
 import Probability
 
 extension VAECommand {
+  /// Why `vae bound`, `vae density` or `vae estimators` has no value for one
+  /// example (`what`), in words.
+  static func latentGridFailure(_ failure: MarginalLikelihood.GridError, of what: String) -> LabError {
+    switch failure {
+    case .interrupted: return .interrupted
+    case .tooManyDimensions(let latent): return LabError("internal error: quadrature in \(latent) dimensions")
+    case .tooFine(let points):
+      let count =
+        points < 1e15 ? "\(Int(points))" : points.isFinite ? String(format: "%.1e", points) : "infinitely many"
+      return LabError(
+        "\(what): q(z|x) is so narrow that a grid resolving it would need \(count) points, more than \(MarginalLikelihood.largestGrid)"
+      )
+    case .notFinite:
+      return LabError(
+        "\(what): the model gives no finite value (q(z|x)'s mean or log-variance, or log p(x|z), is NaN or infinite): its weights are too large to evaluate"
+      )
+    }
+  }
+
   // MARK: vae bound
 
   static let bound = CommandSpec(
@@ -80,14 +100,7 @@ extension VAECommand {
           }
         }
       } catch {
-        switch error {
-        case .interrupted: throw .interrupted
-        case .tooManyDimensions(let latent): throw LabError("internal error: quadrature in \(latent) dimensions")
-        case .tooFine(let points):
-          throw LabError(
-            "example \(index): q(z|x) is so narrow that a grid resolving it would need \(points) points, more than \(MarginalLikelihood.largestGrid)"
-          )
-        }
+        throw latentGridFailure(error, of: "example \(index)")
       }
       examples.append(BoundResult.Example(index: index, bounds: bounds))
       if let path = arguments.svg, let fine {

@@ -54,12 +54,8 @@ extension VAECommand {
       } catch {
         switch error {
         case .interrupted: throw .interrupted
-        case .quadrature(let example, .tooFine(let points)):
-          throw LabError(
-            "held-out example \(example): q(z|x) is so narrow that a grid resolving it would need \(points) points, more than \(MarginalLikelihood.largestGrid)"
-          )
-        case .quadrature(let example, let failure):
-          throw LabError("held-out example \(example): quadrature failed (\(failure))")
+        case .failed(let example, let failure):
+          throw latentGridFailure(failure, of: "held-out example \(example)")
         }
       }
       session.keep(generator, drawnWith: arguments.seed)

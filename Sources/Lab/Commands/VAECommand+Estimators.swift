@@ -94,11 +94,7 @@ extension VAECommand {
     } catch {
       switch error {
       case .interrupted: throw .interrupted
-      case .quadrature(let example, .tooFine(let points)):
-        throw LabError(
-          "example \(indexes[example]): q(z|x) is so narrow that a grid resolving it would need \(points) points, more than \(MarginalLikelihood.largestGrid)"
-        )
-      case .quadrature(_, let failure): throw LabError("internal error: the exact gradient's quadrature: \(failure)")
+      case .quadrature(let example, let failure): throw latentGridFailure(failure, of: "example \(indexes[example])")
       }
     }
     session.keep(generator, drawnWith: arguments.seed)
