@@ -84,9 +84,10 @@ extension VAECommand {
     c.kind = c.kind == .vae ? .autoencoder : .vae
     c.beta = 1
     let optimizer = workbench.trainer.optimizer
-    let partner = freshWorkbench(
+    let partner = try freshWorkbench(
       data: workbench.data, configuration: c, optimizer: optimizer.kind, learningRate: optimizer.learningRate,
-      batchSize: workbench.trainer.batchSize, seed: workbench.seed, label: workbench.label)
+      batchSize: workbench.trainer.batchSize, seed: workbench.seed, label: workbench.label,
+      shouldStop: session.shouldStop)
     let steps = workbench.trainer.steps
     let name = c.kind == .vae ? "VAE" : "autoencoder"
     let clock = ContinuousClock()

@@ -134,19 +134,7 @@ enum VAECommand {
 
   /// An untrained model as `vae new` makes it: its weights, then its batches
   /// and noise, from one generator seeded with `seed`. The same arguments give
-  /// the same model and the same training, bit for bit.
-  static func freshWorkbench(
-    data: Dataset, configuration: VAEConfiguration, optimizer: OptimizerKind, learningRate: Double, batchSize: Int,
-    seed: UInt64, label: String?
-  ) -> VAEWorkbench {
-    var generator = Xoshiro256StarStar(seed: seed)
-    let model = VAE<Float>(configuration, generator: &generator)
-    return workbench(
-      model, generator: generator, data: data, optimizer: optimizer, learningRate: learningRate, batchSize: batchSize,
-      seed: seed, label: label)
-  }
-
-  /// `freshWorkbench` (the same model for the same seed), asking `shouldStop`
+  /// the same model and the same training, bit for bit. It asks `shouldStop`
   /// before each layer and every million weights, and before the optimiser's
   /// state is allocated: a network of hundreds of millions of weights takes
   /// seconds to draw, and Ctrl-C must stop it. `.interrupted` when it says stop.
