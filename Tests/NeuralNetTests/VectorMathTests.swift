@@ -45,16 +45,7 @@ struct BernoulliLossTests {
     }
     let targets = (0..<count).map { i in i % 5 == 0 ? Float(i % 2) : Float(generator.nextUniform()) }
     let scale: Float = 1 / 64
-    var gradient = [Float](repeating: .nan, count: count)
-    let total = logits.withUnsafeBufferPointer { l in
-      targets.withUnsafeBufferPointer { x in
-        gradient.withUnsafeMutableBufferPointer { g in
-          Likelihood.bernoulli.negativeLogLikelihood(
-            output: l.baseAddress!, target: x.baseAddress!, count: count, variance: 1, scale: scale,
-            gradient: g.baseAddress!)
-        }
-      }
-    }
+    let (total, gradient) = Likelihood.bernoulliLoss(logits: logits, targets: targets, scale: scale)
     var expected = 0.0
     for i in 0..<count {
       let (l, x) = (Double(logits[i]), Double(targets[i]))
