@@ -9,10 +9,13 @@ public enum NumberFormat {
   /// `value` with exactly `decimals` decimals, correctly rounded (C's `%.*f`), or
   /// as `1.000e+20` (`%.*e`) from `scientificThreshold` on. A result that rounds to
   /// zero prints without a minus sign: "-0.000" would suggest a negative quantity
-  /// that is not there.
+  /// that is not there. A value that is not a number is said in words:
+  /// "undefined" for NaN, "overflow" (or "-overflow") for an infinity, which a
+  /// double reaches past about 1.8e308. Commands refuse such values where they
+  /// can tell; this is the last line, so that no "nan" or "inf" is ever shown.
   public static func fixed(_ value: Double, _ decimals: Int) -> String {
-    if value.isNaN { return "nan" }
-    if value.isInfinite { return value < 0 ? "-inf" : "inf" }
+    if value.isNaN { return "undefined" }
+    if value.isInfinite { return value < 0 ? "-overflow" : "overflow" }
     if abs(value) >= scientificThreshold { return String(format: "%.*e", decimals, value) }
     let text = String(format: "%.*f", decimals, value)
     if text.hasPrefix("-") && text.dropFirst().allSatisfy({ $0 == "0" || $0 == "." }) {
@@ -70,7 +73,9 @@ public enum NumberFormat {
   }
 
   /// Six significant digits at most: `1.37096e-06` for exp(-13.5), `0.5` for 0.5.
-  public static func significant(_ value: Double) -> String { String(format: "%.6g", value) }
+  public static func significant(_ value: Double) -> String {
+    value.isFinite ? String(format: "%.6g", value) : fixed(value, 0)
+  }
 
   /// `value` rounded to `digits` significant digits, e.g. 0.022 for 0.0220294.
   public static func rounded(_ value: Double, significantDigits digits: Int) -> Double {
@@ -79,6 +84,7 @@ public enum NumberFormat {
 
   /// The shortest text that reads back as `value` ("0.5", "700", "1e+09").
   public static func shortest(_ value: Double) -> String {
+    guard value.isFinite else { return fixed(value, 0) }
     if value == value.rounded(), abs(value) < 1e15 { return String(Int(value)) }
     return "\(value)"
   }

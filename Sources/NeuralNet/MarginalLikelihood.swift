@@ -101,9 +101,10 @@ extension MarginalLikelihood {
     /// The grid would need more points than the budget to resolve the posterior
     /// (a count, or more than an Int holds: a Double).
     case tooFine(points: Double)
-    /// q(z|x) has a mean or log-variance that is NaN or infinite, or log p(x|z)
-    /// is NaN or +infinity somewhere: a model whose weights overflow, with no
-    /// value to compute.
+    /// q(z|x) has a mean or log-variance that is NaN or infinite, log p(x|z)
+    /// is NaN or +infinity somewhere, or p(x|z) p(z) is 0 in double precision
+    /// all over the prior's box: an example or weights so large that the model
+    /// overflows, with no value to compute.
     case notFinite
   }
 
@@ -137,7 +138,8 @@ extension MarginalLikelihood {
     let coarse = try grid(
       region: Array(repeating: -Self.priorBound...Self.priorBound, count: latent), step: coarseStep,
       shouldStop: shouldStop, evaluate: logJoint)
-    let largest = coarse.values.max() ?? -.infinity
+    // No point of the prior's box where p(x|z) p(z) is above 0 in double precision: no region to refine.
+    guard let largest = coarse.values.max(), largest.isFinite else { throw .notFinite }
     let standardDeviation = logVariance.map { exp($0 / 2) }
     var region = (0..<latent).map { d in (mean[d] - 8 * standardDeviation[d])...(mean[d] + 8 * standardDeviation[d]) }
     for (index, value) in coarse.values.enumerated() where value > largest - 40 {
@@ -146,7 +148,11 @@ extension MarginalLikelihood {
         region[d] = min(region[d].lowerBound, z - coarseStep)...max(region[d].upperBound, z + coarseStep)
       }
     }
-    region = region.map { max($0.lowerBound, -Self.priorBound)...min($0.upperBound, Self.priorBound) }
+    // Within the prior's box, even where q's mean +- 8 sigma lies outside it.
+    region = region.map {
+      let lower = min(max($0.lowerBound, -Self.priorBound), Self.priorBound)
+      return lower...max(min($0.upperBound, Self.priorBound), lower)
+    }
     var step = min(0.1, (standardDeviation.min() ?? 1) / 4)
     // A sigma that underflows to 0 (a log-variance below about -1490) has no grid fine enough.
     guard step > 0 else { throw .tooFine(points: .infinity) }
@@ -254,6 +260,8 @@ extension MarginalLikelihood {
           totals[1 + latent + d] += weighted * (u * u - 1)
         }
       }
+      // log p(x|z) of -infinity somewhere (p(x|z) 0 in double precision) leaves no finite expectation.
+      guard totals.allSatisfy(\.isFinite) else { throw .notFinite }
       let volume = pow(step, Double(latent))
       return (totals.map { $0 * volume }, scan.values.count)
     }

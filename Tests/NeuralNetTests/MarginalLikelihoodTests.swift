@@ -190,6 +190,8 @@ struct MarginalLikelihoodTests {
       MarginalLikelihood(mean: [.nan], logVariance: [0], logLikelihood: finite),
       MarginalLikelihood(mean: [0, 0], logVariance: [0, .infinity], logLikelihood: finite),
       MarginalLikelihood(mean: [0], logVariance: [0], logLikelihood: nanLikelihood),
+      // Data of 1e18 with fresh weights: q far outside the prior's box, p(x|z) 0 everywhere (trapped clamping the region).
+      MarginalLikelihood(mean: [2.7e17], logVariance: [0]) { _, count in Array(repeating: -.infinity, count: count) },
     ] {
       #expect(throws: MarginalLikelihood.GridError.notFinite) { try q.logMarginal() }
       #expect(throws: MarginalLikelihood.GridError.notFinite) { try q.expectedELBO() }

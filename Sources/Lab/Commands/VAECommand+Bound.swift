@@ -17,7 +17,7 @@ extension VAECommand {
       )
     case .notFinite:
       return LabError(
-        "\(what): the model gives no finite value (q(z|x)'s mean or log-variance, or log p(x|z), is NaN or infinite): its weights are too large to evaluate"
+        "\(what): the model gives it no finite value (q(z|x)'s mean or log-variance, or log p(x|z), is NaN or infinite, or p(x|z) is 0 everywhere in double precision): its values or the model's weights are too large to evaluate"
       )
     }
   }

@@ -1,0 +1,55 @@
+import Foundation
+import Testing
+
+@testable import Lab
+
+/// No "nan" or "inf" is ever shown: a value that is not a number is said in
+/// words, and what cannot be computed is refused (found by a hunt with data
+/// files of large values and a learning rate that diverges).
+struct NonFiniteOutputTests {
+  /// "nan", "inf" or "-inf" as a word of the output.
+  static func nonFiniteWord(in text: String) -> String? {
+    text.split(whereSeparator: { !$0.isLetter && $0 != "-" }).map { $0.trimmingCharacters(in: ["-"]) }.first {
+      $0 == "nan" || $0 == "inf"
+    }
+  }
+
+  @Test func numbersThatAreNotNumbersAreSaidInWords() {
+    for (value, words) in [(Double.nan, "undefined"), (.infinity, "overflow"), (-.infinity, "-overflow")] {
+      #expect(NumberFormat.fixed(value, 3) == words)
+      #expect(NumberFormat.scientific(value, 3) == words)
+      #expect(NumberFormat.significant(value) == words)
+      #expect(NumberFormat.shortest(value) == words)
+      #expect(NumberFormat.format(value, 3, .compact) == words)
+    }
+  }
+
+  /// A learning rate of 10 stops training at step 2 on a non-finite loss, and
+  /// leaves weights that overflow: what is shown of the model has no nan or inf.
+  @Test func aDivergedModelShowsNoNanOrInf() {
+    var engine = Engine()
+    _ = engine.execute("vae new pinwheel latent=2 hidden=8 lr=10 seed=1")
+    #expect(engine.execute("vae step 50").output.contains("not finite"))
+    for line in ["vae show", "vae encode 0", "vae compress", "vae sample 2", "vae decode [0, 0]", "vae curves 5"] {
+      let reply = engine.execute(line)
+      let word = Self.nonFiniteWord(in: reply.output + (reply.error ?? ""))
+      #expect(word == nil, "\(line) printed '\(word ?? "")': \(reply.output)")
+    }
+  }
+
+  /// Values of 1e18 put q(z|x) far outside the prior's box, where p(x|z) is 0
+  /// in double precision: `vae density` trapped clamping its region. Refused.
+  @Test func dataOfLargeValuesAreRefusedByDensityAndBound() throws {
+    let directory = try TemporaryDirectory()
+    let csv = directory.path + "/e18.csv"
+    let rows = (0..<50).map { row in (0..<4).map { column in "\(Double((row * 7 + column * 13) % 19 - 9) * 1e17)" } }
+    try rows.map { $0.joined(separator: ",") }.joined(separator: "\n").write(
+      toFile: csv, atomically: true, encoding: .utf8)
+    var engine = Engine()
+    #expect(engine.execute("vae new \(csv) latent=2 hidden=8 seed=1").error == nil)
+    for line in ["vae density n=5", "vae bound 0"] {
+      let reply = engine.execute(line)
+      #expect(reply.error?.contains("no finite value") == true, "\(line): \(reply.output) \(reply.error ?? "")")
+    }
+  }
+}
