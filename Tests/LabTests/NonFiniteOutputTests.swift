@@ -52,4 +52,18 @@ struct NonFiniteOutputTests {
       #expect(reply.error?.contains("no finite value") == true, "\(line): \(reply.output) \(reply.error ?? "")")
     }
   }
+
+  /// A sweep from -1e308 to 1e308 (to - from overflows) and a rounding bound
+  /// that overflows: said in numbers that exist, or in words.
+  @Test func sweepsAndRoundingBoundsThatOverflowAreSaidInWords() {
+    var engine = Engine()
+    let sweep = engine.execute("grad sweep \"(z-k)^2\" over=k from=-1e308 to=1e308 count=3")
+    #expect(sweep.error == nil && sweep.output.contains("as k goes from -1e+308 to 1e+308"), "\(sweep.output)")
+    let grad = engine.execute("grad \"sigmoid(1e308*z)\" 0 1 n=100 seed=1")
+    for reply in [sweep, grad] {
+      let word = Self.nonFiniteWord(in: reply.output + (reply.error ?? ""))
+      #expect(word == nil, "\(reply.output)")
+    }
+    #expect(grad.output.contains("an amount too large to bound in a double"), "\(grad.output)")
+  }
 }

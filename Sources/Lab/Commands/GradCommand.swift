@@ -297,7 +297,11 @@ enum GradCommand {
     let lost = rows.filter { !$0.isCertified(precision: precision) }
     guard !lost.isEmpty else { return [] }
     let bounds = lost.map { row in
-      "\(row.estimator.rawValue) (\(row.parameter.rawValue)) by up to \(NumberFormat.format(row.rounding.meanShift, precision, .compact))"
+      let shift = row.rounding.meanShift
+      let amount =
+        shift.isFinite
+        ? "up to \(NumberFormat.format(shift, precision, .compact))" : "an amount too large to bound in a double"
+      return "\(row.estimator.rawValue) (\(row.parameter.rawValue)) by \(amount)"
     }
     return [
       "not shown because rounding in f's values could change their printed digits: it could move the mean of "

@@ -277,7 +277,12 @@ enum GradSweepCommand {
           argument: end)
       }
     }
-    return (0..<count).map { from + (to - from) * Double($0) / Double(count - 1) }
+    // from (1 - t) + to t, exact at both ends, and finite for any finite ends
+    // (from + (to - from) t overflows when to - from passes 1.8e308).
+    return (0..<count).map {
+      let t = Double($0) / Double(count - 1)
+      return from * (1 - t) + to * t
+    }
   }
 
   /// Settings swept over whole numbers on a log scale, and their ranges.
