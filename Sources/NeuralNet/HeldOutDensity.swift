@@ -31,6 +31,9 @@ public struct HeldOutDensity: Sendable {
     /// log p(x) of held-out `example` could not be computed: its grid is too
     /// fine, or the model gives no finite value (`MarginalLikelihood.GridError`).
     case failed(example: Int, MarginalLikelihood.GridError)
+    /// The baseline has no density: the training values do not vary
+    /// (`IndependentDensity.isDefined`).
+    case noBaseline
   }
 
   /// The first `count` held-out examples of `data` under `model` (a VAE), with
@@ -43,6 +46,7 @@ public struct HeldOutDensity: Sendable {
     let d = configuration.inputs
     method = configuration.latent <= 2 ? .quadrature : .importanceWeighted(k: k)
     let independent = IndependentDensity(training: data.training, dimension: d, likelihood: configuration.likelihood)
+    guard independent.isDefined else { throw .noBaseline }
     baselineFloored = independent.flooredCount
     (logMarginal, elbo, baseline, improvement) = (
       RunningMoments(), RunningMoments(), RunningMoments(), RunningMoments()
@@ -84,7 +88,9 @@ public struct HeldOutDensity: Sendable {
 /// (divided by N), the maximum-likelihood estimates:
 /// log p(x) = -sum_j ((x_j - m_j)^2 / s_j^2 + log(2 pi s_j^2)) / 2, with each
 /// s_j^2 at least 1e-3 of the values' mean variance, so that a value constant
-/// in training keeps a finite density that does not dwarf the others.
+/// in training keeps a finite density that does not dwarf the others. When no
+/// value varies in training (one example, or all alike) the Gaussian has no
+/// variance to floor at and no density: `isDefined` is false.
 public struct IndependentDensity: Sendable, Equatable {
   public var likelihood: Likelihood
   /// p_j, or m_j.
@@ -93,6 +99,9 @@ public struct IndependentDensity: Sendable, Equatable {
   public var variances: [Double]
   /// How many of the variances were raised to the floor.
   public var flooredCount: Int
+  /// False for a Gaussian whose training values do not vary (their mean
+  /// variance is 0, or below the normal doubles): it has no density.
+  public var isDefined = true
 
   /// The floor on s_j^2, as a share of the mean of the s_j^2.
   public static let relativeFloor = 1e-3
@@ -109,6 +118,7 @@ public struct IndependentDensity: Sendable, Equatable {
       means = moments.map(\.mean)
       let estimates = moments.map(\.populationVariance)
       let mean = estimates.reduce(0, +) / Double(max(dimension, 1))
+      isDefined = mean.isNormal
       let floor = max(Self.relativeFloor * mean, Double.leastNormalMagnitude)
       variances = estimates.map { max($0, floor) }
       flooredCount = estimates.count { $0 < floor }

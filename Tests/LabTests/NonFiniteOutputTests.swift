@@ -66,4 +66,25 @@ struct NonFiniteOutputTests {
     }
     #expect(grad.output.contains("an amount too large to bound in a double"), "\(grad.output)")
   }
+
+  /// Two rows of data leave one training example: the Gaussian baseline of
+  /// `vae density` has no density, said in words (it printed -inf and a gain
+  /// of inf); `vae new` says why its default variance is 1. A default variance
+  /// held to its bounds says so (it claimed (0.1 s)^2 = 1e6 for s = 19500).
+  @Test func undefinedBaselinesAndHeldVariancesAreSaid() throws {
+    let directory = try TemporaryDirectory()
+    try "1,2,3\n4,5,6\n".write(toFile: directory.path + "/two.csv", atomically: true, encoding: .utf8)
+    let wide = (0..<40).map { "\(Double($0) * 1500),\(Double($0 % 7) * 2000)" }.joined(separator: "\n")
+    try wide.write(toFile: directory.path + "/wide.csv", atomically: true, encoding: .utf8)
+    var engine = Engine()
+    let created = engine.execute("vae new \(directory.path)/two.csv latent=2 hidden=8 seed=1").output
+    #expect(created.contains("variance 1: one training example has no spread"), "\(created)")
+    #expect(
+      engine.execute("vae density").error
+        == "the baseline, an independent gaussian per value, has no density: \(directory.path)/two.csv's training values do not vary (1 training example)"
+    )
+    let held = engine.execute("vae new \(directory.path)/wide.csv latent=2 hidden=8 seed=1").output
+    #expect(held.contains("variance 1000000: (0.1 s)^2 = "), "\(held)")
+    #expect(held.contains(" is held to [1e-06, 1e+06], where s = "), "\(held)")
+  }
 }

@@ -75,6 +75,16 @@ struct CompressionAndDensityTests {
     let floor = -log(2 * Double.pi * 5e-4) / 2
     #expect(abs(gaussian.logDensity([1, 5]) - (-log(2 * Double.pi) / 2 + floor)) < 1e-12)
     #expect(abs(gaussian.logDensity([3, 5]) - (-log(2 * Double.pi) / 2 - 2 + floor)) < 1e-12)
+    #expect(gaussian.isDefined)
+  }
+
+  /// Training values that do not vary (one example, or all alike) leave the
+  /// Gaussian no variance to floor at: no density (it gave -inf, or +1059.8
+  /// nats from a floor of 2.2e-308). A Bernoulli is always defined.
+  @Test func aGaussianBaselineOfValuesThatDoNotVaryIsUndefined() {
+    #expect(!IndependentDensity(training: [1, 2, 3], dimension: 3, likelihood: .gaussian).isDefined)
+    #expect(!IndependentDensity(training: [0.5, 0.5, 0.5, 0.5], dimension: 2, likelihood: .gaussian).isDefined)
+    #expect(IndependentDensity(training: [0.5, 0.5], dimension: 2, likelihood: .bernoulli).isDefined)
   }
 
   /// For a 1-D latent, log p(x) by quadrature agrees with IWAE at large k (a

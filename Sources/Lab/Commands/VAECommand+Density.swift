@@ -56,6 +56,10 @@ extension VAECommand {
         case .interrupted: throw .interrupted
         case .failed(let example, let failure):
           throw latentGridFailure(failure, of: "held-out example \(example)")
+        case .noBaseline:
+          throw LabError(
+            "the baseline, an independent gaussian per value, has no density: \(workbench.data.name)'s training values do not vary (\(workbench.data.trainingCount) training example\(workbench.data.trainingCount == 1 ? "" : "s"))"
+          )
         }
       }
       session.keep(generator, drawnWith: arguments.seed)

@@ -196,12 +196,23 @@ enum VAECommand {
     if let variance = arguments.variance { return (likelihood, variance, reasons) }
     // Rounded to 3 digits, so that the printed value is the one used.
     let spread = data.meanVariance.squareRoot()
-    let variance =
-      spread > 0 ? NumberFormat.rounded(min(max((0.1 * spread) * (0.1 * spread), 1e-6), 1e6), significantDigits: 3) : 1
+    guard spread > 0 else {
+      let why =
+        data.trainingCount < 2 ? "one training example has no spread" : "the training values do not vary"
+      reasons.append("variance 1: \(why) (variance= to change)")
+      return (likelihood, 1, reasons)
+    }
+    let (lowest, highest) = (1e-6, 1e6)
+    let scaled = (0.1 * spread) * (0.1 * spread)
+    let variance = NumberFormat.rounded(min(max(scaled, lowest), highest), significantDigits: 3)
+    let s = NumberFormat.shortest(NumberFormat.rounded(spread, significantDigits: 3))
+    let rule =
+      (lowest...highest).contains(scaled)
+      ? " = (0.1 s)^2 to 3 digits"
+      : ": (0.1 s)^2 = \(NumberFormat.significant(NumberFormat.rounded(scaled, significantDigits: 3))) is held to [1e-06, 1e+06]"
     reasons.append(
-      spread > 0
-        ? "variance \(NumberFormat.shortest(variance)) = (0.1 s)^2 to 3 digits, where s = \(NumberFormat.shortest(NumberFormat.rounded(spread, significantDigits: 3))) is the data's spread (the root of the variance averaged over dimensions); variance= to change"
-        : "variance 1: the data do not vary (variance= to change)")
+      "variance \(NumberFormat.shortest(variance))\(rule), where s = \(s) is the data's spread (the root of the variance averaged over dimensions); variance= to change"
+    )
     return (likelihood, variance, reasons)
   }
 
