@@ -55,10 +55,13 @@ public struct LinearProbe: Sendable {
     self.dimension = dimension
     let count = min(values.count, features.count / max(dimension, 1))
     let values = Array(values.prefix(count))
-    /// A standard deviation to divide by: 1 for a constant.
+    /// A standard deviation to divide by; 1 for a constant, or values whose
+    /// spread is below 1e-12 of their size (rounding, not variation). Relative,
+    /// so that a probe's fit does not depend on the units: a label of size 1e-13
+    /// is standardised as one of size 1.
     func scale(_ moments: RunningMoments) -> Double {
       let deviation = moments.populationVariance.squareRoot()
-      return deviation > 1e-12 ? deviation : 1
+      return deviation.isNormal && deviation > 1e-12 * abs(moments.mean) ? deviation : 1
     }
     let columns = RunningMoments.columns(of: Array(features.prefix(count * dimension)), width: dimension)
     let (means, scales) = (columns.map(\.mean), columns.map(scale))

@@ -114,6 +114,30 @@ struct LinearProbeTests {
     #expect(probe.score(features: [1, 2, 3], values: [5, 5, 5]) == nil)
   }
 
+  /// R^2 does not depend on the units of the features or the target: scaled
+  /// by 1e-13, the same data fit the same (the target was left unstandardised
+  /// below a spread of 1e-12, and R^2 came out 0).
+  @Test(arguments: [1e-13, 1e-8, 1e13])
+  func rSquaredDoesNotDependOnTheUnits(scale: Double) throws {
+    var generator = Xoshiro256StarStar(seed: 9)
+    let features = (0..<400).flatMap { _ in
+      [NormalSampler.next(using: &generator), NormalSampler.next(using: &generator)]
+    }
+    let values = (0..<400).map {
+      2 * features[2 * $0] - features[2 * $0 + 1] + 0.3 * NormalSampler.next(using: &generator)
+    }
+    func score(_ featureScale: Double, _ valueScale: Double) throws -> Double {
+      let x = features.map { $0 * featureScale }
+      let y = values.map { $0 * valueScale }
+      let probe = try LinearProbe(features: x, dimension: 2, values: y, target: .continuous)
+      return try #require(probe.score(features: x, values: y))
+    }
+    let reference = try score(1, 1)
+    #expect(reference > 0.95)
+    #expect(abs(try score(1, scale) - reference) < 1e-9)
+    #expect(abs(try score(scale, 1) - reference) < 1e-9)
+  }
+
   /// Two classes, N(-1, 1) and N(+1, 1), equally likely: the best rule
   /// (x > 0) is right with probability Phi(1) = 0.8413, and logistic
   /// regression finds it. On 20000 held-out points the standard error of an
