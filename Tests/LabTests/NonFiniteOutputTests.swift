@@ -87,4 +87,16 @@ struct NonFiniteOutputTests {
     #expect(held.contains("variance 1000000: (0.1 s)^2 = "), "\(held)")
     #expect(held.contains(" is held to [1e-06, 1e+06], where s = "), "\(held)")
   }
+
+  /// A sweep whose models stop on a non-finite loss says so, with the steps
+  /// each took (it claimed "3 steps each" after one).
+  @Test func aSweepSaysWhichModelsStopped() {
+    var engine = Engine()
+    _ = engine.execute("vae new pinwheel latent=2 hidden=8 lr=10 seed=1")
+    let output = engine.execute("vae sweep beta=[0, 1] steps=3").output
+    #expect(
+      output.contains("beta 1 stopped after 1 of 3 steps: the next step's loss or gradient was not finite"), "\(output)"
+    )
+    #expect(Self.nonFiniteWord(in: output) == nil, "\(output)")
+  }
 }

@@ -140,10 +140,16 @@ extension VAECommand {
         interrupted
         ? "stopped at Ctrl-C: \(models.count) of \(requested) models finished" : "\(models.count) models"
       var lines = [
-        "\(stopped), \(steps) steps each from the same start, in \(NumberFormat.fixed(seconds, 1)) s; held-out figures in nats",
+        "\(stopped), \(steps) steps \(models.allSatisfy { $0.steps == steps } ? "each" : "asked of each") from the same start, in \(NumberFormat.fixed(seconds, 1)) s; held-out figures in nats",
         table.rendered,
         "active: encoder-mean variance above 0.01; sample spread: decoded prior samples' spread over the data's (0 = all one image)",
       ]
+      // Training stops at a step whose loss or gradient is not finite (BetaSweep.Point.steps).
+      for model in models where model.steps < steps {
+        lines.append(
+          "beta \(NumberFormat.shortest(model.beta)) stopped after \(model.steps) of \(steps) steps: the next step's loss or gradient was not finite (try a smaller lr with 'vae new'); its figures are the model's after \(model.steps)"
+        )
+      }
       if models.count >= 2 { lines.append(plot.terminal(width: 60, height: 12)) }
       if let svg { lines.append("wrote \(svg)") }
       return lines.joined(separator: "\n")
