@@ -49,7 +49,9 @@ public enum DataLoader {
   /// Inflates a gzip stream with zlib, feeding the input in pieces zlib's
   /// 32-bit counts can take, and refusing output beyond half the memory budget
   /// (a small file can inflate a thousandfold: the rest of the budget is for
-  /// the values read from it).
+  /// the values read from it). A file of several gzip members (RFC 1952,
+  /// section 2.2: `cat a.gz b.gz`) inflates to their outputs one after another,
+  /// as gunzip reads it.
   static func gunzip(_ bytes: [UInt8], file: String, shouldStop: () -> Bool) throws(DataFileError) -> [UInt8] {
     var stream = z_stream()
     guard vaelab_inflate_init_gzip(&stream) == Z_OK else {
@@ -80,6 +82,10 @@ public enum DataLoader {
           output.append(contentsOf: buffer[0..<(buffer.count - Int(stream.avail_out))])
           return code
         }
+      }
+      // A member ended with input left: the next member starts there.
+      if status == Z_STREAM_END && (stream.avail_in > 0 || consumed < bytes.count) {
+        status = inflateReset(&stream)
       }
       if output.count % (1 << 24) < chunk.count && shouldStop() { throw .interrupted(file) }
       if output.count > largestOutput {

@@ -12,12 +12,18 @@ struct LoaderTests {
     #expect(f8.rows == [0.1, 0.2, 0.3, 0.4, 0.5, 0.6].map { Float($0) })
   }
 
+  /// Python's gzip.compress(b'', mtime=0): a gzip member holding nothing.
+  static let emptyGzipMember: [UInt8] = [31, 139, 8, 0, 0, 0, 0, 0, 2, 3, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+
   /// uint8 images are scaled to [0, 1]; the same images read from IDX, plain or gzipped, agree.
   @Test func readsImagesFromNumpyAndIDX() throws {
     let expected: [Float] = [0, 255, 51, 102, 255, 0, 0, 255].map { Float($0) / 255 }
     for (name, bytes) in [
       ("c.npy", Fixtures.uint8NPY), ("train-images-idx3-ubyte", Fixtures.idx),
       ("train-images-idx3-ubyte.gz", Fixtures.gzippedIDX),
+      // Two gzip members, as `cat empty.gz t.gz` makes (the first, empty, was all that was read).
+      ("train-images-idx3-ubyte.gz", Self.emptyGzipMember + Fixtures.gzippedIDX),
+      ("train-images-idx3-ubyte.gz", Fixtures.gzippedIDX + Self.emptyGzipMember),
     ] {
       let table = try DataLoader.load(name, bytes: bytes)
       #expect(table.rows == expected, "\(name)")
