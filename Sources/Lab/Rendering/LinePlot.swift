@@ -103,7 +103,7 @@ public struct LinePlot: Sendable {
 
   public func terminal(width: Int = 60, height: Int = 15) -> String {
     guard let (xRange, yRange) = ranges() else {
-      return "(nothing to plot: no finite\(logY ? " positive" : "") values\(tooLargeNote.map { "; \($0)" } ?? ""))"
+      return "(nothing to plot: \(tooLargeNote ?? "no finite\(logY ? " positive" : "") values"))"
     }
     var grid = [[Character]](repeating: [Character](repeating: " ", count: width), count: height)
     func column(_ x: Double) -> Int {
@@ -216,7 +216,7 @@ public struct LinePlot: Sendable {
       "<text x=\"\(f((width - right + left) / 2))\" y=\"24\" text-anchor=\"middle\" font-size=\"14\">\(SVGHistogram.escaped(title))</text>",
     ]
     let note = tooLargeNote.map {
-      "<text x=\"\(f(width - right + 10))\" y=\"\(f(top + 18 * Double(series.count) + 12))\">\($0)</text>"
+      "<text x=\"\(f(width - right + 10))\" y=\"\(f(top + 18 * Double(series.count) + 12))\" font-size=\"11\">\($0)</text>"
     }
     guard let (xRange, yRange) = ranges() else {
       return (out + [note, "</svg>"].compactMap { $0 }).joined(separator: "\n") + "\n"
