@@ -51,7 +51,8 @@ public enum DataLoader {
   /// (a small file can inflate a thousandfold: the rest of the budget is for
   /// the values read from it). A file of several gzip members (RFC 1952,
   /// section 2.2: `cat a.gz b.gz`) inflates to their outputs one after another,
-  /// as gunzip reads it.
+  /// as gunzip reads it; bytes after the last member that start no member
+  /// (zero padding) are ignored, as gunzip and Python's gzip ignore them.
   static func gunzip(_ bytes: [UInt8], file: String, shouldStop: () -> Bool) throws(DataFileError) -> [UInt8] {
     var stream = z_stream()
     guard vaelab_inflate_init_gzip(&stream) == Z_OK else {
@@ -83,8 +84,10 @@ public enum DataLoader {
           return code
         }
       }
-      // A member ended with input left: the next member starts there.
-      if status == Z_STREAM_END && (stream.avail_in > 0 || consumed < bytes.count) {
+      // A member ended, and another starts where it ended (its magic bytes 1f 8b):
+      // read it too. Other bytes after a member (zero padding) are ignored, as gunzip does.
+      let next = consumed - Int(stream.avail_in)
+      if status == Z_STREAM_END && next + 1 < bytes.count && isGzip(Array(bytes[next...(next + 1)])) {
         status = inflateReset(&stream)
       }
       if output.count % (1 << 24) < chunk.count && shouldStop() { throw .interrupted(file) }

@@ -24,6 +24,9 @@ struct LoaderTests {
       // Two gzip members, as `cat empty.gz t.gz` makes (the first, empty, was all that was read).
       ("train-images-idx3-ubyte.gz", Self.emptyGzipMember + Fixtures.gzippedIDX),
       ("train-images-idx3-ubyte.gz", Fixtures.gzippedIDX + Self.emptyGzipMember),
+      // Zero padding, or a stray byte, after the last member is ignored (as gunzip does).
+      ("train-images-idx3-ubyte.gz", Fixtures.gzippedIDX + [0, 0, 0, 0, 0, 0, 0, 0]),
+      ("train-images-idx3-ubyte.gz", Fixtures.gzippedIDX + [10]),
     ] {
       let table = try DataLoader.load(name, bytes: bytes)
       #expect(table.rows == expected, "\(name)")
