@@ -63,26 +63,25 @@ func runPlayer(_ bytes: [UInt8]) {
   _ = fwrite(Array(lesson.utf8), 1, lesson.utf8.count, file)
   guard fclose(file) == 0, let catalog = try? LessonCatalog(directory: lessonsDirectory) else { return }
   deadline = Date().addingTimeInterval(0.002)
-  var session = Session(seed: 1, shouldStop: { Date() > deadline })
-  session.lessons = LessonDesk(catalog: catalog)
-  var engine = Engine(session: session)
-  var offered = engine.execute("lesson 1").typedAhead
+  var runner = LessonRunner(
+    session: Session(seed: 1, shouldStop: { Date() > deadline }), desk: LessonDesk(catalog: catalog))
+  var offered = runner.execute("lesson 1").typedAhead
   for line in lines {
-    let reply: Reply
+    let reply: LessonReply
     if line.isEmpty {
       guard let typed = offered else { continue }
-      reply = engine.execute(typed, from: .lesson)
+      reply = runner.execute(typed, from: .lesson)
     } else {
       let words = line.split(separator: " ")
       guard let first = words.first, studentWords.contains(String(first)), words.count <= 3,
         !line.contains("\""), !line.contains("'"), !line.contains(";")
       else { continue }
-      reply = engine.execute(line)
+      reply = runner.execute(line)
     }
     offered = reply.typedAhead ?? offered
   }
   PlayerVictim.check()
-  for directory in engine.session.lessons.lessonFileDirectories.values {
+  for directory in runner.desk.lessonFileDirectories.values {
     try? FileManager.default.removeItem(atPath: directory)
   }
 }

@@ -14,7 +14,7 @@ struct InteractiveShell {
   /// readline's startup hook, a C function, so kept here.
   nonisolated(unsafe) static var typedAhead: String?
   /// The last line typed ahead: a line read back unchanged is the lesson's
-  /// command run as typed, which runs with the lesson's rights (`Engine.LineSource`).
+  /// command run as typed, which runs with the lesson's rights (`LessonRunner.LineSource`).
   nonisolated(unsafe) static var offered: String?
 
   /// Run as if typed at the first prompt (`vaelab lesson N`).
@@ -26,9 +26,8 @@ struct InteractiveShell {
     let colour = isatty(STDERR_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
     var session = Session(shouldStop: Interrupts.isRequested)
     session.progress = ProgressLine.show
-    session.lessons = LessonSetup.desk()
-    var engine = Engine(session: session)
-    Self.completedCommands = engine.commands
+    var runner = LessonRunner(session: session, desk: LessonSetup.desk())
+    Self.completedCommands = runner.engine.commands
     Self.configureReadline()
     Self.prepareHistory(at: historyPath)
     var lastLine = Self.lastHistoryLine()
@@ -37,11 +36,11 @@ struct InteractiveShell {
     while true {
       _ = Interrupts.take()
       let line: String
-      var source = Engine.LineSource.user
+      var source = LessonRunner.LineSource.user
       if !pending.isEmpty {
         line = pending.removeFirst()
       } else {
-        guard let raw = readline("vaelab [\(engine.session.promptNumber)]> ") else {
+        guard let raw = readline("vaelab [\(runner.session.promptNumber)]> ") else {
           print()
           break
         }
@@ -57,26 +56,28 @@ struct InteractiveShell {
         lastLine = trimmed
       }
       // Tables fold and images wrap to the window as it is now.
-      engine.presentation = Presentation(colour: colour, width: Self.terminalWidth())
-      if !Self.run(line, from: source, in: &engine, colour: colour) { break }
+      runner.presentation = Presentation(colour: colour, width: Self.terminalWidth())
+      if !Self.run(line, from: source, in: &runner, colour: colour) { break }
     }
-    engine.session.lessons.removeEmptyTemporaryFiles()
+    runner.desk.removeEmptyTemporaryFiles()
     history_truncate_file(historyPath, Self.historyLimit)
   }
 
   /// Runs each statement of `line` until one fails; false when the user asked to leave.
-  static func run(_ line: String, from source: Engine.LineSource, in engine: inout Engine, colour: Bool) -> Bool {
+  static func run(_ line: String, from source: LessonRunner.LineSource, in runner: inout LessonRunner, colour: Bool)
+    -> Bool
+  {
     for statement in Tokenizer.statements(line) {
-      let reply = engine.execute(statement, from: source)
+      let reply = runner.execute(statement, from: source)
       ProgressLine.clear()
       // The terminal echoed ^C without a newline; start the report on a line of its own.
       if Interrupts.take() { StandardStream.output.write("\n") }
       if !reply.output.isEmpty { StandardStream.output.write(reply.output + "\n", colour: colour) }
       if let error = reply.error {
-        if reply.isJSON, let json = reply.errorJSON(file: nil, line: nil) {
+        if reply.isJSON, let json = reply.reply.errorJSON(file: nil, line: nil) {
           StandardStream.error.write(json + "\n")
         } else {
-          let message = engine.presentation.fitted("error: " + error).dropFirst("error: ".count)
+          let message = runner.presentation.fitted("error: " + error).dropFirst("error: ".count)
           StandardStream.error.write(
             (colour ? "\u{1B}[31merror:\u{1B}[0m " : "error: ") + TerminalText.visible(String(message)) + "\n",
             colour: colour)

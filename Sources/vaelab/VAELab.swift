@@ -68,10 +68,9 @@ struct VAELab: ParsableCommand {
 
   /// A runner for what the user types: their own rights, their lessons and progress.
   static func batchRunner(keepGoing: Bool) -> BatchRunner {
-    var session = Session(shouldStop: Interrupts.isRequested)
-    session.lessons = LessonSetup.desk()
     return BatchRunner(
-      engine: Engine(session: session), keepGoing: keepGoing,
+      runner: LessonRunner(session: Session(shouldStop: Interrupts.isRequested), desk: LessonSetup.desk()),
+      keepGoing: keepGoing,
       write: { StandardStream.output.write($0) }, writeError: { StandardStream.error.write($0) })
   }
 

@@ -19,7 +19,7 @@ struct BatchInterruptTests {
     let stop = StopSwitch()
     let lines = Lines()
     var runner = BatchRunner(
-      engine: Engine(session: Session(shouldStop: { stop.flag.load(ordering: .relaxed) })), keepGoing: true,
+      runner: LessonRunner(session: Session(shouldStop: { stop.flag.load(ordering: .relaxed) })), keepGoing: true,
       write: { text in
         lines.output.withLock { $0.append(text) }
         stop.flag.store(true, ordering: .relaxed)
@@ -44,7 +44,7 @@ struct BatchInterruptTests {
     let lines = Lines()
     let stop = StopAfter(2)
     var runner = BatchRunner(
-      engine: Engine(session: Session(shouldStop: { stop.shouldStop() })), keepGoing: true,
+      runner: LessonRunner(session: Session(shouldStop: { stop.shouldStop() })), keepGoing: true,
       write: { text in lines.output.withLock { $0.append(text) } },
       writeError: { text in lines.errors.withLock { $0.append(text) } })
     runner.run(line: "sample n=1000000000", file: "-c", number: 1)

@@ -26,7 +26,7 @@ enum HalfCommand {
 
 struct CommandRecipeTests {
   @Test func theRecipeMakesAWholeCommand() {
-    var engine = Engine(commands: [HelpCommand.spec, HalfCommand.spec])
+    var engine = Engine(commands: CommandRegistry.withHelp([HalfCommand.spec]))
     #expect(engine.execute("half 3").output == "3.0 / 2 = 1.5")
     #expect(engine.execute("half x=5 format=json").output == #"{"x":5.0,"half":2.5}"#)
     #expect(engine.execute("half").output == "1.0 / 2 = 0.5")

@@ -180,7 +180,7 @@ struct EngineTests {
     let toy = CommandSpec(
       name: "toy", summary: "a toy command", arguments: NoArguments.self,
       action: { _, _ throws(LabError) in try Output(Line(line: "toy")) })
-    var engine = Engine(commands: [HelpCommand.spec, toy])
+    var engine = Engine(commands: CommandRegistry.withHelp([toy]))
     let overview = engine.execute("help").output
     #expect(overview.contains("  toy   a toy command"))
     #expect(!overview.contains("  kl "))
@@ -210,7 +210,7 @@ struct CompletionTests {
     ("nosuch ", []),
   ])
   func completesFromTheSpecs(line: String, expected: [String]) {
-    #expect(Completion.candidates(for: line, commands: CommandRegistry.standard) == expected)
+    #expect(Completion.candidates(for: line, commands: CommandRegistry.withLessons) == expected)
   }
 
   @Test func completesFilePathsForPathArguments() throws {

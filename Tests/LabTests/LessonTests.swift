@@ -88,10 +88,8 @@ struct LessonTests {
       catalog = try LessonCatalog(directory: directory.path + "/lessons")
     }
 
-    func engine() -> Engine {
-      var session = Session()
-      session.lessons = LessonDesk(catalog: catalog, store: LessonProgressStore(path: progressPath))
-      return Engine(session: session)
+    func runner() -> LessonRunner {
+      LessonRunner(desk: LessonDesk(catalog: catalog, store: LessonProgressStore(path: progressPath)))
     }
 
     func progress() throws -> LessonProgress {
@@ -166,27 +164,27 @@ struct LessonTests {
 
   @Test func aStudentTakesALessonStepByStep() throws {
     let library = try Library()
-    var engine = library.engine()
+    var runner = library.runner()
 
-    var reply = engine.execute("lesson 1")
+    var reply = runner.execute("lesson 1")
     #expect(reply.error == nil && reply.output.contains("Lesson 1, step 1 of 4: Two steps"))
     #expect(reply.output.contains("First, a setting.") && reply.output.contains("> set precision=5"))
     #expect(reply.typedAhead == "set precision=5")
 
     // Another command is exploring: the lesson stays where it is.
-    reply = engine.execute("kl 0 1")
+    reply = runner.execute("kl 0 1")
     #expect(reply.aside == nil && reply.typedAhead == nil)
     // The step's command moves it on.
-    reply = engine.execute("set precision=5")
+    reply = runner.execute("set precision=5")
     #expect(reply.output == "format = text, precision = 5")
     #expect(
       try #require(reply.aside).contains("step 2 of 4") && reply.aside?.contains("Then a KL, which wraps.") == true)
     #expect(reply.typedAhead == "kl 1 2")
     // back, again and next move without running anything.
-    #expect(engine.execute("back").output.contains("step 1 of 4"))
-    #expect(engine.execute("again").output.contains("step 1 of 4"))
-    #expect(engine.execute("next").output.contains("step 2 of 4"))
-    reply = engine.execute("kl 1 2")
+    #expect(runner.execute("back").output.contains("step 1 of 4"))
+    #expect(runner.execute("again").output.contains("step 1 of 4"))
+    #expect(runner.execute("next").output.contains("step 2 of 4"))
+    reply = runner.execute("kl 1 2")
     #expect(reply.output.contains("0.5 * (4.00000 + 1.00000"))
     let exercise = try #require(reply.aside)
     #expect(exercise.contains("Exercise t-number (answer NUMBER):") && exercise.contains("(hint, skip, solution)"))
@@ -194,38 +192,38 @@ struct LessonTests {
     #expect(try library.progress().lessons["01-two-steps"]?.step == 3)
 
     // A wrong answer says what differs and shows the next hint; the tries used up, the solution.
-    reply = engine.execute("answer 0.5")
+    reply = runner.execute("answer 0.5")
     #expect(reply.output == "Not yet: 0.5 is too high. (Try 1 of 2.)\nHint 1 of 2: one")
     #expect(!reply.output.contains("0.318") && reply.typedAhead == "answer ")
     // A bare answer is pointed to `answer`.
     #expect(
-      engine.execute("0.4").error
+      runner.execute("0.4").error
         == "unknown command '0.4' (type 'help' for the list); to answer the exercise, type: answer 0.4")
-    reply = engine.execute("answer 0.2")
+    reply = runner.execute("answer 0.2")
     #expect(
       reply.output
         == "Not yet: 0.2 is too low. (Try 2 of 2.)\nHint 2 of 2: two\nThe solution: 0.5 * (0.25 - 1 - log 0.25) = 0.318"
     )
-    #expect(engine.execute("hint").output == "No more hints; 'solution' shows the solution.")
-    reply = engine.execute("answer 0.3183")
+    #expect(runner.execute("hint").output == "No more hints; 'solution' shows the solution.")
+    reply = runner.execute("answer 0.3183")
     #expect(reply.output == "Right: 0.3183.\nBecause.")
     #expect(try #require(reply.aside).contains("Exercise t-command (run a 'kl' command; it is checked when it runs):"))
     #expect(reply.typedAhead == "kl ")
 
     // A command exercise is answered by running a command of its kind; it is recorded as an answer.
-    reply = engine.execute("kl 0 1 mc=100")
+    reply = runner.execute("kl 0 1 mc=100")
     #expect(reply.output.hasSuffix("Not yet: your mc.estimate is 0; the target is 2 +- 0.2. (Try 1 of 3.)"))
-    #expect(engine.session.notebook.last?.input == #"answer t-command "kl 0 1 mc=100""#)
+    #expect(runner.session.notebook.last?.input == #"answer t-command "kl 0 1 mc=100""#)
     // A command of the kind whose result lacks the value is exploring, not an answer.
-    reply = engine.execute("kl 0 1")
+    reply = runner.execute("kl 0 1")
     #expect(!reply.output.contains("Not yet") && reply.aside == nil)
-    reply = engine.execute("kl 2 1 mc=10000 seed=1")
+    reply = runner.execute("kl 2 1 mc=10000 seed=1")
     #expect(reply.output.hasSuffix("Right: your mc.estimate is 1.981.\nmu^2 / 2."))
     let end = try #require(reply.aside)
     #expect(end.contains("Lesson 1 done: Two steps") && end.contains("The end."))
     #expect(end.contains("Exercises passed in this session: 2 of 2.") && end.contains("Next: lesson 2, The second"))
     #expect(reply.typedAhead == "lesson 2")
-    #expect(engine.execute("next").error == "no lesson is being taken; 'lesson' lists them, 'lesson N' starts one")
+    #expect(runner.execute("next").error == "no lesson is being taken; 'lesson' lists them, 'lesson N' starts one")
 
     let record = try #require(try library.progress().lessons["01-two-steps"])
     #expect(record.done && record.step == 5 && record.steps == 4)
@@ -233,11 +231,11 @@ struct LessonTests {
       record.exercises["t-number"]
         == LessonProgress.ExerciseRecord(tries: 3, passed: true, hints: 2, solutionShown: true))
     #expect(record.exercises["t-command"]?.tries == 2 && record.exercises["t-command"]?.passed == true)
-    #expect(engine.execute("lesson").output.contains("1. Two steps [done, 2 of 2 exercises passed]"))
+    #expect(runner.execute("lesson").output.contains("1. Two steps [done, 2 of 2 exercises passed]"))
 
     // The saved notebook replays: check judges every answer again, and an edited verdict shows.
     let notebook = library.directory.path + "/student.md"
-    #expect(engine.execute("save \(notebook)").error == nil)
+    #expect(runner.execute("save \(notebook)").error == nil)
     let text = try String(contentsOfFile: notebook, encoding: .utf8)
     #expect(
       text.contains("lesson: 01-two-steps") && text.contains("- t-number: passed (3 tries, 2 hints, solution shown)"))
@@ -266,14 +264,14 @@ struct LessonTests {
 
   @Test func resumingInANewSessionCatchesUpOnTheStepsBefore() throws {
     let library = try Library()
-    var engine = library.engine()
-    _ = engine.execute("lesson 1")
-    _ = engine.execute("set precision=5")
-    #expect(engine.execute("lesson quit").output == "left lesson 1; 'lesson 1' resumes it where you were")
-    #expect(engine.execute("lesson").output.contains("1. Two steps [step 2 of 4, 0 of 2 exercises passed]"))
+    var runner = library.runner()
+    _ = runner.execute("lesson 1")
+    _ = runner.execute("set precision=5")
+    #expect(runner.execute("lesson quit").output == "left lesson 1; 'lesson 1' resumes it where you were")
+    #expect(runner.execute("lesson").output.contains("1. Two steps [step 2 of 4, 0 of 2 exercises passed]"))
 
     // A new shell: the lesson resumes at step 2, and step 1's setting is made again.
-    var later = library.engine()
+    var later = library.runner()
     let reply = later.execute("lesson two-steps")
     #expect(reply.output.contains("Resuming at step 2.") && reply.output.contains("step 2 of 4"))
     #expect(reply.output.contains("Caught up: ran the 1 command of the steps before this one again (seed 3)."))
@@ -281,7 +279,7 @@ struct LessonTests {
     #expect(later.session.notebook.map(\.input) == ["seed 3", "set precision=5", "kl 1 2"])
 
     // step=K starts there; reset forgets.
-    var third = library.engine()
+    var third = library.runner()
     #expect(third.execute("lesson 1 step=4").output.contains("step 4 of 4"))
     #expect(third.execute("skip").output.hasPrefix("skipped exercise t-command"))
     #expect(try library.progress().lessons["01-two-steps"]?.exercises["t-command"]?.skipped == true)
@@ -291,28 +289,28 @@ struct LessonTests {
 
   @Test func lessonCommandsRefuseWhatDoesNotApply() throws {
     let library = try Library()
-    var engine = library.engine()
-    #expect(engine.execute("hint").error == "no lesson is being taken, so name the exercise: answer ID VALUE")
-    #expect(engine.execute("answer nope 1").error == "there is no exercise 'nope'")
-    #expect(engine.execute("lesson step=2").error == "step= needs a lesson: lesson N step=K")
-    _ = engine.execute("lesson 1")
+    var runner = library.runner()
+    #expect(runner.execute("hint").error == "no lesson is being taken, so name the exercise: answer ID VALUE")
+    #expect(runner.execute("answer nope 1").error == "there is no exercise 'nope'")
+    #expect(runner.execute("lesson step=2").error == "step= needs a lesson: lesson N step=K")
+    _ = runner.execute("lesson 1")
     #expect(
-      engine.execute("skip").error == "this step is a command, not an exercise; 'next' goes on without running it")
-    #expect(engine.execute("answer 3").error == "this step of the lesson is not an exercise; 'again' shows it")
+      runner.execute("skip").error == "this step is a command, not an exercise; 'next' goes on without running it")
+    #expect(runner.execute("answer 3").error == "this step of the lesson is not an exercise; 'again' shows it")
     // Answers by id work outside the current step, without moving the lesson.
-    let reply = engine.execute(#"answer t-command "kl 2 1 mc=10000 seed=1""#)
+    let reply = runner.execute(#"answer t-command "kl 2 1 mc=10000 seed=1""#)
     #expect(reply.output.hasSuffix("Right: your mc.estimate is 1.981.\nmu^2 / 2.") && reply.aside == nil)
-    #expect(engine.execute("again").output.contains("step 1 of 4"))
+    #expect(runner.execute("again").output.contains("step 1 of 4"))
     // What is not an answer (another command, not an option, not a number) is refused, costing no try;
     // another command is not run.
     #expect(
-      engine.execute(#"answer t-command "vae new shapes""#).error
+      runner.execute(#"answer t-command "vae new shapes""#).error
         == "the answer is a 'kl' command; that was not counted as a try")
-    #expect(engine.session.workbench == nil)
-    #expect(engine.execute("answer t-number nan").error == "'nan' is not a number; that was not counted as a try")
-    #expect(engine.execute("answer t-number 1e400").error == "'1e400' is not a number; that was not counted as a try")
-    #expect(engine.session.lessons.outcomes["01-two-steps"]?["t-number"] == nil)
-    var bare = Engine()
+    #expect(runner.session.workbench == nil)
+    #expect(runner.execute("answer t-number nan").error == "'nan' is not a number; that was not counted as a try")
+    #expect(runner.execute("answer t-number 1e400").error == "'1e400' is not a number; that was not counted as a try")
+    #expect(runner.desk.outcomes["01-two-steps"]?["t-number"] == nil)
+    var bare = LessonRunner()
     #expect(bare.execute("lesson").error?.hasPrefix("no lessons here") == true)
   }
 
@@ -321,10 +319,8 @@ struct LessonTests {
     let directory = try TemporaryDirectory()
     try "```vaelab\n> lesson 1 step=2\n> seed\nseed = 0\n```\n".write(
       toFile: directory.path + "/01-loop.md", atomically: true, encoding: .utf8)
-    var session = Session()
-    session.lessons = LessonDesk(catalog: try LessonCatalog(directory: directory.path))
-    var engine = Engine(session: session)
-    let reply = engine.execute("lesson 1 step=2")
+    var runner = LessonRunner(desk: LessonDesk(catalog: try LessonCatalog(directory: directory.path)))
+    let reply = runner.execute("lesson 1 step=2")
     #expect(
       reply.output.replacingOccurrences(of: "\n", with: " ").contains(
         "Catching up stopped at 'lesson 1 step=2': a lesson's command cannot start a lesson ('01-loop'). The lesson starts at that step."

@@ -20,8 +20,8 @@ struct RobustnessTests {
 
   @Test func randomCommandLinesNeverCrash() {
     var generator = SplitMix(state: 2026)
-    var engine = Engine()
-    let commands = CommandRegistry.standard.map(\.name).filter { $0 != "save" && $0 != "quit" } + ["kll", ""]
+    var engine = LessonRunner()
+    let commands = CommandRegistry.withLessons.map(\.name).filter { $0 != "save" && $0 != "quit" } + ["kll", ""]
     for _ in 0..<3000 {
       var line = commands[generator.index(commands.count)]
       for _ in 0..<generator.index(6) {

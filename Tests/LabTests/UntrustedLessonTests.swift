@@ -21,10 +21,8 @@ import Testing
       catalog = try LessonCatalog(directory: directory.path + "/lessons")
     }
 
-    func engine() -> Engine {
-      var session = Session()
-      session.lessons = LessonDesk(catalog: catalog, store: LessonProgressStore(path: progressPath))
-      return Engine(session: session)
+    func runner() -> LessonRunner {
+      LessonRunner(desk: LessonDesk(catalog: catalog, store: LessonProgressStore(path: progressPath)))
     }
   }
 
@@ -54,8 +52,8 @@ import Testing
     let target = notes.path + "/notes.txt"
     try "my notes".write(toFile: target, atomically: true, encoding: .utf8)
     let library = try Library(Self.overwriting(target))
-    var engine = library.engine()
-    let reply = engine.execute("lesson 1 step=2")
+    var runner = library.runner()
+    let reply = runner.execute("lesson 1 step=2")
     #expect(reply.error == nil)
     let output = reply.output.split(whereSeparator: \.isWhitespace).joined(separator: " ")
     #expect(output.contains("Catching up stopped at 'sample 0 1 n=10 show=0 bins=2 svg=\(target)'"))
@@ -70,14 +68,14 @@ import Testing
     let target = notes.path + "/notes.txt"
     try "my notes".write(toFile: target, atomically: true, encoding: .utf8)
     let library = try Library(Self.overwriting(target))
-    var engine = library.engine()
-    let start = engine.execute("lesson 1")
+    var runner = library.runner()
+    let start = runner.execute("lesson 1")
     #expect(start.typedAhead == "sample 0 1 n=10 show=0 bins=2 svg=\(target)")
-    let asTyped = engine.execute(start.typedAhead ?? "", from: .lesson)
+    let asTyped = runner.execute(start.typedAhead ?? "", from: .lesson)
     #expect(asTyped.error?.contains("a lesson writes only into its scratch directory") == true)
     #expect(try String(contentsOfFile: target, encoding: .utf8) == "my notes")
     // The student's own command (the same text, typed) writes where they say.
-    let typed = engine.execute(start.typedAhead ?? "", from: .user)
+    let typed = runner.execute(start.typedAhead ?? "", from: .user)
     #expect(typed.error == nil)
     #expect(try String(contentsOfFile: target, encoding: .utf8).hasPrefix("<svg"))
   }
@@ -89,10 +87,10 @@ import Testing
     let target = notes.path + "/notes.md"
     // Its one step done by its first statement, the lesson is over before the second.
     let library = try Library("```vaelab\n> kl 1 1; save \(target)\n...\n```\n")
-    var engine = library.engine()
-    let start = engine.execute("lesson 1")
+    var runner = library.runner()
+    let start = runner.execute("lesson 1")
     let line = try #require(start.typedAhead)
-    let replies = Tokenizer.statements(line).map { engine.execute($0, from: .lesson) }
+    let replies = Tokenizer.statements(line).map { runner.execute($0, from: .lesson) }
     #expect(replies.count == 2 && replies[0].error == nil)
     #expect(replies[0].aside?.contains("Lesson 1 done") == true)
     #expect(replies[1].error?.hasPrefix("not run: the lesson that typed this line is no longer being taken") == true)
@@ -104,19 +102,19 @@ import Testing
   @Test func aLessonsFilesGoToItsOwnDirectoryAndTheStudentIsTold() throws {
     let library = try Library(Self.overwriting("fig.svg"))
     let workingDirectory = FileManager.default.currentDirectoryPath
-    var engine = library.engine()
-    let start = engine.execute("lesson 1")
-    let reply = engine.execute(start.typedAhead ?? "", from: .lesson)
+    var runner = library.runner()
+    let start = runner.execute("lesson 1")
+    let reply = runner.execute(start.typedAhead ?? "", from: .lesson)
     #expect(reply.error == nil)
     let scratch = FileAccess.canonical(library.lessonFiles) ?? library.lessonFiles
     #expect(FileManager.default.fileExists(atPath: scratch + "/fig.svg"))
     #expect(!FileManager.default.fileExists(atPath: workingDirectory + "/fig.svg"))
     #expect(reply.aside?.contains("wrote fig.svg into \(scratch)/") == true)
     // The lesson moved on, and the student's rights are back (with the lesson's files readable).
-    #expect(engine.session.files.confinement == nil)
-    #expect(engine.session.files.libraries.contains(scratch))
+    #expect(runner.session.files.confinement == nil)
+    #expect(runner.session.files.libraries.contains(scratch))
     // Catching up says where the files went too.
-    var again = library.engine()
+    var again = library.runner()
     let resumed = again.execute("lesson 1 step=2")
     #expect(
       resumed.output.split(whereSeparator: \.isWhitespace).joined(separator: " ").contains(
@@ -252,14 +250,14 @@ import Testing
       ```
       """
     let library = try Library(lesson)
-    var engine = library.engine()
-    engine.presentation = Presentation(colour: true, width: 80)
-    let list = engine.execute("lesson")
-    let first = engine.execute("lesson 1")
-    _ = engine.execute("kl 1 1")
-    let hint = engine.execute("hint")
-    let solution = engine.execute("solution")
-    let answer = engine.execute("answer a")
+    var runner = library.runner()
+    runner.presentation = Presentation(colour: true, width: 80)
+    let list = runner.execute("lesson")
+    let first = runner.execute("lesson 1")
+    _ = runner.execute("kl 1 1")
+    let hint = runner.execute("hint")
+    let solution = runner.execute("solution")
+    let answer = runner.execute("answer a")
     for text in [list.output, first.output, first.aside ?? "", hint.output, solution.output, answer.output] {
       #expect(!text.unicodeScalars.contains { TerminalText.isControl($0) && $0 != "\u{1B}" }, "\(text)")
       #expect(TerminalText.safe(text, colour: true) == text, "only vaelab's own colours: \(text)")
@@ -283,16 +281,16 @@ import Testing
       ```
       """
     let library = try Library(lesson)
-    var engine = library.engine()
-    _ = engine.execute("lesson 1")
-    let refused = engine.execute("answer abc")
+    var runner = library.runner()
+    _ = runner.execute("lesson 1")
+    let refused = runner.execute("answer abc")
     #expect(refused.error?.contains("not counted as a try") == true)
-    #expect(engine.execute("answer 0.5").error == nil)
+    #expect(runner.execute("answer 0.5").error == nil)
     #expect(
-      engine.session.notebook.map(\.input).filter { $0.hasPrefix("answer") } == ["answer half abc", "answer half 0.5"])
+      runner.session.notebook.map(\.input).filter { $0.hasPrefix("answer") } == ["answer half abc", "answer half 0.5"])
     // The saved notebook checks clean: the refusal replays as it was.
     let path = library.directory.path + "/saved.md"
-    #expect(engine.execute("save \(path)").error == nil)
+    #expect(runner.execute("save \(path)").error == nil)
     let transcript = try Transcript(parsing: try FileIO.readText(path), name: path)
     let result = try TranscriptChecker.check(transcript, file: path, files: .unrestricted, lessons: library.catalog)
     #expect(result.mismatches.isEmpty, "\(result.mismatches.map(\.report))")
@@ -307,7 +305,6 @@ import Testing
       session.reseed(99)
       session.format = .json
       session.precision = 9
-      session.lessons = LessonDesk()
       throw LabError("spoiled")
     })
 

@@ -21,8 +21,12 @@ public struct CommandSpec: Sendable {
   /// Whether other `name=number` arguments are accepted, as the parameters of an
   /// expression (`grad f="(z-k)^2" k=3`): the arguments declare `@ExpressionParameters`.
   public let takesExpressionParameters: Bool
-  /// Runs the command; a command with subcommands may also run itself when its
+  /// Whether the command runs (with its arguments), rather than only grouping
+  /// subcommands; a command with subcommands may also run itself when its
   /// first word is not a subcommand (`grad f=...` beside `grad sweep`).
+  public let runs: Bool
+  /// How the engine runs it: nil for a command that only groups subcommands,
+  /// or that a layer above the engine runs (the lesson runner's commands).
   let action: Action?
 
   /// A command whose arguments are the properties of `Arguments`, run by `action`.
@@ -42,19 +46,32 @@ public struct CommandSpec: Sendable {
     }
   }
 
+  /// A command whose arguments are the properties of `Arguments`, run not by
+  /// the engine but by a layer above it (the lesson runner's commands).
+  init<Arguments: CommandArguments>(
+    name: String, summary: String, discussion: String = "", arguments: Arguments.Type, examples: [String] = [],
+    subcommands: [CommandSpec] = [], isRecorded: Bool = true
+  ) {
+    let declarations = ArgumentDeclarations(of: Arguments.self)
+    self.init(
+      name: name, aliases: [], summary: summary, discussion: discussion, arguments: declarations.specs,
+      examples: examples, subcommands: subcommands, isRecorded: isRecorded,
+      takesExpressionParameters: declarations.takesExpressionParameters, runs: true, action: nil)
+  }
+
   /// A command that only groups subcommands (`vae`).
   public init(
     name: String, aliases: [String] = [], summary: String, discussion: String = "", subcommands: [CommandSpec]
   ) {
     self.init(
       name: name, aliases: aliases, summary: summary, discussion: discussion, arguments: [], examples: [],
-      subcommands: subcommands, isRecorded: true, takesExpressionParameters: false, action: nil)
+      subcommands: subcommands, isRecorded: true, takesExpressionParameters: false, runs: false, action: nil)
   }
 
   private init(
     name: String, aliases: [String], summary: String, discussion: String, arguments: [ArgumentSpec],
     examples: [String], subcommands: [CommandSpec], isRecorded: Bool, takesExpressionParameters: Bool,
-    action: Action?
+    runs: Bool = true, action: Action?
   ) {
     self.name = name
     self.aliases = aliases
@@ -65,6 +82,7 @@ public struct CommandSpec: Sendable {
     self.subcommands = subcommands
     self.isRecorded = isRecorded
     self.takesExpressionParameters = takesExpressionParameters
+    self.runs = runs
     self.action = action
   }
 

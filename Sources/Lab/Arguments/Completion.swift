@@ -19,9 +19,9 @@ public enum Completion {
         rest = rest.dropFirst()
       } else if rest.isEmpty {
         let subcommands = matching(spec.subcommands.map(\.name), current)
-        guard spec.action != nil else { return subcommands }
+        guard spec.runs else { return subcommands }
         return subcommands + ownCandidates(spec, rest: rest, current: current, commands: commands)
-      } else if spec.action == nil {
+      } else if !spec.runs {
         return []
       }
     }

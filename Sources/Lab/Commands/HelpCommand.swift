@@ -1,30 +1,37 @@
 /// `help` and `help COMMAND`, generated from the command specs.
 enum HelpCommand {
-  static let spec = CommandSpec(
-    name: "help",
-    summary: "list the commands, or show how to use one",
-    arguments: Arguments.self,
-    examples: ["help", "help kl", "help vae new"],
-    action: { session, arguments throws(LabError) in
-      let commands = session.commands
-      guard let name = arguments.command else { return try overview(commands) }
-      guard let command = Engine.find(name, in: commands) else {
-        var message = "no command '\(name)'"
-        if let suggestion = Suggestions.closest(to: name, in: commands.map(\.name)) {
-          message += "; did you mean '\(suggestion)'?"
-        }
-        throw LabError(message + " (type 'help' for the list)")
+  /// `help` for a shell of `commands` (itself among them, listed where it is).
+  static func spec(listing commands: [CommandSpec]) -> CommandSpec {
+    CommandSpec(
+      name: name, summary: summary, arguments: Arguments.self, examples: examples,
+      action: { _, arguments throws(LabError) in try help(arguments, commands: commands) })
+  }
+
+  static let name = "help"
+  static let summary = "list the commands, or show how to use one"
+  static let examples = ["help", "help kl", "help vae new"]
+  /// What the list shows of `help` itself.
+  static let listed = CommandSpec(name: name, summary: summary, arguments: Arguments.self, examples: examples)
+
+  static func help(_ arguments: Arguments, commands: [CommandSpec]) throws(LabError) -> Output {
+    guard let name = arguments.command else { return try overview(commands) }
+    guard let command = Engine.find(name, in: commands) else {
+      var message = "no command '\(name)'"
+      if let suggestion = Suggestions.closest(to: name, in: commands.map(\.name)) {
+        message += "; did you mean '\(suggestion)'?"
       }
-      guard let name = arguments.subcommand else { return try describe(command) }
-      guard let subcommand = command.subcommand(named: name) else {
-        let names = command.subcommands.map(\.name)
-        var message =
-          names.isEmpty ? "\(command.name) has no subcommands" : "\(command.name) has no subcommand '\(name)'"
-        if let suggestion = Suggestions.closest(to: name, in: names) { message += "; did you mean '\(suggestion)'?" }
-        throw LabError(message + (names.isEmpty ? "" : " (subcommands: \(names.joined(separator: ", ")))"))
-      }
-      return try describe(subcommand, prefix: command.name + " ")
-    })
+      throw LabError(message + " (type 'help' for the list)")
+    }
+    guard let name = arguments.subcommand else { return try describe(command) }
+    guard let subcommand = command.subcommand(named: name) else {
+      let names = command.subcommands.map(\.name)
+      var message =
+        names.isEmpty ? "\(command.name) has no subcommands" : "\(command.name) has no subcommand '\(name)'"
+      if let suggestion = Suggestions.closest(to: name, in: names) { message += "; did you mean '\(suggestion)'?" }
+      throw LabError(message + (names.isEmpty ? "" : " (subcommands: \(names.joined(separator: ", ")))"))
+    }
+    return try describe(subcommand, prefix: command.name + " ")
+  }
 
   struct Arguments: CommandArguments {
     @Positional(.commandName, help: "the command to describe") var command: String?
@@ -97,7 +104,7 @@ enum HelpCommand {
       if !command.aliases.isEmpty { lines.append("also: \(command.aliases.joined(separator: ", "))") }
       lines.append("")
       // A command with subcommands may run itself too (`grad F ...` beside `grad sweep`).
-      if command.subcommands.isEmpty || command.action != nil { lines.append("usage: \(usage)") }
+      if command.subcommands.isEmpty || command.runs { lines.append("usage: \(usage)") }
       if !command.subcommands.isEmpty {
         lines.append("subcommands:")
         for subcommand in command.subcommands {

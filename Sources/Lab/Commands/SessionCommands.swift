@@ -65,8 +65,7 @@ enum SessionCommands {
     action: { session, arguments throws(LabError) in
       let path = arguments.path
       let notebook = Transcript.notebook(
-        session.notebook, seed: session.initialSeed, lessons: session.lessons.lessonsTaken,
-        outcomes: session.lessons.outcomes)
+        session.notebook, seed: session.initialSeed, preface: session.notebookPreface)
       try session.files.write(notebook, to: path)
       return try Output(Saved(path: path, commands: session.notebook.count))
     })

@@ -14,10 +14,6 @@ public struct Reply: Equatable, Sendable {
   public var isJSON = false
   /// The command's result as JSON, whatever the format printed; nil after an error.
   public var json: JSON?
-  /// Printed after the output but not part of it (a lesson's next step); nil in JSON mode.
-  public var aside: String?
-  /// A line to type at the next prompt for the user to run or edit (a lesson's next command).
-  public var typedAhead: String?
   /// The files the command wrote, with the text of those that are text (an
   /// exported page inlines a figure from here, never from the disk).
   public var filesWritten: [FileAccess.WrittenFile] = []
@@ -63,14 +59,16 @@ public struct Reply: Equatable, Sendable {
 }
 
 /// The shell engine: takes a line, returns what to print. Every front end (the
-/// terminal, pipes, `-c`, scripts, lessons, tests) drives it the same way.
+/// terminal, pipes, `-c`, scripts, notebooks, tests) drives it the same way,
+/// through `LessonRunner` where lessons may be taken.
 public struct Engine: Sendable {
   public internal(set) var session: Session
+  /// The commands it knows: what `help` lists and completion offers. A command
+  /// without an action here is run by a layer above (the lesson runner's).
   public let commands: [CommandSpec]
 
   public init(session: Session = Session(), commands: [CommandSpec] = CommandRegistry.standard) {
     self.session = session
-    self.session.commands = commands
     self.commands = commands
   }
 
@@ -80,66 +78,80 @@ public struct Engine: Sendable {
     set { session.presentation = newValue }
   }
 
-  /// Who supplied a line, which decides the rights it runs with.
-  public enum LineSource: Sendable {
-    /// Typed (or edited) by the user, piped, or given with -c: the user's rights.
-    case user
-    /// A lesson's: the command a lesson typed ahead, run as it was typed.
-    /// While a lesson is taken it runs confined as `vaelab run` confines a
-    /// lesson: writes into the lesson's own directory of files, reads from the
-    /// lesson's folder and that directory.
-    case lesson
-  }
-
-  /// Runs one statement (no `;`). Blank lines and comments do nothing.
-  /// During a lesson, a step's command moves the lesson on and a command that
-  /// answers the exercise at hand is judged (see `Engine+Lessons`).
-  public mutating func execute(_ line: String, from source: LineSource = .user) -> Reply {
-    if source == .lesson {
-      // A line a lesson typed may outlast the lesson (`lesson quit; save x`): what
-      // it holds after the lesson ends is not the user's, and does not run.
-      guard let entry = session.lessons.playing?.entry else {
-        return Reply(
-          output: "",
-          error:
-            "not run: the lesson that typed this line is no longer being taken; type the command yourself to run it with your rights"
-        )
-      }
-      return executeForLesson(line, of: entry)
-    }
-    var reply = executeStatement(line, recording: true)
-    followLesson(after: line, reply: &reply)
-    return reply
+  /// Runs one statement (no `;`), counts it and records it in the notebook
+  /// (unless its command is never recorded). Blank lines and comments do nothing.
+  public mutating func execute(_ line: String) -> Reply {
+    executeStatement(line, recording: true)
   }
 
   /// Runs one statement; with `recording`, counts it and records it in the
-  /// notebook (unless its command is never recorded). Without, it is part of
-  /// another command (the command an `answer` gives).
+  /// notebook. Without, it is part of another command (the command an
+  /// `answer` gives).
   mutating func executeStatement(_ line: String, recording: Bool) -> Reply {
-    var reply: Reply
+    let reply: Reply
     var isRecorded = true
-    var recordedInput: String?
-    // An error is JSON when the session's format is, or the line asked for JSON.
-    var asksForJSON = session.format == .json
     do {
-      let words = try Tokenizer.tokens(line)
-      guard !words.isEmpty else { return Reply(output: "") }
-      asksForJSON =
-        asksForJSON || words.contains { $0.text == "\(Self.formatArgument.name)=\(OutputFormat.json.rawValue)" }
-      let (spec, path, arguments) = try resolve(words)
-      isRecorded = spec.isRecorded
-      (reply, recordedInput) = try run(spec, path: path, words: arguments)
+      guard let statement = try parse(line) else { return Reply(output: "") }
+      isRecorded = statement.spec.isRecorded
+      reply = try run(statement)
     } catch {
-      reply = Reply(output: "", error: error.message, errorArgument: error.argument, isJSON: asksForJSON)
-      recordedInput = error.recordedInput
+      reply = errorReply(error, to: line)
     }
-    guard recording else { return reply }
-    session.commandsRun += 1
-    if isRecorded {
-      session.notebook.append(
-        NotebookEntry(input: recordedInput ?? line.trimmingBlanks, output: reply.transcriptLines))
-    }
+    if recording { record(line.trimmingBlanks, reply, isRecorded: isRecorded) }
     return reply
+  }
+
+  /// Counts a statement that ran and, if its command is recorded, puts it in
+  /// the notebook as `input` with what it printed.
+  mutating func record(_ input: String, _ reply: Reply, isRecorded: Bool) {
+    session.commandsRun += 1
+    if isRecorded { session.notebook.append(NotebookEntry(input: input, output: reply.transcriptLines)) }
+  }
+
+  /// The reply to a statement that failed with `error`: JSON when the
+  /// session's format is, or the line asked for JSON.
+  func errorReply(_ error: LabError, to line: String) -> Reply {
+    let asksForJSON =
+      session.format == .json
+      || ((try? Tokenizer.tokens(line))?.contains {
+        $0.text == "\(Self.formatArgument.name)=\(OutputFormat.json.rawValue)"
+      } ?? false)
+    return Reply(output: "", error: error.message, errorArgument: error.argument, isJSON: asksForJSON)
+  }
+
+  /// A statement resolved to its command and bound to its arguments.
+  struct Statement {
+    var spec: CommandSpec
+    /// The command's full name (`vae step`).
+    var path: String
+    var arguments: BoundArguments
+    /// The format the line asked for (`format=json`), over the session's.
+    var format: OutputFormat?
+  }
+
+  /// The statement `line` makes, or nil for a blank line or a comment.
+  func parse(_ line: String) throws(LabError) -> Statement? {
+    let words = try Tokenizer.tokens(line)
+    guard !words.isEmpty else { return nil }
+    let (spec, path, rest) = try resolve(words)
+    // Every command takes format=json|text, unless its spec has its own `format` (as `set` does);
+    // without it, the answer takes the session's format after the command (`set format=json`
+    // answers in JSON).
+    var format: OutputFormat?
+    var ownWords: [Token] = []
+    let takesFormat = spec.argument(named: Self.formatArgument.name) == nil
+    for word in rest {
+      if takesFormat, let (name, value) = ArgumentBinder.splitNamed(word.text), name == Self.formatArgument.name {
+        guard case .text(let chosen) = try ArgumentBinder.parse(value, as: Self.formatArgument),
+          let parsed = OutputFormat(rawValue: chosen)
+        else { continue }
+        format = parsed
+      } else {
+        ownWords.append(word)
+      }
+    }
+    let arguments = try ArgumentBinder.bind(ownWords, to: spec, commandPath: path)
+    return Statement(spec: spec, path: path, arguments: arguments, format: format)
   }
 
   /// The command (or subcommand) a line names, its full name, and the remaining words.
@@ -154,7 +166,7 @@ public struct Engine: Sendable {
     }
     guard !command.subcommands.isEmpty else { return (command, command.name, words.dropFirst()) }
     let names = command.subcommands.map(\.name)
-    if command.action != nil {
+    if command.runs {
       // `grad sweep ...` runs the subcommand, anything else `grad` itself.
       if words.count > 1, let subcommand = command.subcommand(named: words[1].text) {
         return (subcommand, "\(command.name) \(subcommand.name)", words.dropFirst(2))
@@ -178,40 +190,22 @@ public struct Engine: Sendable {
     commands.first { $0.name == name || $0.aliases.contains(name) }
   }
 
-  /// Runs the command; its reply, and what the notebook records as its input if
-  /// not the line as typed.
-  private mutating func run(_ spec: CommandSpec, path: String, words: ArraySlice<Token>) throws(LabError) -> (
-    Reply, String?
-  ) {
-    // Every command takes format=json|text, unless its spec has its own `format` (as `set` does);
-    // without it, the answer takes the session's format after the command (`set format=json`
-    // answers in JSON).
-    var format: OutputFormat?
-    var ownWords: [Token] = []
-    let takesFormat = spec.argument(named: Self.formatArgument.name) == nil
-    for word in words {
-      if takesFormat, let (name, value) = ArgumentBinder.splitNamed(word.text), name == Self.formatArgument.name {
-        guard case .text(let chosen) = try ArgumentBinder.parse(value, as: Self.formatArgument),
-          let parsed = OutputFormat(rawValue: chosen)
-        else { continue }
-        format = parsed
-      } else {
-        ownWords.append(word)
-      }
+  /// Runs the statement's command on a copy of the session, kept only when it succeeds.
+  private mutating func run(_ statement: Statement) throws(LabError) -> Reply {
+    guard let action = statement.spec.action else {
+      throw LabError("'\(statement.path)' is not a command here: it is taken with lessons, in the shell")
     }
-    let arguments = try ArgumentBinder.bind(ownWords, to: spec, commandPath: path)
-    guard let action = spec.action else { throw LabError("internal error: \(path) has no action") }
     // All or nothing: Swift writes an `inout` argument back even when the call
     // throws, so the command works on a copy that is kept only when it succeeds.
     // (State behind references, the workbench's model, is changed by commands
     // only on their way to success: see `Session`.)
     var working = session
-    let output = try action(&working, arguments)
+    let output = try action(&working, statement.arguments)
     let written = working.files.takeWritten()
     session = working
-    var reply = reply(from: output, format: format ?? session.format)
+    var reply = reply(from: output, format: statement.format ?? session.format)
     reply.filesWritten = written
-    return (reply, output.recordedInput)
+    return reply
   }
 
   /// How `output` is printed in `format`: text fitted to the presentation, or JSON.
@@ -220,8 +214,6 @@ public struct Engine: Sendable {
     let printed = format == .text ? session.presentation.fitted(output.text(for: session.presentation)) : plain
     var reply = Reply(output: printed, shouldQuit: output.endsSession, plainOutput: plain, isJSON: format == .json)
     reply.json = output.json
-    if format == .text { reply.aside = output.aside.map { session.presentation.fitted($0(session.presentation)) } }
-    reply.typedAhead = output.typedAhead
     return reply
   }
 

@@ -39,12 +39,11 @@ public struct Session: Sendable {
   /// Where commands may read and write files: anywhere for what the user types,
   /// a lesson's own directories for a lesson.
   public internal(set) var files: FileAccess
-  /// The commands of the engine running this session: what `help` describes.
-  public internal(set) var commands: [CommandSpec] = []
   /// The VAE being built and trained, once `vae new` has run.
   public internal(set) var workbench: VAEWorkbench?
-  /// The lessons: the catalog, progress, and the lesson being taken.
-  public var lessons = LessonDesk()
+  /// What a notebook saved now states besides its commands (set by the layer
+  /// that takes lessons: which, and how their exercises went).
+  var notebookPreface = NotebookPreface()
 
   public init(
     seed: UInt64 = 0, files: FileAccess = .unrestricted, shouldStop: @escaping @Sendable () -> Bool = { false }
@@ -54,31 +53,6 @@ public struct Session: Sendable {
     self.initialSeed = seed
     self.generator = Xoshiro256StarStar(seed: seed)
     self.shouldStop = shouldStop
-  }
-
-  /// A fresh session for running or checking `transcript`: seeded as its front
-  /// matter says, reading and writing as `files` allows. A notebook saved
-  /// while taking lessons names them (`lesson: 01-kl-anchors`): its answers are
-  /// judged against those lessons' exercises, and it reads their data files.
-  public static func running(
-    _ transcript: Transcript, files: FileAccess, lessons catalog: LessonCatalog?,
-    shouldStop: @escaping @Sendable () -> Bool
-  ) throws(LabError) -> Session {
-    var session = Session(seed: transcript.seed, files: files, shouldStop: shouldStop)
-    let names = transcript.lessonNames
-    guard !names.isEmpty else { return session }
-    guard let catalog else {
-      throw LabError(
-        "\(transcript.name) was saved while taking lessons (\(names.joined(separator: ", "))), and no lessons directory was found to judge its answers against; set VAELAB_LESSONS"
-      )
-    }
-    for name in names where !catalog.entries.contains(where: { $0.name == name }) {
-      throw LabError("\(transcript.name) was saved while taking lesson '\(name)', which is not in \(catalog.directory)")
-    }
-    session.lessons = LessonDesk(catalog: catalog)
-    session.lessons.context = names
-    session.files = files.readingAlso(from: catalog.directory)
-    return session
   }
 
   /// Restarts the session's random stream from `seed`.

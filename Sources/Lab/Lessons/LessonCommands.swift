@@ -1,10 +1,16 @@
 /// Taking a lesson in the shell: `lesson` (list, start or resume, `reset`,
 /// `quit`), moving between steps (`next`, `back`, `again`) and exercises
-/// (`answer`, `hint`, `skip`, `solution`).
+/// (`answer`, `hint`, `skip`, `solution`). The `LessonRunner` runs them.
 enum LessonCommands {
   static let all = [lesson, next, back, again, answer, hint, skip, solution]
 
-  static let lesson = CommandSpec(
+  /// Every lesson command and subcommand by its full name (`lesson reset`).
+  static let named: [String: LessonCommand] = Dictionary(
+    uniqueKeysWithValues: all.flatMap { command in
+      [(command.spec.name, command)] + command.subcommands.map { ("\(command.spec.name) \($0.spec.name)", $0) }
+    })
+
+  static let lesson = LessonCommand(
     name: "lesson",
     summary: "list the lessons with your progress, or take one step by step",
     discussion: """
@@ -21,54 +27,54 @@ enum LessonCommands {
     examples: ["lesson", "lesson 1", "lesson kl-anchors step=5", "lesson reset 1", "lesson quit"],
     subcommands: [reset, quit],
     isRecorded: false,
-    action: { session, arguments throws(LabError) in
-      let catalog = try session.lessons.requireCatalog()
+    run: { runner, arguments throws(LabError) in
+      let catalog = try runner.desk.requireCatalog()
       guard let key = arguments.lesson else {
         if arguments.$step.isGiven { throw LabError("step= needs a lesson: lesson N step=K") }
-        let (progress, warning) = session.lessons.progress()
-        return try Output(LessonList(catalog: catalog, progress: progress, warning: warning))
+        let (progress, warning) = runner.desk.progress()
+        return try LessonOutput(LessonList(catalog: catalog, progress: progress, warning: warning))
       }
-      return try start(catalog.entry(key), at: arguments.step, in: &session)
+      return try start(catalog.entry(key), at: arguments.step, in: &runner)
     })
 
-  static let reset = CommandSpec(
+  static let reset = LessonCommand(
     name: "reset",
     summary: "forget your progress in a lesson, or in all of them",
     arguments: ResetArguments.self,
     examples: ["lesson reset 2", "lesson reset all"],
     isRecorded: false,
-    action: { session, arguments throws(LabError) in
-      let catalog = try session.lessons.requireCatalog()
+    run: { runner, arguments throws(LabError) in
+      let catalog = try runner.desk.requireCatalog()
       let names = arguments.lesson == "all" ? nil : [try catalog.entry(arguments.lesson).name]
-      let warning = session.lessons.reset(names)
-      return try Output(Notice(text: "progress of \(names?[0] ?? "every lesson") forgotten", warning: warning))
+      let warning = runner.desk.reset(names)
+      return try LessonOutput(Notice(text: "progress of \(names?[0] ?? "every lesson") forgotten", warning: warning))
     })
 
-  static let quit = CommandSpec(
+  static let quit = LessonCommand(
     name: "quit",
     summary: "leave the lesson; 'lesson N' resumes it at the same step",
     arguments: NoArguments.self,
     isRecorded: false,
-    action: { session, _ throws(LabError) in
-      let entry = try session.lessons.quit()
-      return try Output(
+    run: { runner, _ throws(LabError) in
+      let entry = try runner.desk.quit()
+      return try LessonOutput(
         Notice(text: "left lesson \(entry.number); 'lesson \(entry.number)' resumes it where you were", warning: nil))
     })
 
-  static let next = CommandSpec(
+  static let next = LessonCommand(
     name: "next", summary: "go on to the lesson's next step (without running this one's command)",
     arguments: NoArguments.self, isRecorded: false,
-    action: { session, _ throws(LabError) in try moved(by: 1, in: &session) })
+    run: { runner, _ throws(LabError) in try moved(by: 1, in: &runner.desk) })
 
-  static let back = CommandSpec(
+  static let back = LessonCommand(
     name: "back", summary: "go back to the lesson's previous step", arguments: NoArguments.self, isRecorded: false,
-    action: { session, _ throws(LabError) in try moved(by: -1, in: &session) })
+    run: { runner, _ throws(LabError) in try moved(by: -1, in: &runner.desk) })
 
-  static let again = CommandSpec(
+  static let again = LessonCommand(
     name: "again", summary: "show the lesson's current step again", arguments: NoArguments.self, isRecorded: false,
-    action: { session, _ throws(LabError) in try moved(by: 0, in: &session) })
+    run: { runner, _ throws(LabError) in try moved(by: 0, in: &runner.desk) })
 
-  static let answer = CommandSpec(
+  static let answer = LessonCommand(
     name: "answer",
     summary: "answer the lesson's exercise: a number, an option's letter, or a command",
     discussion: """
@@ -79,68 +85,66 @@ enum LessonCommands {
       """,
     arguments: AnswerArguments.self,
     examples: ["answer 0.807", "answer b", "answer kl-half \"kl 1 1\""],
-    action: { session, arguments throws(LabError) in
+    run: { runner, arguments throws(LabError) in
       let (id, value) = arguments.value.map { (Optional(arguments.first), $0) } ?? (nil, arguments.first)
-      let (lesson, exercise) = try session.lessons.exercise(id)
+      let (lesson, exercise) = try runner.desk.exercise(id)
       var commandReply: Reply?
       // A command of the exercise's kind runs; any other is judged wrong without running.
       if case .command(let name, _) = exercise.kind, Exercise.command(value, isA: name) {
         guard !value.contains(";") else { throw LabError("an answer is one command, without ';'") }
         // The command runs in this session, as if typed, but is recorded as part of the answer.
-        var engine = Engine(session: session, commands: session.commands)
-        commandReply = engine.executeStatement(value, recording: false)
-        session = engine.session
+        commandReply = runner.executeStatement(value, recording: false).reply
       }
       // Recorded with the exercise's id whether it counts or is refused, so a
       // saved notebook replays it anywhere, with the same reply.
       do throws(LabError) {
-        return try judge(value, to: exercise, of: lesson, commandReply: commandReply, in: &session)
+        return try judge(value, to: exercise, of: lesson, commandReply: commandReply, in: &runner.desk)
       } catch {
         throw error.recorded(as: "answer \(exercise.id) \(Tokenizer.quoted(value))")
       }
     })
 
-  static let hint = CommandSpec(
+  static let hint = LessonCommand(
     name: "hint", summary: "show the exercise's next hint", arguments: ExerciseArguments.self,
     examples: ["hint", "hint kl-half"],
-    action: { session, arguments throws(LabError) in
-      let (lesson, exercise) = try session.lessons.exercise(arguments.exercise)
+    run: { runner, arguments throws(LabError) in
+      let (lesson, exercise) = try runner.desk.exercise(arguments.exercise)
       let text =
-        session.lessons.nextHint(of: exercise, in: lesson).map {
+        runner.desk.nextHint(of: exercise, in: lesson).map {
           "Hint \($0.number) of \(exercise.hints.count): \($0.text)"
         }
         ?? (exercise.hints.isEmpty ? "This exercise has no hints" : "No more hints")
         + "; 'solution' shows the solution."
-      var output = try Output(Notice(text: text, warning: nil))
+      var output = try LessonOutput(Notice(text: text, warning: nil))
       output.recordedInput = "hint \(exercise.id)"
       return output
     })
 
-  static let skip = CommandSpec(
+  static let skip = LessonCommand(
     name: "skip", summary: "go on past the exercise without answering it", arguments: ExerciseArguments.self,
     examples: ["skip"],
-    action: { session, arguments throws(LabError) in
-      if arguments.exercise == nil, session.lessons.playing != nil, session.lessons.currentExercise == nil {
+    run: { runner, arguments throws(LabError) in
+      if arguments.exercise == nil, runner.desk.playing != nil, runner.desk.currentExercise == nil {
         throw LabError("this step is a command, not an exercise; 'next' goes on without running it")
       }
-      let (lesson, exercise) = try session.lessons.exercise(arguments.exercise)
-      let warning = session.lessons.recordSkipped(lesson: lesson, id: exercise.id)
-      var output = try Output(Notice(text: "skipped exercise \(exercise.id)", warning: warning))
+      let (lesson, exercise) = try runner.desk.exercise(arguments.exercise)
+      let warning = runner.desk.recordSkipped(lesson: lesson, id: exercise.id)
+      var output = try LessonOutput(Notice(text: "skipped exercise \(exercise.id)", warning: warning))
       output.recordedInput = "skip \(exercise.id)"
-      if session.lessons.currentExercise?.id == exercise.id {
-        let notes = try session.lessons.move(by: 1)
-        output.continue(with: try view(of: session, notes: notes))
+      if runner.desk.currentExercise?.id == exercise.id {
+        let notes = try runner.desk.move(by: 1)
+        output.continue(with: try view(of: runner.desk, notes: notes))
       }
       return output
     })
 
-  static let solution = CommandSpec(
+  static let solution = LessonCommand(
     name: "solution", summary: "show the exercise's solution", arguments: ExerciseArguments.self,
     examples: ["solution", "solution kl-half"],
-    action: { session, arguments throws(LabError) in
-      let (lesson, exercise) = try session.lessons.exercise(arguments.exercise)
-      let warning = session.lessons.recordSolutionShown(lesson: lesson, id: exercise.id)
-      var output = try Output(Notice(text: "Solution: \(exercise.solutionText)", warning: warning))
+    run: { runner, arguments throws(LabError) in
+      let (lesson, exercise) = try runner.desk.exercise(arguments.exercise)
+      let warning = runner.desk.recordSolutionShown(lesson: lesson, id: exercise.id)
+      var output = try LessonOutput(Notice(text: "Solution: \(exercise.solutionText)", warning: warning))
       output.recordedInput = "solution \(exercise.id)"
       return output
     })
@@ -172,10 +176,10 @@ enum LessonCommands {
   /// says, or 1 for a lesson not begun or finished). Unless this session has run
   /// the lesson's commands already, it restarts the random stream from the
   /// lesson's seed and runs the commands of the steps before, quietly.
-  static func start(_ entry: LessonCatalog.Entry, at step: Int?, in session: inout Session) throws(LabError)
-    -> Output
+  static func start(_ entry: LessonCatalog.Entry, at step: Int?, in runner: inout LessonRunner) throws(LabError)
+    -> LessonOutput
   {
-    let (progress, warning) = session.lessons.progress()
+    let (progress, warning) = runner.desk.progress()
     let record = progress.lessons[entry.name]
     let steps = entry.plan.steps.count
     if let step, step > steps {
@@ -186,70 +190,79 @@ enum LessonCommands {
     var notes = warning.map { [$0] } ?? []
     if step == nil, record?.done == true { notes.append("You finished this lesson before; here it is from the start.") }
     if step == nil, let record, !record.done, record.step > 1 { notes.append("Resuming at step \(target + 1).") }
-    guard !session.lessons.catchingUp else {
+    guard !runner.desk.catchingUp else {
       throw LabError("a lesson's command cannot start a lesson ('\(entry.name)')")
     }
     // Resuming where this session left the lesson needs nothing run again.
-    if session.lessons.established.map({ $0.name != entry.name || $0.step != target }) ?? true {
-      // Its data files (checkpoints) load by the names the lesson uses.
-      if let directory = session.lessons.catalog?.directory {
-        session.files = session.files.readingAlso(from: directory)
-      }
-      // The lesson's commands run with the lesson's rights, not the student's.
-      let userFiles = session.files
-      let lessonFiles = try session.lessons.files(for: entry)
-      var engine = Engine(session: session, commands: session.commands)
-      engine.session.files = lessonFiles
-      engine.session.lessons.catchingUp = true
-      var ran = 0
-      var written: [String] = []
-      for line in ["seed \(entry.plan.seed)"] + entry.plan.steps[..<target].compactMap(\.command) {
-        let reply = engine.executeStatement(line, recording: true)
-        written += reply.filesWritten.map(\.path).filter { !written.contains($0) }
-        if engine.session.shouldStop() { throw .interrupted }
-        if let error = reply.error {
-          notes.append("Catching up stopped at '\(line)': \(error). The lesson starts at that step.")
-          if let failing = entry.plan.steps.firstIndex(where: { $0.command == line }) { target = failing }
-          break
-        }
-        ran += 1
-      }
-      session = engine.session
-      session.lessons.catchingUp = false
-      session.files = lessonFiles.scratchDirectory.map { userFiles.readingAlso(from: $0) } ?? userFiles
-      if ran > 1 {
-        notes.append(
-          "Caught up: ran the \(ran - 1) command\(ran == 2 ? "" : "s") of the steps before this one again (seed \(entry.plan.seed))."
-        )
-      }
-      if let scratch = lessonFiles.scratchDirectory, !written.isEmpty {
-        notes.append(Engine.lessonFilesNote(written, in: scratch))
-      }
+    if runner.desk.established.map({ $0.name != entry.name || $0.step != target }) ?? true {
+      notes += try catchUp(entry, to: &target, in: &runner)
     }
-    notes += session.lessons.begin(entry, at: target)
+    notes += runner.desk.begin(entry, at: target)
     if notes.isEmpty || step != nil || record == nil {
       notes.append(
         "Run each step's command (at a terminal it is typed for you: Enter runs it, or edit it first); any other command works between steps. next, back, again, hint, skip, solution, lesson quit."
       )
     }
-    return try view(of: session, notes: notes).output
+    return try LessonOutput(view(of: runner.desk, notes: notes))
   }
 
-  static func moved(by offset: Int, in session: inout Session) throws(LabError) -> Output {
-    let atStart = offset < 0 && session.lessons.playing?.step == 0
-    let notes = try session.lessons.move(by: offset)
-    return try view(of: session, notes: (atStart ? ["This is the first step."] : []) + notes).output
+  /// Restarts the random stream from the lesson's seed and runs the commands of
+  /// the steps before `target` again, with the lesson's rights; stops at the
+  /// first that fails, and moves `target` there. The notes say what ran and
+  /// where the files it wrote went.
+  private static func catchUp(_ entry: LessonCatalog.Entry, to target: inout Int, in runner: inout LessonRunner)
+    throws(LabError) -> [String]
+  {
+    // Its data files (checkpoints) load by the names the lesson uses.
+    if let directory = runner.desk.catalog?.directory {
+      runner.engine.session.files = runner.engine.session.files.readingAlso(from: directory)
+    }
+    // The lesson's commands run with the lesson's rights, not the student's.
+    let userFiles = runner.engine.session.files
+    let lessonFiles = try runner.desk.files(for: entry)
+    runner.engine.session.files = lessonFiles
+    runner.desk.catchingUp = true
+    var notes: [String] = []
+    var ran = 0
+    var written: [String] = []
+    for line in ["seed \(entry.plan.seed)"] + entry.plan.steps[..<target].compactMap(\.command) {
+      let reply = runner.executeStatement(line, recording: true)
+      written += reply.filesWritten.map(\.path).filter { !written.contains($0) }
+      if runner.session.shouldStop() { throw .interrupted }
+      if let error = reply.error {
+        notes.append("Catching up stopped at '\(line)': \(error). The lesson starts at that step.")
+        if let failing = entry.plan.steps.firstIndex(where: { $0.command == line }) { target = failing }
+        break
+      }
+      ran += 1
+    }
+    runner.desk.catchingUp = false
+    runner.engine.session.files = lessonFiles.scratchDirectory.map { userFiles.readingAlso(from: $0) } ?? userFiles
+    if ran > 1 {
+      notes.append(
+        "Caught up: ran the \(ran - 1) command\(ran == 2 ? "" : "s") of the steps before this one again (seed \(entry.plan.seed))."
+      )
+    }
+    if let scratch = lessonFiles.scratchDirectory, !written.isEmpty {
+      notes.append(LessonRunner.lessonFilesNote(written, in: scratch))
+    }
+    return notes
+  }
+
+  static func moved(by offset: Int, in desk: inout LessonDesk) throws(LabError) -> LessonOutput {
+    let atStart = offset < 0 && desk.playing?.step == 0
+    let notes = try desk.move(by: offset)
+    return try LessonOutput(view(of: desk, notes: (atStart ? ["This is the first step."] : []) + notes))
   }
 
   /// The view of where the lesson is now: its current step, or its end.
-  static func view(of session: Session, notes: [String]) throws(LabError) -> LessonView {
-    guard let playing = session.lessons.playing else {
+  static func view(of desk: LessonDesk, notes: [String]) throws(LabError) -> LessonView {
+    guard let playing = desk.playing else {
       // The lesson just ended: saveStep leaves nothing playing after the last step.
-      guard let catalog = session.lessons.catalog, let name = session.lessons.established?.name,
+      guard let catalog = desk.catalog, let name = desk.established?.name,
         let entry = catalog.entries.first(where: { $0.name == name })
       else { throw LabError("no lesson is being taken; 'lesson' lists them") }
-      return LessonView(
-        finished: entry, catalog: catalog, outcomes: session.lessons.outcomes[name] ?? [:], notes: notes)
+      return LessonView(finished: entry, catalog: catalog, outcomes: desk.outcomes[name] ?? [:], notes: notes)
     }
     return LessonView(step: playing.step, of: playing.entry, notes: notes)
   }
@@ -260,8 +273,8 @@ enum LessonCommands {
   /// exercise at hand moves the lesson on. `commandReply` is what the answer's
   /// command printed, for a command exercise.
   static func judge(
-    _ answer: String, to exercise: Exercise, of lesson: String, commandReply: Reply?, in session: inout Session
-  ) throws(LabError) -> Output {
+    _ answer: String, to exercise: Exercise, of lesson: String, commandReply: Reply?, in desk: inout LessonDesk
+  ) throws(LabError) -> LessonOutput {
     let assessment = exercise.assess(answer) { _, _ in
       guard let commandReply else { return .failure(LabError("the answer ran no command")) }
       if let error = commandReply.error { return .failure(LabError(error)) }
@@ -272,7 +285,7 @@ enum LessonCommands {
     guard !(answer.contains("'") && answer.contains("\"")) else {
       throw LabError("an answer may hold ' or \", not both; that was not counted as a try")
     }
-    let (outcome, warning) = session.lessons.recordAnswer(
+    let (outcome, warning) = desk.recordAnswer(
       lesson: lesson, id: exercise.id, passed: assessment.passed)
     var verdict: [String] = []
     if assessment.passed {
@@ -281,31 +294,27 @@ enum LessonCommands {
     } else {
       let of = outcome.tries <= exercise.tries ? " of \(exercise.tries)" : ""
       verdict.append("Not yet: \(assessment.feedback). (Try \(outcome.tries)\(of).)")
-      if let hint = session.lessons.nextHint(of: exercise, in: lesson) {
+      if let hint = desk.nextHint(of: exercise, in: lesson) {
         verdict.append("Hint \(hint.number) of \(exercise.hints.count): \(hint.text)")
       }
       if outcome.tries == exercise.tries, !outcome.solutionShown {
-        _ = session.lessons.recordSolutionShown(lesson: lesson, id: exercise.id)
+        _ = desk.recordSolutionShown(lesson: lesson, id: exercise.id)
         verdict.append("The solution: \(exercise.solutionText)")
       }
     }
     if let warning { verdict.append("(\(warning))") }
-    let result = AnswerResult(
-      verdict: verdict, commandPrinted: commandReply.map(\.output) ?? "",
-      commandPlain: commandReply.map(\.plainOutput) ?? "")
-    var output = Output(
-      json: .object([
-        ("exercise", .string(exercise.id)), ("lesson", .string(lesson)), ("answer", .string(answer)),
-        ("passed", .bool(assessment.passed)), ("feedback", .string(assessment.feedback)),
-        ("tries", .integer(outcome.tries)), ("result", commandReply?.json ?? .null),
-      ]), endsSession: false, render: { result.text(for: $0) })
+    var output = try LessonOutput(
+      AnswerResult(
+        exercise: exercise.id, lesson: lesson, answer: answer, passed: assessment.passed,
+        feedback: assessment.feedback, tries: outcome.tries, result: commandReply?.json, verdict: verdict,
+        commandPrinted: commandReply?.output ?? "", commandPlain: commandReply?.plainOutput ?? ""))
     output.recordedInput = "answer \(exercise.id) \(Tokenizer.quoted(answer))"
     // At the exercise at hand, a wrong answer leaves the next one started.
-    if !assessment.passed, session.lessons.currentExercise?.id == exercise.id {
+    if !assessment.passed, desk.currentExercise?.id == exercise.id {
       output.typedAhead = LessonView.typedAhead(for: exercise)
     }
-    if assessment.passed, session.lessons.currentExercise?.id == exercise.id,
-      let notes = try? session.lessons.move(by: 1), let next = try? view(of: session, notes: notes)
+    if assessment.passed, desk.currentExercise?.id == exercise.id,
+      let notes = try? desk.move(by: 1), let next = try? view(of: desk, notes: notes)
     {
       output.continue(with: next)
     }
@@ -313,21 +322,54 @@ enum LessonCommands {
   }
 }
 
-extension Output {
-  /// Shows `view` after this output, and types its command ahead.
-  mutating func `continue`(with view: LessonView) {
-    aside = { view.text(for: $0) }
-    typedAhead = view.typedAhead
+/// A lesson command's type: its spec (for parsing, `help` and completion)
+/// and how the `LessonRunner` runs it on its typed arguments.
+struct LessonCommand: Sendable {
+  let spec: CommandSpec
+  let subcommands: [LessonCommand]
+  let run: @Sendable (inout LessonRunner, BoundArguments) throws(LabError) -> LessonOutput
+
+  init<Arguments: CommandArguments>(
+    name: String, summary: String, discussion: String = "", arguments: Arguments.Type, examples: [String] = [],
+    subcommands: [LessonCommand] = [], isRecorded: Bool = true,
+    run: @escaping @Sendable (inout LessonRunner, Arguments) throws(LabError) -> LessonOutput
+  ) {
+    spec = CommandSpec(
+      name: name, summary: summary, discussion: discussion, arguments: Arguments.self, examples: examples,
+      subcommands: subcommands.map(\.spec), isRecorded: isRecorded)
+    self.subcommands = subcommands
+    let argumentNames = ArgumentDeclarations(of: Arguments.self).argumentNames
+    self.run = { runner, bound throws(LabError) in
+      try run(&runner, try Arguments.decode(bound, argumentNames: argumentNames))
+    }
   }
 }
 
-extension LessonView {
-  var output: Output {
-    get throws(LabError) {
-      var output = try Output(self)
-      output.typedAhead = typedAhead
-      return output
-    }
+/// What a lesson command produced: its result, and what the lesson adds after it.
+struct LessonOutput {
+  var result: Output
+  /// The lesson's step now, shown after the result but not part of it.
+  var next: LessonView?
+  /// A line the front end types at the next prompt for the user to run or edit.
+  var typedAhead: String?
+  /// What the notebook records as the command, when not the line as typed
+  /// (`answer kl-half 0.5` for `answer 0.5`): a form that replays anywhere.
+  var recordedInput: String?
+
+  init(_ result: some CommandResult) throws(LabError) {
+    self.result = try Output(result)
+  }
+
+  /// A view of the lesson, which also types its command ahead.
+  init(_ view: LessonView) throws(LabError) {
+    result = try Output(view)
+    typedAhead = view.typedAhead
+  }
+
+  /// Shows `view` after this output, and types its command ahead.
+  mutating func `continue`(with view: LessonView) {
+    next = view
+    typedAhead = view.typedAhead
   }
 }
 

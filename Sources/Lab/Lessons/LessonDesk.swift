@@ -207,6 +207,28 @@ public struct LessonDesk: Sendable {
     return started + answered.filter { !started.contains($0) }
   }
 
+  /// What a notebook saved now states of lessons: the lessons taken
+  /// (`lesson:` front matter, so that `vaelab check` judges the answers again)
+  /// and how each exercise went.
+  public var notebookPreface: NotebookPreface {
+    let lessons = lessonsTaken
+    guard !lessons.isEmpty else { return NotebookPreface() }
+    var prose: [String] = []
+    for lesson in lessons {
+      prose.append("Exercises of lesson \(lesson) (as recorded; 'vaelab check' judges the answers again):")
+      prose.append("")
+      for (id, outcome) in (outcomes[lesson] ?? [:]).sorted(by: { $0.key < $1.key }) {
+        var facts = ["\(outcome.tries) \(outcome.tries == 1 ? "try" : "tries")"]
+        if outcome.hints > 0 { facts.append("\(outcome.hints) hint\(outcome.hints == 1 ? "" : "s")") }
+        if outcome.solutionShown { facts.append("solution shown") }
+        if outcome.skipped { facts.append("skipped") }
+        prose.append("- \(id): \(outcome.passed ? "passed" : "not passed") (\(facts.joined(separator: ", ")))")
+      }
+      prose.append("")
+    }
+    return NotebookPreface(frontMatter: [("lesson", lessons.joined(separator: ", "))], prose: prose)
+  }
+
   mutating func recordSolutionShown(lesson: String, id: String) -> String? {
     outcomes[lesson, default: [:]][id, default: LessonProgress.ExerciseRecord()].solutionShown = true
     return saveOutcome(lesson: lesson, id: id) { $0.solutionShown = true }

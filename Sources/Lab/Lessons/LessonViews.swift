@@ -230,7 +230,17 @@ struct Notice: CommandResult {
 }
 
 /// What an answer earned, after what its command printed.
-struct AnswerResult: Sendable {
+struct AnswerResult: CommandResult {
+  var exercise: String
+  var lesson: String
+  var answer: String
+  var passed: Bool
+  var feedback: String
+  var tries: Int
+  /// The result of the answer's command; null for an answer that ran none.
+  @Nullable var result: JSON?
+  /// What the answer earned, sentence by sentence: the feedback, then a hint,
+  /// the solution or the explanation.
   var verdict: [String]
   /// The answer's command's output, as shown at the front end and as recorded.
   var commandPrinted: String
@@ -243,4 +253,8 @@ struct AnswerResult: Sendable {
     parts += verdict.map { ProseLayout.wrap($0, width: presentation.proseWidth, hanging: "").joined(separator: "\n") }
     return parts.joined(separator: "\n")
   }
+
+  /// The answer and its judgement, with the command's result; the text of
+  /// the verdict and of the command's output are what the text shows of them.
+  enum CodingKeys: CodingKey { case exercise, lesson, answer, passed, feedback, tries, result }
 }

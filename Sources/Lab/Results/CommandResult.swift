@@ -22,14 +22,6 @@ public struct Output: Sendable {
   public var endsSession = false
   /// The text for a presentation: a terminal may get colour and folded tables.
   let render: @Sendable (Presentation) -> String
-  /// Text shown after the result that is not part of it, so neither the
-  /// notebook nor JSON holds it: a lesson's next step.
-  var aside: (@Sendable (Presentation) -> String)?
-  /// A line the front end types at the next prompt for the user to run or edit.
-  var typedAhead: String?
-  /// What the notebook records as the command, when not the line as typed
-  /// (`answer kl-half 0.5` for `answer 0.5`): a form that replays anywhere.
-  var recordedInput: String?
 
   /// Plain text: what pipes, lessons and saved notebooks get.
   public var text: String { render(.plain) }

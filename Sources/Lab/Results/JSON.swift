@@ -45,3 +45,32 @@ public indirect enum JSON: Equatable, Sendable {
     return result + "\""
   }
 }
+
+/// A JSON value inside a result (the result of the command an `answer` ran),
+/// written as it is.
+extension JSON: Encodable {
+  public func encode(to encoder: any Encoder) throws {
+    switch self {
+    case .object(let members):
+      try JSONMembers(members.map { (key: $0.0, value: $0.1) }).encode(to: encoder)
+    case .array(let values):
+      var container = encoder.unkeyedContainer()
+      for value in values { try container.encode(value) }
+    case .null:
+      var container = encoder.singleValueContainer()
+      try container.encodeNil()
+    case .bool(let value):
+      var container = encoder.singleValueContainer()
+      try container.encode(value)
+    case .number(let value):
+      var container = encoder.singleValueContainer()
+      if value.isFinite { try container.encode(value) } else { try container.encodeNil() }
+    case .integer(let value):
+      var container = encoder.singleValueContainer()
+      try container.encode(value)
+    case .string(let value):
+      var container = encoder.singleValueContainer()
+      try container.encode(value)
+    }
+  }
+}

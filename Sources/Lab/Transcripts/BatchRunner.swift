@@ -2,7 +2,7 @@
 /// lessons (`.md`). Output goes to `write`; errors go to `writeError` as
 /// `FILE:LINE: error: ...`. Stops at the first failure unless `keepGoing`.
 public struct BatchRunner {
-  public var engine: Engine
+  public var runner: LessonRunner
   public var keepGoing: Bool
   public private(set) var failed = false
   public private(set) var quit = false
@@ -10,9 +10,10 @@ public struct BatchRunner {
   let writeError: (String) -> Void
 
   public init(
-    engine: Engine, keepGoing: Bool, write: @escaping (String) -> Void, writeError: @escaping (String) -> Void
+    runner: LessonRunner, keepGoing: Bool, write: @escaping (String) -> Void,
+    writeError: @escaping (String) -> Void
   ) {
-    self.engine = engine
+    self.runner = runner
     self.keepGoing = keepGoing
     self.write = write
     self.writeError = writeError
@@ -26,7 +27,7 @@ public struct BatchRunner {
   /// Whether more input should be run: not after `quit`, not after Ctrl-C (even
   /// with `keepGoing`), and not after a failure unless `keepGoing`.
   public var shouldContinue: Bool {
-    !quit && !interruptReported && !engine.session.shouldStop() && (keepGoing || !failed)
+    !quit && !interruptReported && !runner.session.shouldStop() && (keepGoing || !failed)
   }
 
   /// Runs one line of input (`;`-separated statements, `#` comments), line
@@ -39,11 +40,11 @@ public struct BatchRunner {
   /// its line, not left pending to be blamed on the next line.
   public mutating func run(line: String, file: String, number: Int) {
     for statement in Tokenizer.statements(line) where shouldContinue {
-      let reply = engine.execute(statement)
+      let reply = runner.execute(statement)
       if !reply.output.isEmpty { write(reply.output + "\n") }
       if let aside = reply.aside { write("\n" + aside + "\n") }
-      report(reply, file: file, number: number)
-      if engine.session.shouldStop() {
+      report(reply.reply, file: file, number: number)
+      if runner.session.shouldStop() {
         if reply.error == nil {
           report(
             Reply(
@@ -83,9 +84,8 @@ public struct BatchRunner {
   public mutating func run(transcript: Transcript, name: String, files: FileAccess, lessons: LessonCatalog? = nil)
     throws(LabError)
   {
-    engine = Engine(
-      session: try Session.running(
-        transcript, files: files, lessons: lessons, shouldStop: engine.session.shouldStop))
+    runner = try LessonRunner.running(
+      transcript, files: files, lessons: lessons, shouldStop: runner.session.shouldStop)
     var commands = transcript.commands[...]
     var prose = transcript.proseLines[...]
     while shouldContinue, !(commands.isEmpty && prose.isEmpty) {

@@ -37,11 +37,10 @@ public enum HTMLExport {
     _ transcript: Transcript, files: FileAccess, solutions: Bool, lessons: LessonCatalog? = nil,
     shouldStop: @escaping @Sendable () -> Bool = { false }
   ) throws(LabError) -> String {
-    var engine = Engine(
-      session: try Session.running(transcript, files: files, lessons: lessons, shouldStop: shouldStop))
+    var runner = try LessonRunner.running(transcript, files: files, lessons: lessons, shouldStop: shouldStop)
     var ran: [Int: Ran] = [:]
     for command in transcript.commands {
-      let replies = Tokenizer.statements(command.input).map { engine.execute($0) }
+      let replies = Tokenizer.statements(command.input).map { runner.execute($0).reply }
       // A figure only from a command that succeeded.
       let succeeded = replies.allSatisfy { $0.error == nil }
       ran[command.inputLine] = Ran(

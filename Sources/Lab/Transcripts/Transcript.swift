@@ -157,29 +157,15 @@ public struct Transcript: Sendable {
   }
 
   /// A session as a checkable notebook: front matter with the session's starting
-  /// seed, and one block of every recorded command with what it printed, each
-  /// line written as `escapedOutputLine` writes it (as `check --update` does). A
-  /// session that answered lessons' exercises names them (`lesson:`), so that
-  /// `vaelab check` judges the answers again, and states how each went.
+  /// seed, then what `preface` adds, and one block of every recorded command
+  /// with what it printed, each line written as `escapedOutputLine` writes it
+  /// (as `check --update` does).
   public static func notebook(
-    _ entries: [NotebookEntry], seed: UInt64 = 0, lessons: [String] = [],
-    outcomes: [String: [String: LessonProgress.ExerciseRecord]] = [:]
+    _ entries: [NotebookEntry], seed: UInt64 = 0, preface: NotebookPreface = NotebookPreface()
   ) -> String {
     var lines = ["---", "title: vaelab session", "seed: \(seed)"]
-    if !lessons.isEmpty { lines.append("lesson: " + lessons.joined(separator: ", ")) }
-    lines += ["---", ""]
-    for lesson in lessons {
-      lines.append("Exercises of lesson \(lesson) (as recorded; 'vaelab check' judges the answers again):")
-      lines.append("")
-      for (id, outcome) in (outcomes[lesson] ?? [:]).sorted(by: { $0.key < $1.key }) {
-        var facts = ["\(outcome.tries) \(outcome.tries == 1 ? "try" : "tries")"]
-        if outcome.hints > 0 { facts.append("\(outcome.hints) hint\(outcome.hints == 1 ? "" : "s")") }
-        if outcome.solutionShown { facts.append("solution shown") }
-        if outcome.skipped { facts.append("skipped") }
-        lines.append("- \(id): \(outcome.passed ? "passed" : "not passed") (\(facts.joined(separator: ", ")))")
-      }
-      lines.append("")
-    }
+    lines += preface.frontMatter.map { "\($0.key): \($0.value)" }
+    lines += ["---", ""] + preface.prose
     lines.append(fence)
     for entry in entries {
       lines.append(prompt + entry.input)
@@ -187,5 +173,19 @@ public struct Transcript: Sendable {
     }
     lines.append("```")
     return lines.joined(separator: "\n") + "\n"
+  }
+}
+
+/// What a saved notebook states besides its commands and seed: lines of front
+/// matter and prose before the commands (a session that took lessons names them
+/// and says how each exercise went, see `LessonDesk.notebookPreface`).
+public struct NotebookPreface: Sendable {
+  public var frontMatter: [(key: String, value: String)] = []
+  /// Lines of Markdown, each paragraph followed by a blank line.
+  public var prose: [String] = []
+
+  public init(frontMatter: [(key: String, value: String)] = [], prose: [String] = []) {
+    self.frontMatter = frontMatter
+    self.prose = prose
   }
 }

@@ -65,8 +65,7 @@ public enum TranscriptChecker {
     _ transcript: Transcript, file: String, files: FileAccess, lessons: LessonCatalog? = nil,
     shouldStop: @escaping @Sendable () -> Bool = { false }
   ) throws(LabError) -> FileResult {
-    var engine = Engine(
-      session: try Session.running(transcript, files: files, lessons: lessons, shouldStop: shouldStop))
+    var runner = try LessonRunner.running(transcript, files: files, lessons: lessons, shouldStop: shouldStop)
     var mismatches: [Mismatch] = []
     // What --update writes: the expected output where it matched (so `...` and
     // the author's precision survive), the actual output where it did not.
@@ -75,7 +74,7 @@ public enum TranscriptChecker {
     var diffBudget = LineDiff.fileBudget
     var diffSteps = OutputMatcher.Budget(steps: LineDiff.fileSteps, shouldStop: shouldStop)
     for command in transcript.commands {
-      let actual = Tokenizer.statements(command.input).flatMap { engine.execute($0).transcriptLines }
+      let actual = Tokenizer.statements(command.input).flatMap { runner.execute($0).transcriptLines }
       // Ctrl-C: this command's output may be cut short, and the rest are not run.
       guard !shouldStop() else {
         interruptedAt = command.inputLine + 1
@@ -117,7 +116,7 @@ public enum TranscriptChecker {
       file: file, commandCount: transcript.commands.count, mismatches: mismatches,
       exerciseCount: transcript.exercises.count, exerciseProblems: problems,
       replacedText: transcript.replacingExpectedOutputs(with: kept), interruptedAt: interruptedAt,
-      outcomes: engine.session.lessons.outcomes)
+      outcomes: runner.desk.outcomes)
   }
 
   /// Runs `command` after `setup` in a fresh session of the file's seed: its JSON result, or its error.
