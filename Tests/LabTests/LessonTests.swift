@@ -192,20 +192,27 @@ struct LessonTests {
     #expect(try library.progress().lessons["01-two-steps"]?.step == 3)
 
     // A wrong answer says what differs and shows the next hint; the tries used up, the solution.
+    // Each answer writes the progress file once, whatever it records (a try, a hint, the solution, the step).
+    var writes = runner.desk.store.writes
     reply = runner.execute("answer 0.5")
+    #expect(runner.desk.store.writes == writes + 1)
     #expect(reply.output == "Not yet: 0.5 is too high. (Try 1 of 2.)\nHint 1 of 2: one")
     #expect(!reply.output.contains("0.318") && reply.typedAhead == "answer ")
     // A bare answer is pointed to `answer`.
     #expect(
       runner.execute("0.4").error
         == "unknown command '0.4' (type 'help' for the list); to answer the exercise, type: answer 0.4")
+    writes = runner.desk.store.writes
     reply = runner.execute("answer 0.2")
+    #expect(runner.desk.store.writes == writes + 1)
     #expect(
       reply.output
         == "Not yet: 0.2 is too low. (Try 2 of 2.)\nHint 2 of 2: two\nThe solution: 0.5 * (0.25 - 1 - log 0.25) = 0.318"
     )
     #expect(runner.execute("hint").output == "No more hints; 'solution' shows the solution.")
+    writes = runner.desk.store.writes
     reply = runner.execute("answer 0.3183")
+    #expect(runner.desk.store.writes == writes + 1)
     #expect(reply.output == "Right: 0.3183.\nBecause.")
     #expect(try #require(reply.aside).contains("Exercise t-command (run a 'kl' command; it is checked when it runs):"))
     #expect(reply.typedAhead == "kl ")

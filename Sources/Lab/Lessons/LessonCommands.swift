@@ -128,13 +128,17 @@ enum LessonCommands {
         throw LabError("this step is a command, not an exercise; 'next' goes on without running it")
       }
       let (lesson, exercise) = try runner.desk.exercise(arguments.exercise)
-      let warning = runner.desk.recordSkipped(lesson: lesson, id: exercise.id)
+      // Skipped, and the lesson moved on if it was the exercise at hand: one write.
+      let (next, warning) = runner.desk.writingOnce { desk in
+        _ = desk.recordSkipped(lesson: lesson, id: exercise.id)
+        guard desk.currentExercise?.id == exercise.id, let notes = try? desk.move(by: 1) else {
+          return nil as LessonView?
+        }
+        return try? view(of: desk, notes: notes)
+      }
       var output = try LessonOutput(Notice(text: "skipped exercise \(exercise.id)", warning: warning))
       output.recordedInput = "skip \(exercise.id)"
-      if runner.desk.currentExercise?.id == exercise.id {
-        let notes = try runner.desk.move(by: 1)
-        output.continue(with: try view(of: runner.desk, notes: notes))
-      }
+      if let next { output.continue(with: next) }
       return output
     })
 
@@ -285,22 +289,29 @@ enum LessonCommands {
     guard !(answer.contains("'") && answer.contains("\"")) else {
       throw LabError("an answer may hold ' or \", not both; that was not counted as a try")
     }
-    let (outcome, warning) = desk.recordAnswer(
-      lesson: lesson, id: exercise.id, passed: assessment.passed)
+    // The try, a hint, the solution shown and the next step: one write of the progress file.
     var verdict: [String] = []
-    if assessment.passed {
-      verdict.append("Right: \(assessment.feedback).")
-      if let explanation = exercise.explanation { verdict.append(explanation) }
-    } else {
-      let of = outcome.tries <= exercise.tries ? " of \(exercise.tries)" : ""
-      verdict.append("Not yet: \(assessment.feedback). (Try \(outcome.tries)\(of).)")
-      if let hint = desk.nextHint(of: exercise, in: lesson) {
-        verdict.append("Hint \(hint.number) of \(exercise.hints.count): \(hint.text)")
+    let ((outcome, next), warning) = desk.writingOnce { desk in
+      let (outcome, _) = desk.recordAnswer(lesson: lesson, id: exercise.id, passed: assessment.passed)
+      if assessment.passed {
+        verdict.append("Right: \(assessment.feedback).")
+        if let explanation = exercise.explanation { verdict.append(explanation) }
+      } else {
+        let of = outcome.tries <= exercise.tries ? " of \(exercise.tries)" : ""
+        verdict.append("Not yet: \(assessment.feedback). (Try \(outcome.tries)\(of).)")
+        if let hint = desk.nextHint(of: exercise, in: lesson) {
+          verdict.append("Hint \(hint.number) of \(exercise.hints.count): \(hint.text)")
+        }
+        if outcome.tries == exercise.tries, !outcome.solutionShown {
+          _ = desk.recordSolutionShown(lesson: lesson, id: exercise.id)
+          verdict.append("The solution: \(exercise.solutionText)")
+        }
       }
-      if outcome.tries == exercise.tries, !outcome.solutionShown {
-        _ = desk.recordSolutionShown(lesson: lesson, id: exercise.id)
-        verdict.append("The solution: \(exercise.solutionText)")
+      // A right answer to the exercise at hand moves the lesson on.
+      guard assessment.passed, desk.currentExercise?.id == exercise.id, let notes = try? desk.move(by: 1) else {
+        return (outcome, nil as LessonView?)
       }
+      return (outcome, try? view(of: desk, notes: notes))
     }
     if let warning { verdict.append("(\(warning))") }
     var output = try LessonOutput(
@@ -309,14 +320,11 @@ enum LessonCommands {
         feedback: assessment.feedback, tries: outcome.tries, result: commandReply?.json, verdict: verdict,
         commandPrinted: commandReply?.output ?? "", commandPlain: commandReply?.plainOutput ?? ""))
     output.recordedInput = "answer \(exercise.id) \(Tokenizer.quoted(answer))"
-    // At the exercise at hand, a wrong answer leaves the next one started.
-    if !assessment.passed, desk.currentExercise?.id == exercise.id {
-      output.typedAhead = LessonView.typedAhead(for: exercise)
-    }
-    if assessment.passed, desk.currentExercise?.id == exercise.id,
-      let notes = try? desk.move(by: 1), let next = try? view(of: desk, notes: notes)
-    {
+    if let next {
       output.continue(with: next)
+    } else if !assessment.passed, desk.currentExercise?.id == exercise.id {
+      // At the exercise at hand, a wrong answer leaves the next one started.
+      output.typedAhead = LessonView.typedAhead(for: exercise)
     }
     return output
   }

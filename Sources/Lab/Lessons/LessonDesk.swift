@@ -137,11 +137,45 @@ public struct LessonDesk: Sendable {
     let steps = playing.entry.plan.steps.count
     let finished = playing.step >= steps
     if finished { self.playing = nil }
-    let warning = store.update(playing.entry.name, steps: steps) { record in
-      record.step = playing.step + 1
+    let step = playing.step + 1
+    let warning = save(playing.entry.name, steps: steps) { record in
+      record.step = step
       if finished { record.done = true }
     }
     return warning.map { [$0] } ?? []
+  }
+
+  // MARK: Writing the progress file
+
+  /// A change to one lesson's record in the progress file, held back to be written with others.
+  struct HeldChange: Sendable {
+    var lesson: String
+    var steps: Int
+    var change: @Sendable (inout LessonProgress.Record) -> Void
+  }
+  /// The changes held back while `writingOnce` runs; nil when each change is written at once.
+  private var held: [HeldChange]?
+
+  /// Writes `change` to the progress file, or holds it back inside `writingOnce`;
+  /// says why it was not saved, if it was not.
+  private mutating func save(
+    _ lesson: String, steps: Int, _ change: @escaping @Sendable (inout LessonProgress.Record) -> Void
+  ) -> String? {
+    guard var changes = held else { return store.update(lesson, steps: steps, change) }
+    changes.append(HeldChange(lesson: lesson, steps: steps, change: change))
+    held = changes
+    return nil
+  }
+
+  /// Runs `body`, writing every change it makes to the progress file together,
+  /// once, at its end (an answer records a try, a hint, the solution shown and
+  /// the next step in one write); the warning says why they were not saved.
+  mutating func writingOnce<Result>(_ body: (inout LessonDesk) -> Result) -> (Result, warning: String?) {
+    held = []
+    let result = body(&self)
+    let changes = held ?? []
+    held = nil
+    return (result, changes.isEmpty ? nil : store.update(changes))
   }
 
   /// The current step's command or exercise, if a lesson is being taken.
@@ -252,10 +286,10 @@ public struct LessonDesk: Sendable {
   }
 
   private mutating func saveOutcome(
-    lesson: String, id: String, _ change: (inout LessonProgress.ExerciseRecord) -> Void
+    lesson: String, id: String, _ change: @escaping @Sendable (inout LessonProgress.ExerciseRecord) -> Void
   ) -> String? {
     guard let entry = catalog?.entries.first(where: { $0.name == lesson }) else { return nil }
-    return store.update(lesson, steps: entry.plan.steps.count) { record in
+    return save(lesson, steps: entry.plan.steps.count) { record in
       change(&record.exercises[id, default: LessonProgress.ExerciseRecord()])
     }
   }

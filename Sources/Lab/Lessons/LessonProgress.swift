@@ -55,6 +55,9 @@ public struct LessonProgressStore: Sendable {
   /// Nil for progress kept only in memory (`vaelab run` and `check`).
   public let path: String?
   public private(set) var progress = LessonProgress()
+  /// How many times this store has written the file: once a change, or a
+  /// group of changes (`LessonDesk.writingOnce`).
+  public private(set) var writes = 0
   /// Seconds a change waits for another shell's lock before it gives up.
   ///
   /// Bounded, not blocking: a shell holds the lock only to read, change and
@@ -91,13 +94,24 @@ public struct LessonProgressStore: Sendable {
   /// writes the file; the message says why it could not be written, if it could not.
   public mutating func update(_ lesson: String, steps: Int, _ change: (inout LessonProgress.Record) -> Void) -> String?
   {
+    changing { Self.apply(change, to: lesson, steps: steps, in: &$0) }
+  }
+
+  /// Applies the changes in order and writes the file once.
+  mutating func update(_ changes: [LessonDesk.HeldChange]) -> String? {
     changing { progress in
-      var record =
-        progress.lessons[lesson] ?? LessonProgress.Record(step: 1, steps: steps, done: false, exercises: [:])
-      record.steps = steps
-      change(&record)
-      progress.lessons[lesson] = record
+      for held in changes { Self.apply(held.change, to: held.lesson, steps: held.steps, in: &progress) }
     }
+  }
+
+  /// Applies `change` to the lesson's record, a fresh one of `steps` steps if it has none.
+  private static func apply(
+    _ change: (inout LessonProgress.Record) -> Void, to lesson: String, steps: Int, in progress: inout LessonProgress
+  ) {
+    var record = progress.lessons[lesson] ?? LessonProgress.Record(step: 1, steps: steps, done: false, exercises: [:])
+    record.steps = steps
+    change(&record)
+    progress.lessons[lesson] = record
   }
 
   /// Forgets the named lessons (all of them for nil) and writes the file.
@@ -129,6 +143,7 @@ public struct LessonProgressStore: Sendable {
     defer { lock.release() }
     let warning = load(path, mayMove: true)
     change(&progress)
+    writes += 1
     return [warning, write()].compactMap { $0 }.joined(separator: "; ").nilIfEmpty
   }
 
