@@ -56,7 +56,8 @@ struct InteractiveShell {
         lastLine = trimmed
       }
       // Tables fold and images wrap to the window as it is now.
-      runner.presentation = Presentation(colour: colour, width: Self.terminalWidth())
+      runner.presentation.colour = colour
+      runner.presentation.width = Self.terminalWidth()
       if !Self.run(line, from: source, in: &runner, colour: colour) { break }
     }
     runner.desk.removeEmptyTemporaryFiles()

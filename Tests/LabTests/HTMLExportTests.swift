@@ -69,7 +69,9 @@ struct HTMLExportTests {
   /// Commands are run now: their whole output, not the lesson's `...`, and the figure inline.
   @Test func commandsAndFiguresAreRunAndEmbedded() throws {
     let html = try page(solutions: true)
-    #expect(html.contains("<pre class=\"command\"><span class=\"prompt\">&gt; </span><b>kl 2 1</b>\n"))
+    #expect(
+      html.contains(
+        "<pre class=\"command\"><span class=\"prompt\">&gt; </span><b>kl 2 1</b></pre><pre class=\"output\">"))
     #expect(html.contains("= 2.000 nats</pre>"))
     #expect(html.components(separatedBy: "<figure><svg").count == 2)
     #expect(!html.contains("<?xml"))

@@ -3,23 +3,21 @@ import NeuralNet
 /// How `vae` commands show examples and decodes: images, or tables of values, and SVG.
 extension VAECommand {
   /// Images side by side (or a table of values for data that are not images),
-  /// and optionally an SVG: the images in a grid, or for points in the plane a
-  /// scatter whose series `series` names (by item index). Other data have no
-  /// figure, and svg= is refused rather than ignored.
+  /// and their figure: the images in a grid, or for points in the plane a
+  /// scatter whose series `series` names (by item index), which `svg=` writes.
+  /// Other data have no figure, and svg= is refused rather than ignored.
   static func pictures(
     _ items: [(String, [Float])], workbench: VAEWorkbench, session: inout Session, svg: String?, title: String,
     series: (Int) -> String
   ) throws(LabError) -> Output {
     let data = workbench.data
-    if let svg, let size = data.imageSize {
-      try session.files.write(
-        SVGImages.render(items, width: size.width, height: size.height, columns: 8, title: title), to: svg)
-    } else if let svg {
-      guard data.dimension == 2 else {
-        throw LabError(
-          "svg= draws images or points in the plane, and \(data.name) has \(data.dimension) values per example; leave svg= out"
-        )
-      }
+    let figure: Figure?
+    if let size = data.imageSize {
+      figure = Figure(
+        title: title,
+        drawing: { Pictures.images(items, size: size, for: $0) },
+        svg: { SVGImages.render(items, width: size.width, height: size.height, columns: 8, title: title) })
+    } else if data.dimension == 2 {
       var names: [String] = []
       for index in items.indices where !names.contains(series(index)) { names.append(series(index)) }
       // The held-out data behind the points, so that they are seen where the data are.
@@ -37,12 +35,21 @@ extension VAECommand {
                 (Double(items[$0].1[0]), Double(items[$0].1[1]))
               }, isCurve: false)
           }, xLabel: "x0", yLabel: "x1", logX: false, logY: false)
-      try session.files.write(plot.svg(title: title), to: svg)
+      // The table has the points' values; the scatter is shown where images are.
+      figure = Figure(title: title, drawing: nil, svg: { plot.svg(title: title) })
+    } else {
+      figure = nil
+    }
+    if let svg {
+      guard let figure else {
+        throw LabError(
+          "svg= draws images or points in the plane, and \(data.name) has \(data.dimension) values per example; leave svg= out"
+        )
+      }
+      try session.files.write(figure.svg(), to: svg)
     }
     return try Output(
-      Pictures(
-        items: items.map { Pictures.Item(label: $0.0, values: $0.1) }, imageSize: data.imageSize, svg: svg,
-        precision: session.precision))
+      Pictures(items: items.map { Pictures.Item(label: $0.0, values: $0.1) }, figure: figure, svg: svg))
   }
 
   /// Examples or decodes: as images when the data are images (four a row, or
@@ -53,22 +60,36 @@ extension VAECommand {
       var values: [Float]
     }
     var items: [Item]
-    // For the text only:
-    var imageSize: (width: Int, height: Int)?
+    /// The images, or the scatter of points in the plane; nil for other data.
+    var figure: Figure?
     /// The SVG file written, if any.
     var svg: String?
-    var precision: Int
 
     enum CodingKeys: String, CodingKey { case items }
 
-    func text(for presentation: Presentation) -> String {
-      let written = svg.map { "\nwrote \($0)" } ?? ""
-      guard let size = imageSize else {
+    func blocks(for presentation: Presentation) -> [ResultBlock] {
+      var blocks: [ResultBlock] = []
+      if figure?.drawing == nil {
         let dimension = items.first?.values.count ?? 0
         var table = TextTable([("", .left)] + (0..<dimension).map { ("x\($0)", .right) })
-        for item in items { table.append([item.label] + item.values.map { NumberFormat.fixed(Double($0), precision) }) }
-        return table.rendered + written
+        for item in items {
+          table.append([item.label] + item.values.map { NumberFormat.fixed(Double($0), presentation.precision) })
+        }
+        blocks.append(.table(table))
       }
+      if let figure { blocks.append(.figure(figure)) }
+      if let svg { blocks.append(.text("wrote \(svg)")) }
+      return blocks
+    }
+
+    func text(for presentation: Presentation) -> String {
+      ResultBlock.text(blocks(for: presentation), for: presentation)
+    }
+
+    /// The images, as many a row as fit the terminal (four without a width).
+    static func images(_ items: [(String, [Float])], size: (width: Int, height: Int), for presentation: Presentation)
+      -> String
+    {
       let cell = (presentation.colour ? size.width : 2 * size.width) + 2
       let perRow = presentation.width.map { max(1, ($0 + 2) / cell) } ?? 4
       var rows: [String] = []
@@ -78,13 +99,13 @@ extension VAECommand {
           TerminalImage.row(
             chunk.map { item in
               (
-                item.label,
-                TerminalImage.lines(item.values, width: size.width, height: size.height, colour: presentation.colour),
+                item.0,
+                TerminalImage.lines(item.1, width: size.width, height: size.height, colour: presentation.colour),
                 cell - 2
               )
             }))
       }
-      return rows.joined(separator: "\n") + written
+      return rows.joined(separator: "\n")
     }
   }
 }

@@ -1,6 +1,6 @@
 /// The result of one line: what to print, the error if the command failed, and
 /// whether the user asked to leave.
-public struct Reply: Equatable, Sendable {
+public struct Reply: Sendable {
   /// Printed output, without a final newline; empty when there is none.
   public var output: String
   public var error: String?
@@ -14,6 +14,9 @@ public struct Reply: Equatable, Sendable {
   public var isJSON = false
   /// The command's result as JSON, whatever the format printed; nil after an error.
   public var json: JSON?
+  /// The command's result, to be rendered for another presentation (a page's
+  /// HTML, with tables and figures); nil after an error.
+  public var result: Output?
   /// The files the command wrote, with the text of those that are text (an
   /// exported page inlines a figure from here, never from the disk).
   public var filesWritten: [FileAccess.WrittenFile] = []
@@ -210,10 +213,11 @@ public struct Engine: Sendable {
 
   /// How `output` is printed in `format`: text fitted to the presentation, or JSON.
   func reply(from output: Output, format: OutputFormat) -> Reply {
-    let plain = format == .json ? output.json.serialized : output.text
+    let plain = format == .json ? output.json.serialized : output.text(for: session.presentation.plainText)
     let printed = format == .text ? session.presentation.fitted(output.text(for: session.presentation)) : plain
     var reply = Reply(output: printed, shouldQuit: output.endsSession, plainOutput: plain, isJSON: format == .json)
     reply.json = output.json
+    reply.result = output
     return reply
   }
 

@@ -26,8 +26,11 @@ public struct Session: Sendable {
   /// The session's generator; commands without `seed=` draw from it and advance it.
   var generator: Xoshiro256StarStar
   public var format: OutputFormat = .text
-  /// Decimals of every printed number.
-  public var precision = 3
+  /// Decimals of every printed number (the presentation's).
+  public var precision: Int {
+    get { presentation.precision }
+    set { presentation.precision = newValue }
+  }
   public internal(set) var notebook: [NotebookEntry] = []
   /// Asked by long computations at safe points; true after Ctrl-C.
   public let shouldStop: @Sendable () -> Bool

@@ -248,7 +248,7 @@ struct AnswerResult: CommandResult {
 
   func text(for presentation: Presentation) -> String {
     var parts: [String] = []
-    let printed = presentation == .plain ? commandPlain : commandPrinted
+    let printed = presentation == presentation.plainText ? commandPlain : commandPrinted
     if !printed.isEmpty { parts.append(printed) }
     parts += verdict.map { ProseLayout.wrap($0, width: presentation.proseWidth, hanging: "").joined(separator: "\n") }
     return parts.joined(separator: "\n")

@@ -1,16 +1,24 @@
-/// How text is shown: with terminal colour or not, and folded to a terminal's
-/// width or not. Lessons, pipes and saved notebooks get `plain`.
+/// How results are shown: with terminal colour or not, folded to a terminal's
+/// width or not, and with how many decimals (`set precision=N`). Lessons, pipes
+/// and saved notebooks get the session's presentation made `plain`.
 public struct Presentation: Sendable, Equatable {
   public var colour = false
   /// Columns to fit tables and rows of images into; nil for no limit.
   public var width: Int? = nil
+  /// Decimals of every printed number.
+  public var precision = 3
 
-  public init(colour: Bool = false, width: Int? = nil) {
+  public init(colour: Bool = false, width: Int? = nil, precision: Int = 3) {
     self.colour = colour
     self.width = width
+    self.precision = precision
   }
 
+  /// No colour and no width, at the default precision.
   public static let plain = Presentation()
+
+  /// This presentation without colour or a width: what a notebook records.
+  public var plainText: Presentation { Presentation(precision: precision) }
 
   /// The width prose is wrapped to: the window's, else 80 columns.
   var proseWidth: Int { width ?? 80 }

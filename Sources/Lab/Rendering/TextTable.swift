@@ -10,7 +10,7 @@
 /// one of 50 does. A saved notebook records the table as shown, so `check`
 /// compares it as shown. Figures drawn as tables (a histogram's bins, which
 /// its `bins=` bounds) set `abridged` to false and show every row.
-struct TextTable {
+public struct TextTable: Sendable {
   enum Alignment { case left, right }
 
   var headers: [String]
@@ -74,7 +74,7 @@ struct TextTable {
   }
 
   /// The rows shown: the first, how many were left out after them, and the last.
-  private var shownRows: (first: [[String]], leftOut: Int, last: [[String]]) {
+  var shownRows: (first: [[String]], leftOut: Int, last: [[String]]) {
     let ordered = Array(recent[recentStart...] + recent[..<recentStart])
     guard abridged, rowCount > Self.longestWhole else { return (head + ordered, 0, []) }
     return (head, rowCount - 2 * Self.shownAtEachEnd, Array(ordered.suffix(Self.shownAtEachEnd)))

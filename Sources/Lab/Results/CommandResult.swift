@@ -5,14 +5,20 @@ import Probability
 /// text, so the two forms are read from one value and cannot drift apart.
 public protocol CommandResult: Encodable, Sendable {
   /// The text for a presentation: plain for pipes, lessons and notebooks; a
-  /// terminal may get colour and its width.
+  /// terminal may get colour and its width. A result with tables or figures
+  /// makes it from its blocks (`ResultBlock.text(_:for:)`).
   func text(for presentation: Presentation) -> String
+  /// What it shows, part by part, for renderings other than text (HTML): by
+  /// default its text, as one block.
+  func blocks(for presentation: Presentation) -> [ResultBlock]
   /// Whether the front end leaves after this command (`quit`).
   var endsSession: Bool { get }
 }
 
 extension CommandResult {
   public var endsSession: Bool { false }
+
+  public func blocks(for presentation: Presentation) -> [ResultBlock] { [.text(text(for: presentation))] }
 }
 
 /// What a command produced, in both forms; the session's format picks one.
@@ -22,16 +28,19 @@ public struct Output: Sendable {
   public var endsSession = false
   /// The text for a presentation: a terminal may get colour and folded tables.
   let render: @Sendable (Presentation) -> String
-
-  /// Plain text: what pipes, lessons and saved notebooks get.
-  public var text: String { render(.plain) }
+  /// The parts it shows, for HTML.
+  let blocks: @Sendable (Presentation) -> [ResultBlock]
 
   public func text(for presentation: Presentation) -> String { render(presentation) }
 
-  init(json: JSON, endsSession: Bool, render: @escaping @Sendable (Presentation) -> String) {
+  init(
+    json: JSON, endsSession: Bool, render: @escaping @Sendable (Presentation) -> String,
+    blocks: @escaping @Sendable (Presentation) -> [ResultBlock]
+  ) {
     self.json = json
     self.endsSession = endsSession
     self.render = render
+    self.blocks = blocks
   }
 }
 
@@ -42,7 +51,9 @@ extension Output {
     do { json = try JSONValueEncoder.encode(result) } catch {
       throw LabError("internal error: the result of this command could not be written as JSON (\(error))")
     }
-    self.init(json: json, endsSession: result.endsSession) { result.text(for: $0) }
+    self.init(
+      json: json, endsSession: result.endsSession, render: { result.text(for: $0) },
+      blocks: { result.blocks(for: $0) })
   }
 }
 

@@ -18,11 +18,11 @@
 /// `--trust` changes only where the lesson's commands may read and write; the
 /// page is built the same way.
 public enum HTMLExport {
-  /// A command as run for the page: what it printed, and the figures (SVG) it drew.
+  /// A command as run for the page: its result as HTML (text, tables,
+  /// figures), or what it printed where it failed.
   struct Ran {
     var input: String
-    var lines: [String]
-    var figures: [String]
+    var html: String
   }
 
   /// The page's policy: nothing loads or runs but the page's own inline style
@@ -41,19 +41,29 @@ public enum HTMLExport {
     var ran: [Int: Ran] = [:]
     for command in transcript.commands {
       let replies = Tokenizer.statements(command.input).map { runner.execute($0).reply }
-      // A figure only from a command that succeeded.
-      let succeeded = replies.allSatisfy { $0.error == nil }
       ran[command.inputLine] = Ran(
-        input: command.input, lines: replies.flatMap(\.transcriptLines),
-        figures: succeeded ? replies.flatMap { figures(in: $0.filesWritten) } : [])
+        input: command.input, html: replies.map { html(of: $0, for: runner.presentation) }.joined())
     }
     return render(transcript, ran: ran, solutions: solutions)
   }
 
-  /// The SVG figures among the files a command wrote (text that is an SVG
-  /// document), each as `SVGSanitizer` keeps it.
-  static func figures(in files: [FileAccess.WrittenFile]) -> [String] {
-    files.compactMap { $0.text.flatMap(SVGSanitizer.sanitized) }
+  /// What a statement gave, as HTML: its result's blocks (tables as tables,
+  /// figures as SVG), then any other figure it wrote (an SVG file it wrote that
+  /// is not one of its figures); its error, or a JSON answer, as printed.
+  static func html(of reply: Reply, for presentation: Presentation) -> String {
+    guard reply.error == nil, !reply.isJSON, let result = reply.result else {
+      let lines = reply.transcriptLines
+      return lines.isEmpty ? "" : "<pre class=\"output\">" + lines.map(escaped).joined(separator: "\n") + "</pre>"
+    }
+    let blocks = result.blocks(presentation)
+    let drawn = Set(
+      blocks.compactMap { block -> String? in
+        if case .figure(let figure) = block { figure.svg() } else { nil }
+      })
+    let written = reply.filesWritten.compactMap { file in
+      file.text.flatMap { drawn.contains($0) ? nil : SVGSanitizer.sanitized($0) }
+    }
+    return HTMLRendering.html(blocks, for: presentation) + written.map { "<figure>\($0)</figure>" }.joined()
   }
 
   static func render(_ transcript: Transcript, ran: [Int: Ran], solutions: Bool) -> String {
@@ -77,9 +87,8 @@ public enum HTMLExport {
       } else if trimmed == Transcript.fence {
         for result in (index..<end).compactMap({ ran[$0] }) {
           body.append(
-            "<pre class=\"command\"><span class=\"prompt\">&gt; </span><b>\(escaped(result.input))</b>\n"
-              + result.lines.map(escaped).joined(separator: "\n") + "</pre>")
-          body += result.figures.map { "<figure>\($0)</figure>" }
+            "<pre class=\"command\"><span class=\"prompt\">&gt; </span><b>\(escaped(result.input))</b></pre>"
+              + result.html)
         }
       } else {
         // Any other fenced block: shown as it is written.
@@ -100,7 +109,13 @@ public enum HTMLExport {
       body { font-family: system-ui, sans-serif; line-height: 1.5; margin: 0; background: #fdfdfc; color: #1d1d1f; }
       main { max-width: 60rem; margin: 2rem auto; padding: 0 1rem; }
       pre { background: #f3f3f1; padding: 0.75rem; overflow-x: auto; font-size: 0.85rem; line-height: 1.25; }
+      pre.command { margin-bottom: 0; }
       pre.command .prompt { color: #888; }
+      pre.output { margin-top: 0; background: #fafaf8; }
+      table.result { border-collapse: collapse; margin: 0 0 1rem; font-size: 0.85rem; font-variant-numeric: tabular-nums; }
+      table.result th, table.result td { padding: 0.15rem 0.6rem; border-bottom: 1px solid #e4e4e0; text-align: left; }
+      table.result .number { text-align: right; }
+      table.result tr.left-out td { color: #666; font-style: italic; }
       code { background: #f3f3f1; padding: 0 0.2rem; }
       figure { margin: 1rem 0; }
       figure svg { max-width: 100%; height: auto; }

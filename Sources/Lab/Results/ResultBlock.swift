@@ -1,0 +1,45 @@
+/// A part of what a result shows: text, a table or a figure. A result made of
+/// blocks renders for every presentation from one value: a terminal (colour,
+/// its width), plain text (pipes, saved notebooks), and HTML (an exported page),
+/// where a table is a `<table>` and a figure an SVG image.
+public enum ResultBlock: Sendable {
+  /// Lines shown as they are, in a fixed-width font.
+  case text(String)
+  /// A table: aligned columns in text, a `<table>` in HTML.
+  case table(TextTable)
+  /// A picture: drawn in characters in text, an SVG image in HTML.
+  case figure(Figure)
+
+  /// The blocks as text for `presentation`: tables fitted to its width,
+  /// figures drawn in characters, blocks one under the other.
+  /// A figure drawn only as an image (the scatter of a table's points) is left out.
+  static func text(_ blocks: [ResultBlock], for presentation: Presentation) -> String {
+    blocks.compactMap { block in
+      switch block {
+      case .text(let text): text
+      case .table(let table): table.rendered(width: presentation.width)
+      case .figure(let figure): figure.drawing?(presentation)
+      }
+    }.joined(separator: "\n")
+  }
+}
+
+/// A picture a result draws (a histogram, a curve, images, a scatter of the
+/// latent space): one value with two drawings, in characters for a terminal or
+/// plain text, and as an SVG document for a page, which is also what `svg=PATH`
+/// writes.
+public struct Figure: Sendable {
+  /// What it shows, in a few words (the SVG's title, a page's caption).
+  public let title: String
+  /// The drawing in characters (in colour when the presentation has it); nil
+  /// for a figure shown only as an image, beside a table that has its values.
+  let drawing: (@Sendable (Presentation) -> String)?
+  /// The SVG document, made only when asked for.
+  let svg: @Sendable () -> String
+
+  init(title: String, drawing: (@Sendable (Presentation) -> String)?, svg: @escaping @Sendable () -> String) {
+    self.title = title
+    self.drawing = drawing
+    self.svg = svg
+  }
+}
