@@ -60,21 +60,36 @@ extension VAECommand {
               shouldStop: session.shouldStop))
         } catch { throw .interrupted }
       }
-      let figures = try comparisonFigures(vae: vae, ae: ae, seed: UInt64(arguments.seed))
-      if let svg = arguments.svg, let size = data.imageSize {
-        try session.files.write(
-          SVGImages.grid(
-            figures.flatMap(\.images), columns: 8, width: size.width, height: size.height,
-            rowLabels: figures.map(\.name), columnLabels: [], xLabel: "", yLabel: "",
-            title: "VAE against plain autoencoder, \(vae.trainer.steps) steps each", gap: 6), to: svg)
-      } else if arguments.svg != nil {
-        throw LabError("svg= draws images, and \(data.name) is not images; leave svg= out", argument: "svg")
+      var figure: Figure?
+      if let size = data.imageSize {
+        let rows = try comparisonFigures(vae: vae, ae: ae, seed: UInt64(arguments.seed))
+        let title = "VAE against plain autoencoder, \(vae.trainer.steps) steps each"
+        figure = Figure(
+          title: title,
+          drawing: { presentation in
+            rows.map { row in
+              TerminalImage.grid(
+                row.images, columns: row.images.count, width: size.width, height: size.height,
+                colour: presentation.colour, rowLabels: [row.name], columnLabels: [],
+                maxWidth: presentation.width ?? 140)
+            }.joined(separator: "\n")
+          },
+          svg: {
+            SVGImages.grid(
+              rows.flatMap(\.images), columns: 8, width: size.width, height: size.height,
+              rowLabels: rows.map(\.name), columnLabels: [], xLabel: "", yLabel: "", title: title, gap: 6)
+          })
+      }
+      if let svg = arguments.svg {
+        guard let figure else {
+          throw LabError("svg= draws images, and \(data.name) is not images; leave svg= out", argument: "svg")
+        }
+        try session.files.write(figure.svg(), to: svg)
       }
       return try Output(
         Comparison(
           vae: .init(measured[0], steps: vae.trainer.steps), ae: .init(measured[1], steps: ae.trainer.steps),
-          figures: data.imageSize == nil ? [] : figures, imageSize: data.imageSize, svg: arguments.svg,
-          precision: session.precision))
+          figure: figure, svg: arguments.svg))
     })
 
   /// The other kind of model, as vae new would make it with the session
@@ -210,17 +225,18 @@ extension VAECommand {
   struct Comparison: CommandResult {
     var vae: Quality
     var ae: Quality
-    // For the text only:
-    var figures: [(name: String, images: [[Float]])]
-    var imageSize: (width: Int, height: Int)?
+    /// Reconstructions and samples of each model, for data that are images.
+    var figure: Figure?
+    /// The SVG file written, if any.
     var svg: String?
-    var precision: Int
 
     enum CodingKeys: String, CodingKey { case vae, ae }
 
-    func text(for presentation: Presentation) -> String {
+    func blocks(for presentation: Presentation) -> [ResultBlock] {
       func row(_ name: String, _ a: Metric, _ b: Metric, _ meaning: String) -> [String] {
-        let (shownA, shownB) = (NumberFormat.fixed(a.value, precision), NumberFormat.fixed(b.value, precision))
+        let (shownA, shownB) = (
+          NumberFormat.fixed(a.value, presentation.precision), NumberFormat.fixed(b.value, presentation.precision)
+        )
         let better = a.better == "lower" ? (a.value < b.value ? "VAE" : "AE") : (a.value > b.value ? "VAE" : "AE")
         // A verdict the printed digits cannot show is not given.
         return [name, shownA, shownB, "\(a.better) is better: \(shownA == shownB ? "even" : better)", meaning]
@@ -248,21 +264,16 @@ extension VAECommand {
         row(
           "  local Lipschitz", vae.continuity.localLipschitz, ae.continuity.localLipschitz,
           "decode change per code spread / typical data distance"))
-      var lines = [
-        "VAE against plain autoencoder, \(vae.steps) steps each; samples from the prior N(0, I) for the VAE, from a Gaussian fitted to the codes for the autoencoder",
-        table.rendered,
-      ]
-      if let size = imageSize {
-        for figure in figures {
-          lines.append(
-            TerminalImage.grid(
-              figure.images, columns: figure.images.count, width: size.width, height: size.height,
-              colour: presentation.colour, rowLabels: [figure.name], columnLabels: [],
-              maxWidth: presentation.width ?? 140))
-        }
-      }
-      if let svg { lines.append("wrote \(svg)") }
-      return lines.joined(separator: "\n")
+      return [
+        .text(
+          "VAE against plain autoencoder, \(vae.steps) steps each; samples from the prior N(0, I) for the VAE, from a Gaussian fitted to the codes for the autoencoder"
+        ),
+        .table(table),
+      ] + (figure.map { [.figure($0)] } ?? []) + (svg.map { [.text("wrote \($0)")] } ?? [])
+    }
+
+    func text(for presentation: Presentation) -> String {
+      ResultBlock.text(blocks(for: presentation), for: presentation)
     }
   }
 }

@@ -35,7 +35,7 @@ extension VAECommand {
       let compression = try LabError.stoppingOnInterrupt { () throws(Interrupted) in
         try Compression(model: workbench.model, data: workbench.data, shouldStop: session.shouldStop)
       }
-      return try Output(CompressionResult(compression, precision: session.precision))
+      return try Output(CompressionResult(compression))
     })
 
   struct CompressionResult: CommandResult {
@@ -53,7 +53,6 @@ extension VAECommand {
     // For the text only:
     var varianceLeft: Double?
     var dimension: Int
-    var precision: Int
 
     enum CodingKeys: String, CodingKey {
       case examples, rateNats = "rate_nats", rateBits = "rate_bits", rateBitsPerDim = "rate_bits_per_dim"
@@ -61,18 +60,17 @@ extension VAECommand {
       case meanSquaredError = "mse", dataVariance = "data_variance"
     }
 
-    init(_ c: Compression, precision: Int) {
+    init(_ c: Compression) {
       (examples, rateNats, rateBits, rateBitsPerDim, rawBits, rawBitsPerValue, ratio) = (
         c.examples, c.rate, c.rateBits, c.rateBitsPerDimension, c.rawBits, c.rawBitsPerValue, c.ratio
       )
       (distortion, meanSquaredError, dataVariance, varianceLeft, dimension) = (
         c.distortion, c.meanSquaredError, c.dataVariance, c.varianceLeft, c.dimension
       )
-      self.precision = precision
     }
 
     func text(for presentation: Presentation) -> String {
-      func n(_ value: Double) -> String { NumberFormat.fixed(value, precision) }
+      func n(_ value: Double) -> String { NumberFormat.fixed(value, presentation.precision) }
       let stored = rawBitsPerValue == 8 ? "an 8-bit grey level each" : "a 32-bit float each"
       let smaller =
         ratio.map {

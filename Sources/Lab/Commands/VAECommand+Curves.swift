@@ -59,12 +59,8 @@ extension VAECommand {
     }
     session.keep(generator, drawnWith: arguments.seed)
     let result = CurvesResult(
-      from: workbench.trainer.steps, steps: arguments.steps, every: every, curves: curves, svg: arguments.svg,
-      precision: session.precision)
-    if let path = arguments.svg {
-      try session.files.write(
-        result.plot.svg(title: "held-out -ELBO of copies of the model trained with each estimator"), to: path)
-    }
+      from: workbench.trainer.steps, steps: arguments.steps, every: every, curves: curves, svg: arguments.svg)
+    if let path = arguments.svg { try session.files.write(result.figure.svg(), to: path) }
     return try Output(result)
   }
 
@@ -87,14 +83,13 @@ extension VAECommand {
     var steps: Int
     var every: Int
     var curves: JSONMembers<Curve>
-    // For the text only:
+    /// The SVG file written, if any.
     var svg: String?
-    var precision: Int
 
     enum CodingKeys: String, CodingKey { case from, steps, every, curves }
 
-    init(from: Int, steps: Int, every: Int, curves: TrainingCurves, svg: String?, precision: Int) {
-      (self.from, self.steps, self.every, self.svg, self.precision) = (from, steps, every, svg, precision)
+    init(from: Int, steps: Int, every: Int, curves: TrainingCurves, svg: String?) {
+      (self.from, self.steps, self.every, self.svg) = (from, steps, every, svg)
       self.curves = JSONMembers(
         curves.curves.map { curve in
           (
@@ -107,30 +102,36 @@ extension VAECommand {
     }
 
     /// One curve per estimator, marked by its initial: P, S, B.
-    var plot: LinePlot {
+    var figure: Figure {
       let markers: [String: Character] = ["pathwise": "P", "score": "S", "score+baseline": "B"]
-      return LinePlot(
+      let plot = LinePlot(
         series: curves.members.map { name, curve in
           LinePlot.Series(
             name: name, marker: markers[name] ?? "?",
             points: curve.points.map { (Double($0.step), $0.negativeELBO) }, isCurve: true)
         },
         xLabel: "steps from step \(from)", yLabel: "held-out -ELBO (nats)", logX: false, logY: false)
+      return Figure(
+        plot, title: "held-out -ELBO of copies of the model trained with each estimator", width: 60, height: 14)
     }
 
-    func text(for presentation: Presentation) -> String {
-      func n(_ value: Double) -> String { NumberFormat.fixed(value, precision) }
+    func blocks(for presentation: Presentation) -> [ResultBlock] {
+      func n(_ value: Double) -> String { NumberFormat.fixed(value, presentation.precision) }
       var table = TextTable([("estimator", .left), ("start", .right), ("end", .right), ("", .left)])
       for (name, curve) in curves.members {
         let note = curve.stoppedAt.map { "stopped at step \($0): a loss or gradient was not finite" } ?? ""
         table.append([name, n(curve.points.first?.negativeELBO ?? 0), n(curve.points.last?.negativeELBO ?? 0), note])
       }
-      var lines = [
-        "held-out -ELBO per example of copies of the model (from step \(from)) trained \(steps) steps with each estimator of the encoder's gradient; same start, batches and noise:",
-        table.rendered, plot.terminal(width: 60, height: 14),
-      ]
-      if let svg { lines.append("wrote \(svg)") }
-      return lines.joined(separator: "\n")
+      return [
+        .text(
+          "held-out -ELBO per example of copies of the model (from step \(from)) trained \(steps) steps with each estimator of the encoder's gradient; same start, batches and noise:"
+        ),
+        .table(table), .figure(figure),
+      ] + (svg.map { [.text("wrote \($0)")] } ?? [])
+    }
+
+    func text(for presentation: Presentation) -> String {
+      ResultBlock.text(blocks(for: presentation), for: presentation)
     }
   }
 }

@@ -65,8 +65,7 @@ extension VAECommand {
       session.keep(generator, drawnWith: arguments.seed)
       return try Output(
         DensityResult(
-          density, likelihood: workbench.configuration.likelihood, requested: arguments.n,
-          precision: session.precision))
+          density, likelihood: workbench.configuration.likelihood, requested: arguments.n))
     })
 
   struct DensityResult: CommandResult {
@@ -90,14 +89,13 @@ extension VAECommand {
     var gain: Value
     // For the text only:
     var requested: Int
-    var precision: Int
 
     enum CodingKeys: String, CodingKey {
       case examples, method, k, logPx = "log_px", elbo, baseline, baselineKind = "baseline_kind"
       case baselineFloored = "baseline_floored", gain
     }
 
-    init(_ density: HeldOutDensity, likelihood: Likelihood, requested: Int, precision: Int) {
+    init(_ density: HeldOutDensity, likelihood: Likelihood, requested: Int) {
       examples = density.logMarginal.count
       switch density.method {
       case .quadrature: (method, k) = ("quadrature", nil)
@@ -108,12 +106,15 @@ extension VAECommand {
       )
       baselineKind = likelihood == .bernoulli ? "independent bernoulli" : "independent gaussian"
       baselineFloored = density.baselineFloored
-      (self.requested, self.precision) = (requested, precision)
+      self.requested = requested
     }
 
     func text(for presentation: Presentation) -> String {
       func n(_ value: Value) -> [String] {
-        [NumberFormat.fixed(value.mean, precision), value.stderr.map { NumberFormat.fixed($0, precision) } ?? "-"]
+        [
+          NumberFormat.fixed(value.mean, presentation.precision),
+          value.stderr.map { NumberFormat.fixed($0, presentation.precision) } ?? "-",
+        ]
       }
       let how = k.map { "IWAE with k = \($0), a lower bound in expectation" } ?? "quadrature over the latent space"
       var table = TextTable([("density", .left), ("nats", .right), ("+-", .right), ("", .left)])

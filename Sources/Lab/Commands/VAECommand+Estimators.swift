@@ -100,8 +100,7 @@ extension VAECommand {
     session.keep(generator, drawnWith: arguments.seed)
     return try Output(
       EstimatorsResult(
-        source: source, examples: indexes, trials: arguments.trials, latent: c.latent, study: study,
-        precision: session.precision))
+        source: source, examples: indexes, trials: arguments.trials, latent: c.latent, study: study))
   }
 
   /// What `vae estimators` reports, per encoder tensor and estimator.
@@ -165,17 +164,13 @@ extension VAECommand {
     var klTerm = "closed form"
     @Nullable var exact: String?
     var tensors: [Tensor]
-    // For the text only:
-    var precision: Int
 
     enum CodingKeys: String, CodingKey { case source, examples, trials, latent, klTerm = "kl_term", exact, tensors }
 
     init(
-      source: String, examples: [Int], trials: Int, latent: Int, study: EncoderGradientStudy, precision: Int
+      source: String, examples: [Int], trials: Int, latent: Int, study: EncoderGradientStudy
     ) {
-      (self.source, self.examples, self.trials, self.latent, self.precision) = (
-        source, examples, trials, latent, precision
-      )
+      (self.source, self.examples, self.trials, self.latent) = (source, examples, trials, latent)
       exact =
         study.latentGradients == nil
         ? nil : "Stein's identities by the trapezoid rule over q's mean +- 8 sigma, carried through the encoder"

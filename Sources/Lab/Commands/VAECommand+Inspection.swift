@@ -30,7 +30,7 @@ extension VAECommand {
       return try Output(
         ShowResult(
           model: ModelSummary(workbench), heldOut: heldOut, training: train,
-          lossCurve: workbench.history.map(\.objective), precision: session.precision))
+          lossCurve: workbench.history.map(\.objective)))
     })
 
   /// What `vae show` reports: the model, its losses on held-out and training
@@ -40,7 +40,6 @@ extension VAECommand {
     var heldOut: Evaluation
     var training: Evaluation
     var lossCurve: [Double]
-    var precision: Int
 
     var configuration: VAEConfiguration { model.configuration }
 
@@ -77,9 +76,9 @@ extension VAECommand {
       try container.encode(lossCurve, forKey: .lossCurve)
     }
 
-    func text(for presentation: Presentation) -> String {
+    func blocks(for presentation: Presentation) -> [ResultBlock] {
       let c = configuration
-      func n(_ value: Double) -> String { NumberFormat.fixed(value, precision) }
+      func n(_ value: Double) -> String { NumberFormat.fixed(value, presentation.precision) }
       var lines = [model.text(for: presentation), "step \(model.step)"]
       // The columns: the objective when it is not -ELBO, then -ELBO and its two terms.
       var columns: [(String, TextTable.Alignment)] = [("", .left)]
@@ -97,7 +96,8 @@ extension VAECommand {
       var table = TextTable(columns)
       table.append(["training"] + values.map { n($0(training)) })
       table.append(["held-out"] + values.map { n($0(heldOut)) })
-      lines.append(table.rendered)
+      var blocks: [ResultBlock] = [.text(lines.joined(separator: "\n")), .table(table)]
+      lines = []
       if c.kind == .vae {
         lines.append("KL per latent dimension (held-out): " + heldOut.klPerDimension.map(n).joined(separator: " "))
       }
@@ -119,9 +119,15 @@ extension VAECommand {
         let plot = LinePlot(
           series: [LinePlot.Series(name: curveName, marker: "L", points: points, isCurve: true)],
           xLabel: "step", yLabel: "nats", logX: false, logY: false)
-        lines.append(plot.terminal(width: 60, height: 10))
+        return blocks + [
+          .text(lines.joined(separator: "\n")), .figure(Figure(plot, title: curveName, width: 60, height: 10)),
+        ]
       }
-      return lines.joined(separator: "\n")
+      return blocks + [.text(lines.joined(separator: "\n"))]
+    }
+
+    func text(for presentation: Presentation) -> String {
+      ResultBlock.text(blocks(for: presentation), for: presentation)
     }
   }
 
@@ -139,13 +145,12 @@ extension VAECommand {
       let (mu, logvar) = workbench.model.encode(row)
       let means = mu.map(Double.init)
       guard workbench.configuration.kind == .vae else {
-        return try Output(Encoding(z: means, index: index, precision: session.precision))
+        return try Output(Encoding(z: means, index: index))
       }
       let kls = zip(means, logvar).map { GaussianKL.divergence(mean: $0, logVariance: Double($1)) }
       return try Output(
         Encoding(
-          mu: means, sigma: logvar.map { Double.exp(Double($0) / 2) }, klPerDimension: kls, index: index,
-          precision: session.precision))
+          mu: means, sigma: logvar.map { Double.exp(Double($0) / 2) }, klPerDimension: kls, index: index))
     })
 
   /// What `vae encode` reports: q(z|x) = N(mu, diag sigma^2) with its KL per
@@ -157,12 +162,11 @@ extension VAECommand {
     var klPerDimension: [Double]?
     // For the text only:
     var index: Int
-    var precision: Int
 
     enum CodingKeys: String, CodingKey { case z, mu, sigma, klPerDimension = "kl_per_dim" }
 
     func text(for presentation: Presentation) -> String {
-      let p = precision
+      let p = presentation.precision
       if let z {
         var table = TextTable([("dim", .right), ("z", .right)])
         for d in z.indices { table.append(["\(d)", NumberFormat.fixed(z[d], p)]) }

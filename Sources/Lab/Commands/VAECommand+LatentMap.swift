@@ -108,13 +108,12 @@ extension VAECommand {
       },
       xLabel: name(dimensions[0]),
       yLabel: dimensions.count == 2 ? name(dimensions[1]) : (factor.map { $0.name } ?? ""), logX: false, logY: false)
-    if let svg {
-      try session.files.write(
-        plot.svg(
-          title:
-            "held-out encodings\(factor.map { " by \($0.name)" } ?? ""), \(workbench.configuration.kind == .vae ? "VAE" : "autoencoder") at step \(workbench.trainer.steps)"
-        ), to: svg)
-    }
+    let title =
+      "held-out encodings\(factor.map { " by \($0.name)" } ?? ""), \(workbench.configuration.kind == .vae ? "VAE" : "autoencoder") at step \(workbench.trainer.steps)"
+    let figure = Figure(
+      title: title, drawing: { plot.terminal(width: min(72, max(40, ($0.width ?? 80) - 12)), height: 20) },
+      svg: { plot.svg(title: title) })
+    if let svg { try session.files.write(figure.svg(), to: svg) }
     let spread = dimensions.map { d in RunningMoments((0..<count).map { Double(means[$0 * l + d]) }) }
     return try Output(
       LatentScatter(
@@ -122,7 +121,7 @@ extension VAECommand {
         mean: spread.map(\.mean), variance: spread.map(\.variance), z: points,
         classes: factor.flatMap { f in f.classes.map { names in (0..<count).map { names[Int(f.heldOut[$0])] } } },
         values: factor.flatMap { $0.isCategorical ? nil : Array($0.heldOut[0..<count]) },
-        plot: plot, svg: svg, precision: session.precision))
+        figure: figure, svg: svg))
   }
 
   /// The factor `color=` names (`none` for none), or by default the data's
@@ -188,33 +187,33 @@ extension VAECommand {
     var classes: [String]?
     /// Each example's value, for a continuous factor.
     var values: [Double]?
-    // For the text only:
-    var plot: LinePlot
+    /// The scatter, drawn to the presentation's width.
+    var figure: Figure
+    /// The SVG file written, if any.
     var svg: String?
-    var precision: Int
 
     enum CodingKeys: String, CodingKey {
       case dims, color, examples, heldOutExamples = "held_out_examples", mean, variance, z, classes, values
     }
 
-    func text(for presentation: Presentation) -> String {
+    func blocks(for presentation: Presentation) -> [ResultBlock] {
       let shown =
         examples < heldOutExamples
         ? "the first \(examples) of \(heldOutExamples) held-out encodings" : "\(examples) held-out encodings"
-      var lines = [
-        "\(shown) (encoder means)\(color.map { ", marked by \($0)" } ?? "")",
-        plot.terminal(width: min(72, max(40, (presentation.width ?? 80) - 12)), height: 20),
-      ]
+      let heading = "\(shown) (encoder means)\(color.map { ", marked by \($0)" } ?? "")"
       var table = TextTable([("", .left), ("mean", .right), ("variance", .right), ("", .left)])
       for (k, d) in dims.enumerated() {
         table.append([
-          "z\(d)", NumberFormat.fixed(mean[k], precision), NumberFormat.fixed(variance[k], precision),
+          "z\(d)", NumberFormat.fixed(mean[k], presentation.precision),
+          NumberFormat.fixed(variance[k], presentation.precision),
           variance[k] > 0.01 ? "active (variance above 0.01)" : "inactive (variance at most 0.01)",
         ])
       }
-      lines.append(table.rendered)
-      if let svg { lines.append("wrote \(svg)") }
-      return lines.joined(separator: "\n")
+      return [.text(heading), .figure(figure), .table(table)] + (svg.map { [.text("wrote \($0)")] } ?? [])
+    }
+
+    func text(for presentation: Presentation) -> String {
+      ResultBlock.text(blocks(for: presentation), for: presentation)
     }
   }
 
@@ -249,15 +248,24 @@ extension VAECommand {
     let d = c.inputs
     let images = outputs.rows(width: d)
     let (xName, yName) = ("z\(dimensions[0])", "z\(dimensions[1])")
-    if let svg {
-      try session.files.write(
+    // The terminal's labels have two significant digits, the SVG's three.
+    let short = axis.map { NumberFormat.shortest(NumberFormat.rounded($0, significantDigits: 2)) }
+    let long = axis.map(label)
+    let figure = Figure(
+      title: title,
+      drawing: { presentation in
+        TerminalImage.grid(
+          images, columns: n, width: size.width, height: size.height, colour: presentation.colour,
+          rowLabels: short.reversed(), columnLabels: short, maxWidth: presentation.width ?? 140)
+      },
+      svg: {
         SVGImages.grid(
-          images, columns: n, width: size.width, height: size.height, rowLabels: axis.reversed().map(label),
-          columnLabels: axis.map(label), xLabel: xName, yLabel: yName, title: title), to: svg)
-    }
+          images, columns: n, width: size.width, height: size.height, rowLabels: long.reversed(), columnLabels: long,
+          xLabel: xName, yLabel: yName, title: title)
+      })
+    if let svg { try session.files.write(figure.svg(), to: svg) }
     return try Output(
-      LatentGrid(
-        dims: dimensions, n: n, range: range, axis: axis, images: images, imageSize: size, title: title, svg: svg))
+      LatentGrid(dims: dimensions, n: n, range: range, axis: axis, images: images, figure: figure, svg: svg))
   }
 
   /// Decodes at n x n points of a latent plane, row by row from the top.
@@ -269,21 +277,22 @@ extension VAECommand {
     var axis: [Double]
     /// The decoder's mean output at each point, row-major from the top left.
     var images: [[Float]]
-    // For the text only:
-    var imageSize: (width: Int, height: Int)
-    var title: String
+    /// The decodes in a grid, labelled by their coordinates.
+    var figure: Figure
+    /// The SVG file written, if any.
     var svg: String?
 
     enum CodingKeys: String, CodingKey { case dims, n, range, axis, images }
 
-    func text(for presentation: Presentation) -> String {
+    func blocks(for presentation: Presentation) -> [ResultBlock] {
       let label = { (value: Double) in NumberFormat.shortest(NumberFormat.rounded(value, significantDigits: 2)) }
-      let figure = TerminalImage.grid(
-        images, columns: n, width: imageSize.width, height: imageSize.height, colour: presentation.colour,
-        rowLabels: axis.reversed().map(label), columnLabels: axis.map(label), maxWidth: presentation.width ?? 140)
       let axes =
         "columns: z\(dims[0]) from \(label(axis[0])) to \(label(axis[n - 1])); rows: z\(dims[1]) from \(label(axis[n - 1])) (top) to \(label(axis[0]))"
-      return ([title, figure, axes] + (svg.map { ["wrote \($0)"] } ?? [])).joined(separator: "\n")
+      return [.text(figure.title), .figure(figure), .text(axes)] + (svg.map { [.text("wrote \($0)")] } ?? [])
+    }
+
+    func text(for presentation: Presentation) -> String {
+      ResultBlock.text(blocks(for: presentation), for: presentation)
     }
   }
 }

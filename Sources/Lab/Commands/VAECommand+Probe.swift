@@ -60,7 +60,7 @@ extension VAECommand {
           shouldStop: session.shouldStop)
       } catch { throw .interrupted }
       session.keep(generator, drawnWith: arguments.seed)
-      return try Output(ProbeResult(probes, seed: arguments.seed, precision: session.precision))
+      return try Output(ProbeResult(probes, seed: arguments.seed))
     })
 
   /// The most classes a probed factor may have.
@@ -127,14 +127,13 @@ extension VAECommand {
     @Nullable var seed: Int?
     var factors: [Factor]
     // For the text only:
-    var precision: Int
 
     enum CodingKeys: String, CodingKey {
       case trainingExamples = "training_examples", heldOutExamples = "held_out_examples", dimensions, penalty
       case seed, factors
     }
 
-    init(_ probes: RepresentationProbes, seed: Int?, precision: Int) {
+    init(_ probes: RepresentationProbes, seed: Int?) {
       let names = RepresentationProbes.Representation.allCases.map(\.rawValue)
       trainingExamples = probes.trainingCount
       heldOutExamples = probes.heldOutCount
@@ -149,7 +148,6 @@ extension VAECommand {
           scores: JSONMembers(zip(names, factor.scores.map { Nullable(wrappedValue: $0) }).map { ($0, $1) }),
           chance: factor.chance, converged: JSONMembers(Array(zip(names, factor.converged))))
       }
-      self.precision = precision
     }
 
     func text(for presentation: Presentation) -> String {
@@ -163,12 +161,12 @@ extension VAECommand {
       for factor in factors {
         let scores = zip(factor.scores.members, factor.converged.members).map { score, converged in
           unconverged = unconverged || !converged.value
-          return (score.value.wrappedValue.map { NumberFormat.fixed($0, precision) } ?? "undefined")
+          return (score.value.wrappedValue.map { NumberFormat.fixed($0, presentation.precision) } ?? "undefined")
             + (converged.value ? "" : "*")
         }
         table.append(
           [factor.name, factor.target, factor.metric == "r2" ? "R^2" : "accuracy"] + scores
-            + [factor.chance.map { NumberFormat.fixed($0, precision) } ?? ""])
+            + [factor.chance.map { NumberFormat.fixed($0, presentation.precision) } ?? ""])
       }
       var lines = [
         "linear probes fitted on \(trainingExamples) training examples, scored on \(heldOutExamples) held-out ones (higher is better)",

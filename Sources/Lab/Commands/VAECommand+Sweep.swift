@@ -56,21 +56,21 @@ extension VAECommand {
       }
       let seconds = (clock.now - started) / .seconds(1)
       if sweep.points.isEmpty && sweep.wasInterrupted { throw .interrupted }
-      let plot = rateDistortionPlot(sweep)
-      if let svg = arguments.svg {
-        try session.files.write(
-          rateDistortionPlot(sweep, marked: true).svg(
-            title: "rate and distortion on held-out data, \(arguments.steps) steps per beta"), to: svg)
-      }
+      let title = "rate and distortion on held-out data, \(arguments.steps) steps per beta"
+      let (plot, marked) = (rateDistortionPlot(sweep), rateDistortionPlot(sweep, marked: true))
+      let figure = Figure(
+        title: title, drawing: { _ in plot.terminal(width: 60, height: 12) }, svg: { marked.svg(title: title) })
+      if let svg = arguments.svg { try session.files.write(figure.svg(), to: svg) }
       return try Output(
         SweepResult(
           steps: arguments.steps, seconds: seconds, interrupted: sweep.wasInterrupted,
-          models: sweep.points.map(SweepResult.Model.init), requested: betas.count, plot: plot, svg: arguments.svg,
-          precision: session.precision))
+          models: sweep.points.map(SweepResult.Model.init), requested: betas.count, figure: figure,
+          svg: arguments.svg))
     })
 
   /// Distortion against rate, one point per beta, joined in beta's order;
   /// with `marked`, each model's point drawn too (for SVG, where the line alone hides them).
+  /// The figure is shown for two models or more.
   static func rateDistortionPlot(_ sweep: BetaSweep, marked: Bool = false) -> LinePlot {
     let points = sweep.points.map { ($0.evaluation.kl, $0.evaluation.reconstruction) }
     let models = LinePlot.Series(name: "one model per beta", marker: "b", points: points, isCurve: false)
@@ -114,16 +114,16 @@ extension VAECommand {
     var seconds: Double
     var interrupted: Bool
     var models: [Model]
-    // For the text only:
+    /// The models asked for (more than `models` after Ctrl-C).
     var requested: Int
-    var plot: LinePlot
+    var figure: Figure
+    /// The SVG file written, if any.
     var svg: String?
-    var precision: Int
 
     enum CodingKeys: String, CodingKey { case steps, seconds, interrupted, models }
 
-    func text(for presentation: Presentation) -> String {
-      func n(_ value: Double) -> String { NumberFormat.fixed(value, precision) }
+    func blocks(for presentation: Presentation) -> [ResultBlock] {
+      func n(_ value: Double) -> String { NumberFormat.fixed(value, presentation.precision) }
       var table = TextTable(
         [
           ("beta", .right), ("rate (KL)", .right), ("distortion", .right), ("-ELBO", .right), ("active", .right),
@@ -139,20 +139,29 @@ extension VAECommand {
       let stopped =
         interrupted
         ? "stopped at Ctrl-C: \(models.count) of \(requested) models finished" : "\(models.count) models"
-      var lines = [
-        "\(stopped), \(steps) steps \(models.allSatisfy { $0.steps == steps } ? "each" : "asked of each") from the same start, in \(NumberFormat.fixed(seconds, 1)) s; held-out figures in nats",
-        table.rendered,
-        "active: encoder-mean variance above 0.01; sample spread: decoded prior samples' spread over the data's (0 = all one image)",
+      var blocks: [ResultBlock] = [
+        .text(
+          "\(stopped), \(steps) steps \(models.allSatisfy { $0.steps == steps } ? "each" : "asked of each") from the same start, in \(NumberFormat.fixed(seconds, 1)) s; held-out figures in nats"
+        ),
+        .table(table),
+        .text(
+          "active: encoder-mean variance above 0.01; sample spread: decoded prior samples' spread over the data's (0 = all one image)"
+        ),
       ]
       // Training stops at a step whose loss or gradient is not finite (BetaSweep.Point.steps).
       for model in models where model.steps < steps {
-        lines.append(
-          "beta \(NumberFormat.shortest(model.beta)) stopped after \(model.steps) of \(steps) steps: the next step's loss or gradient was not finite (try a smaller lr with 'vae new'); its figures are the model's after \(model.steps)"
-        )
+        blocks.append(
+          .text(
+            "beta \(NumberFormat.shortest(model.beta)) stopped after \(model.steps) of \(steps) steps: the next step's loss or gradient was not finite (try a smaller lr with 'vae new'); its figures are the model's after \(model.steps)"
+          ))
       }
-      if models.count >= 2 { lines.append(plot.terminal(width: 60, height: 12)) }
-      if let svg { lines.append("wrote \(svg)") }
-      return lines.joined(separator: "\n")
+      if models.count >= 2 { blocks.append(.figure(figure)) }
+      if let svg { blocks.append(.text("wrote \(svg)")) }
+      return blocks
+    }
+
+    func text(for presentation: Presentation) -> String {
+      ResultBlock.text(blocks(for: presentation), for: presentation)
     }
   }
 }

@@ -73,7 +73,7 @@ extension VAECommand {
             NotFiniteStop(
               step: $0.step, objective: $0.objective, learningRate: workbench.trainer.optimizer.learningRate)
           }, requested: requested, firstObjective: first?.objective,
-          configuration: c, precision: session.precision))
+          configuration: c))
     })
 
   /// A training step whose loss or gradient was not finite.
@@ -118,7 +118,6 @@ extension VAECommand {
     var requested: Int
     var firstObjective: Double?
     var configuration: VAEConfiguration
-    var precision: Int
 
     enum CodingKeys: String, CodingKey {
       case step, taken, objective, recon, kl, negativeELBO = "neg_elbo", beta, estimator
@@ -134,7 +133,7 @@ extension VAECommand {
         return stop.map { "no step taken: \($0); the model is at step \(step)" }
           ?? "no step taken (Ctrl-C); the model is unchanged at step \(step)"
       }
-      func n(_ value: Double) -> String { NumberFormat.fixed(value, precision) }
+      func n(_ value: Double) -> String { NumberFormat.fixed(value, presentation.precision) }
       var text = "steps \(step - taken + 1)-\(step)"
       if let firstObjective, let objective, let recon {
         let change = "\(n(firstObjective)) -> \(n(objective))"

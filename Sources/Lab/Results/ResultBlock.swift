@@ -42,4 +42,10 @@ public struct Figure: Sendable {
     self.drawing = drawing
     self.svg = svg
   }
+
+  /// A plot, drawn `width` by `height` characters in text.
+  init(_ plot: LinePlot, title: String, width: Int, height: Int) {
+    self.init(
+      title: title, drawing: { _ in plot.terminal(width: width, height: height) }, svg: { plot.svg(title: title) })
+  }
 }
