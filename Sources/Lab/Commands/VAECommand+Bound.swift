@@ -40,11 +40,12 @@ extension VAECommand {
       posterior p(z|x) is drawn beside q(z|x) on the quadrature's region (svg=PATH
       writes the same, finer). +- values are Monte Carlo standard errors.
       """,
-    arguments: BoundArguments.self,
+    arguments: MarginalLikelihoodArguments.self,
     examples: ["vae bound 0", "vae bound 3 k=[1, 100, 5000]", "vae bound 0 svg=posterior.svg", "vae bound"],
     action: runBound)
 
-  struct BoundArguments: CommandArguments {
+  /// `vae bound`'s arguments: which examples' log p(x), the marginal likelihood, to bound.
+  struct MarginalLikelihoodArguments: CommandArguments {
     @Positional(
       name: "i", 0...1_000_000_000, help: "a held-out example, or a row of data= (default: every one, averaged)")
     var index: Int?
@@ -58,7 +59,7 @@ extension VAECommand {
   static let terminalPictureSide = 20
   static let svgPictureSide = 64
 
-  static func runBound(_ session: inout Session, _ arguments: BoundArguments) throws(LabError) -> Output {
+  static func runBound(_ session: inout Session, _ arguments: MarginalLikelihoodArguments) throws(LabError) -> Output {
     let workbench = try workbench(session)
     guard workbench.configuration.kind == .vae else {
       throw LabError("a plain autoencoder (kind=ae) has no q(z|x), so no ELBO to bound log p(x) with; use kind=vae")
