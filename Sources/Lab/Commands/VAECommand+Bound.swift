@@ -81,6 +81,7 @@ extension VAECommand {
     let replicates = { (k: Int) in max(indexes.count == 1 ? 10 : 2, draws / k) }
     var generator = session.generator(commandSeed: arguments.seed)
     var examples: [BoundResult.Example] = []
+    var allBounds: [MarginalLikelihood.Bounds] = []
     var picture: MarginalLikelihood.Densities?
     for (position, index) in indexes.enumerated() {
       if indexes.count > 1, position % 8 == 0 {
@@ -104,6 +105,7 @@ extension VAECommand {
         throw latentGridFailure(error, of: "example \(index)")
       }
       examples.append(BoundResult.Example(index: index, bounds: bounds))
+      allBounds.append(bounds)
       if let path = arguments.svg, let fine {
         let images = [
           ("p(z|x), the true posterior", fine.posterior.map(Float.init)),
@@ -119,8 +121,10 @@ extension VAECommand {
     session.keep(generator, drawnWith: arguments.seed)
     return try Output(
       BoundResult(
-        examples: examples, source: source, latent: workbench.configuration.latent, ks: arguments.ks,
-        picture: picture,
+        examples: examples,
+        mean: BoundResult.Example(
+          averaging: MarginalLikelihood.AveragedBounds(allBounds), method: examples.first?.method ?? ""),
+        source: source, latent: workbench.configuration.latent, ks: arguments.ks, picture: picture,
         svg: arguments.svg, precision: session.precision))
   }
 
@@ -173,30 +177,23 @@ extension VAECommand {
         logMarginal = bounds.logMarginal
       }
 
-      /// The average of several examples: means, and standard errors of the means.
-      init(averaging examples: [Example]) {
-        let n = Double(examples.count)
-        func mean(_ values: [Double]) -> Double { values.reduce(0, +) / n }
-        func stderr(_ values: [Double]) -> Double { (values.reduce(0) { $0 + $1 * $1 }).squareRoot() / n }
-        elbo = Bound(value: mean(examples.map(\.elbo.value)), stderr: stderr(examples.map(\.elbo.stderr)))
-        elboExact = examples.allSatisfy { $0.elboExact != nil } ? mean(examples.compactMap(\.elboExact)) : nil
-        let keys = examples.first?.iwae.members.map(\.key) ?? []
+      /// The average of several examples (`MarginalLikelihood.AveragedBounds`),
+      /// whose log p(x) was found by `method`.
+      init(averaging average: MarginalLikelihood.AveragedBounds, method: String) {
+        elbo = Bound(value: average.elbo.value, stderr: average.elbo.standardError)
+        elboExact = average.expectedELBO
         iwae = JSONMembers(
-          keys.indices.map { i in
-            (
-              keys[i],
-              Bound(
-                value: mean(examples.map { $0.iwae.members[i].value.value }),
-                stderr: stderr(examples.map { $0.iwae.members[i].value.stderr }))
-            )
+          average.importanceWeighted.map {
+            (String($0.k), Bound(value: $0.estimate.value, stderr: $0.estimate.standardError))
           })
-        (logPx, logPxError) = (mean(examples.map(\.logPx)), mean(examples.map(\.logPxError)))
-        method = examples.first?.method ?? ""
-        gap = mean(examples.map(\.gap))
+        (logPx, logPxError, gap) = (average.logMarginal, average.logMarginalError, average.gap)
+        self.method = method
       }
     }
 
     var examples: [Example]
+    /// Their average: JSON's `mean`, and what the text shows for several.
+    var mean: Example
     /// `the held-out set`, or the data file's path.
     var source: String
     var latent: Int
@@ -214,13 +211,13 @@ extension VAECommand {
       var container = encoder.container(keyedBy: CodingKeys.self)
       try container.encode(source, forKey: .source)
       try container.encode(examples, forKey: .examples)
-      try container.encode(Example(averaging: examples), forKey: .mean)
+      try container.encode(mean, forKey: .mean)
     }
 
     func text(for presentation: Presentation) -> String {
       func n(_ value: Double) -> String { NumberFormat.fixed(value, precision) }
       let single = examples.count == 1
-      let shown = single ? examples[0] : Example(averaging: examples)
+      let shown = single ? examples[0] : mean
       var table = TextTable([("bound", .left), ("nats", .right), ("+-", .right), ("", .left)])
       table.append(["ELBO, one sample", n(shown.elbo.value), n(shown.elbo.stderr), "mean of one-sample estimates"])
       if let exact = shown.elboExact {
