@@ -3,6 +3,14 @@ import Foundation
 
 /// The two element types of vaelab's tensors, each with its BLAS matrix product.
 ///
+/// NeuralNet's loops are generic in this type and `@_specialize`d for Float and
+/// Double where they run hot. A generic function called from another module
+/// (Lab, on VAE<Float>), from a generic caller (VAE.init, EncoderGradientStudy),
+/// or from another file of a debug build (compiled file by file) is not
+/// specialised at the call; its pre-specialised body is, and the generic entry
+/// jumps to it, where otherwise every add and multiply would go through this
+/// protocol's witness table. Each one's doc says which path it serves ("Specialised: ...").
+///
 /// `gemm` computes C = alpha op(A) op(B) + beta C for row-major matrices, where
 /// op(A) is M x K and op(B) is K x N, through OpenBLAS (sgemm, dgemm) or, for
 /// the tests' reference, a plain triple loop.

@@ -119,6 +119,7 @@ public enum Likelihood: String, Codable, Sendable, CaseIterable {
   /// log p(x|z) summed over `count` values, in double precision, from the
   /// decoder's outputs (logits, or the Gaussian's mean): minus the sum of
   /// `negativeLogLikelihood`'s terms, without its gradient.
+  /// Specialised: each example's log p(x|z) in the passes and quadrature grids (Float; Double in gradcheck).
   @_specialize(where S == Float)
   @_specialize(where S == Double)
   func logDensity<S: BLASScalar>(output: UnsafePointer<S>, target: UnsafePointer<S>, count: Int, variance: Double)

@@ -58,7 +58,8 @@ public final class Linear<S: BLASScalar> {
     return values
   }
 
-  /// The loop of `uniform`, specialised (`uniform` itself is generic in its error).
+  /// The loop of `uniform`, specialised for vae new's weights (Float) and gradcheck's copy (Double):
+  /// VAE.init and `uniform` (generic in its error) stay generic.
   @_specialize(where S == Float)
   @_specialize(where S == Double)
   static func appendUniform(to values: inout [S], count: Int, bound: Double, generator: inout Xoshiro256StarStar) {
@@ -66,6 +67,7 @@ public final class Linear<S: BLASScalar> {
   }
 
   /// Forward: y = x W^T + b for `batch` rows of x.
+  /// Specialised: every layer's product in each pass, of training and evaluation (Float) and gradcheck (Double).
   @_specialize(where S == Float)
   @_specialize(where S == Double)
   public func forward(_ x: UnsafePointer<S>, batch: Int, into y: UnsafeMutablePointer<S>, backend: MatrixBackend) {
@@ -82,6 +84,7 @@ public final class Linear<S: BLASScalar> {
   }
 
   /// Backward: dW = dy^T x, db = sum over rows of dy, and, when asked, dx = dy W.
+  /// Specialised: every layer's gradients in each training step (Float) and in gradcheck (Double).
   @_specialize(where S == Float)
   @_specialize(where S == Double)
   public func backward(

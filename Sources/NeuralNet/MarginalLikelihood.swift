@@ -203,9 +203,6 @@ extension MarginalLikelihood {
     /// The same at the coarser step, for the error and for carrying it through the encoder.
     public var coarseMean: [Double]
     public var coarseLogVariance: [Double]
-
-    public var meanError: [Double] { zip(mean, coarseMean).map { abs($0 - $1) } }
-    public var logVarianceError: [Double] { zip(logVariance, coarseLogVariance).map { abs($0 - $1) } }
   }
 
   public func reconstructionGradient(shouldStop: () -> Bool = { false }) throws(GridError) -> LatentGradient {

@@ -83,6 +83,7 @@ public final class Optimizer<S: BLASScalar> {
   /// SGD: w -= lr g. Adam (Kingma and Ba, ICLR 2015), exactly as torch.optim.Adam:
   /// m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
   /// w -= (lr / (1 - b1^t)) m / (sqrt(v) / sqrt(1 - b2^t) + eps).
+  /// Specialised: Adam's loop over every weight in each training step (Float; Double in the tests' trainers).
   @_specialize(where S == Float)
   @_specialize(where S == Double)
   public func update(_ layers: [Linear<S>]) {

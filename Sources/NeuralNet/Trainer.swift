@@ -76,6 +76,7 @@ public final class Trainer<S: BLASScalar> {
   }
 
   /// One step; the weights are updated only when loss and gradients are finite.
+  /// Specialised: vae step, sweep, compare and curves train through it (Float, from Lab; Double in tests).
   @_specialize(where S == Float)
   @_specialize(where S == Double)
   @discardableResult

@@ -3,6 +3,7 @@ import Probability
 /// The model's entry points for callers holding arrays rather than pointers.
 extension VAE {
   /// The losses of `x` (batch rows) with the given noise (batch x latent values).
+  /// Specialised: evaluation's losses (Float) and gradcheck's finite differences (Double).
   @_specialize(where S == Float)
   @_specialize(where S == Double)
   public func forward(_ x: [S], noise: [S]) -> Losses {
@@ -61,6 +62,7 @@ extension VAE {
 
   /// log p(x) and its bounds for one example `x`: q(z|x) from the encoder,
   /// log p(x|z) from the decoder (see `MarginalLikelihood`).
+  /// Specialised: vae bound and density call it from Lab (Float); its closure decodes at every grid point.
   @_specialize(where S == Float)
   @_specialize(where S == Double)
   public func marginalLikelihood(of x: [S]) -> MarginalLikelihood {

@@ -7,6 +7,23 @@ extension VAE {
       let gradient: UnsafeMutablePointer<S>
     }
 
+    /// The arrays besides the hidden layers', in the order they lie in the
+    /// allocation, each with its values per example: the one list that sizes
+    /// the allocation and hands out its slices.
+    enum Role: Int, CaseIterable {
+      case mu, logvar, std, z, output, rowLoss
+      case outputGradient, zGradient, muGradient, logvarGradient, topGradientPart
+
+      func width(_ c: VAEConfiguration) -> Int {
+        switch self {
+        case .mu, .logvar, .std, .z, .zGradient, .muGradient, .logvarGradient: c.latent
+        case .output, .outputGradient: c.inputs
+        case .rowLoss: 1
+        case .topGradientPart: c.hidden.last ?? 0
+        }
+      }
+    }
+
     let batch: Int
     let storage: UnsafeMutablePointer<S>
     let encoder: [Layer]
@@ -16,25 +33,33 @@ extension VAE {
     let rowLoss: UnsafeMutablePointer<S>
     let outputGradient, zGradient, muGradient, logvarGradient, topGradientPart: UnsafeMutablePointer<S>
 
+    /// The roles' arrays, then an activation and a gradient for each hidden
+    /// layer, the encoder's and then the decoder's (its widths reversed).
     init(_ c: VAEConfiguration, batch: Int) {
       self.batch = batch
-      let (d, l) = (c.inputs * batch, c.latent * batch)
-      let widths = c.hidden.map { $0 * batch }
-      let fixed = [l, l, l, l, d, batch, d, l, l, l, (widths.last ?? 0)]
-      let total = max(1, fixed.reduce(0, +) + 4 * widths.reduce(0, +))
+      let layerWidths = c.hidden + c.hidden.reversed()
+      let perExample = Role.allCases.reduce(0) { $0 + $1.width(c) } + 2 * layerWidths.reduce(0, +)
+      let total = max(1, perExample * batch)
       let base = UnsafeMutablePointer<S>.allocate(capacity: total)
       base.initialize(repeating: 0, count: total)
       storage = base
       var offset = 0
-      func take(_ size: Int) -> UnsafeMutablePointer<S> {
-        defer { offset += size }
+      func take(_ width: Int) -> UnsafeMutablePointer<S> {
+        defer { offset += width * batch }
         return base + offset
       }
-      (mu, logvar, std, z, output, rowLoss) = (take(l), take(l), take(l), take(l), take(d), take(batch))
-      (outputGradient, zGradient, muGradient, logvarGradient) = (take(d), take(l), take(l), take(l))
-      topGradientPart = take(widths.last ?? 0)
-      encoder = widths.map { Layer(activation: take($0), gradient: take($0)) }
-      decoder = widths.reversed().map { Layer(activation: take($0), gradient: take($0)) }
+      let slices = Role.allCases.map { take($0.width(c)) }
+      func slice(_ role: Role) -> UnsafeMutablePointer<S> { slices[role.rawValue] }
+      (mu, logvar, std, z, output, rowLoss) = (
+        slice(.mu), slice(.logvar), slice(.std), slice(.z), slice(.output), slice(.rowLoss)
+      )
+      (outputGradient, zGradient, muGradient, logvarGradient, topGradientPart) = (
+        slice(.outputGradient), slice(.zGradient), slice(.muGradient), slice(.logvarGradient),
+        slice(.topGradientPart)
+      )
+      let layers = layerWidths.map { Layer(activation: take($0), gradient: take($0)) }
+      encoder = Array(layers.prefix(c.hidden.count))
+      decoder = Array(layers.dropFirst(c.hidden.count))
     }
 
     deinit { storage.deallocate() }

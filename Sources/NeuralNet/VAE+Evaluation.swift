@@ -6,6 +6,7 @@ extension VAE {
   /// slope df/dz, for `batch` rows of x (batch x D) and z (batch x L): what
   /// each estimator of the encoder's gradient reads. Leaves the decoder's own
   /// gradients (of the summed f) in its layers.
+  /// Specialised: vae estimators' draws, from EncoderGradientStudy's generic init (Float; Double in tests).
   @_specialize(where S == Float)
   @_specialize(where S == Double)
   public func reconstructionLoss(
@@ -48,6 +49,7 @@ extension VAE {
   }
 
   /// The encoder's mean and log-variance for `batch` rows of x (logvar is 0 for an autoencoder).
+  /// Specialised: every encoding, through the generic `encode(_:)` on arrays (Float from Lab; Double in tests).
   @_specialize(where S == Float)
   @_specialize(where S == Double)
   public func encode(_ x: UnsafePointer<S>, batch: Int) -> (mu: [S], logvar: [S]) {
@@ -62,6 +64,7 @@ extension VAE {
   }
 
   /// The decoder's mean output for `batch` rows of z: sigmoid(logits) for Bernoulli.
+  /// Specialised: every decoding, through the generic `decode(_:)` on arrays (Float from Lab; Double in tests).
   @_specialize(where S == Float)
   @_specialize(where S == Double)
   public func decode(_ z: UnsafePointer<S>, batch: Int) -> [S] {
@@ -74,6 +77,7 @@ extension VAE {
 
   /// log p(x|z) for one example x (D values) at `batch` latent points z, in
   /// double precision: the decoder's outputs and `Likelihood.logDensity`.
+  /// Specialised: every point of vae bound's and density's quadrature grids (Float; Double in tests).
   @_specialize(where S == Float)
   @_specialize(where S == Double)
   public func logLikelihood(of x: UnsafePointer<S>, at z: UnsafePointer<S>, batch: Int) -> [Double] {

@@ -5,6 +5,7 @@ extension VAE {
   /// Forward and backward for a batch: the losses, with every layer's gradient
   /// of the batch-mean loss left in the layers. `x` holds `batch` rows of D
   /// values; `noise` holds batch x L standard normals (unused by an autoencoder).
+  /// Specialised: both passes of a training step, from Trainer.step (Float) and gradcheck (Double).
   @_specialize(where S == Float)
   @_specialize(where S == Double)
   public func lossAndGradients(_ x: UnsafePointer<S>, batch: Int, noise: UnsafePointer<S>) -> Losses {
@@ -14,6 +15,7 @@ extension VAE {
   }
 
   /// The forward pass alone, leaving activations for `backward`.
+  /// Specialised: the forward pass of every training step and evaluation (Float) and of gradcheck (Double).
   @_specialize(where S == Float)
   @_specialize(where S == Double)
   @discardableResult
@@ -69,6 +71,7 @@ extension VAE {
   }
 
   /// The backward pass of the batch-mean loss, after `forward` on the same batch.
+  /// Specialised: the backward pass of every training step (Float) and of gradcheck (Double).
   @_specialize(where S == Float)
   @_specialize(where S == Double)
   public func backward(_ x: UnsafePointer<S>, batch: Int, noise: UnsafePointer<S>) {

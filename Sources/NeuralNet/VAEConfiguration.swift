@@ -44,6 +44,45 @@ public struct VAEConfiguration: Codable, Sendable, Equatable {
 }
 
 extension VAEConfiguration {
+  /// The Gaussian likelihood's fixed variance when none is given, for data of
+  /// spread s (the root of the variance averaged over dimensions): (0.1 s)^2.
+  /// A variance of 1 on data of a small scale makes reconstruction so cheap to
+  /// ignore that the posterior collapses onto the prior.
+  public enum DefaultVariance: Equatable, Sendable {
+    /// (0.1 s)^2 to 3 significant digits, so that the value printed is the one used.
+    case scaled(variance: Double, spread: Double)
+    /// (0.1 s)^2 (`scaled`, unrounded) lies outside `defaultVarianceLimits`:
+    /// the nearer end, which a data set of values near 1e-5 or 1e5 reaches.
+    case held(variance: Double, scaled: Double, spread: Double)
+    /// Data that do not vary (one example, or all alike) have no spread to scale: 1.
+    case unit
+
+    public var variance: Double {
+      switch self {
+      case .scaled(let variance, _), .held(let variance, _, _): variance
+      case .unit: 1
+      }
+    }
+  }
+
+  /// The range `defaultVariance` holds (0.1 s)^2 to: the range `variance=` accepts.
+  public static let defaultVarianceLimits = 1e-6...1e6
+
+  /// The default variance for data whose variance, averaged over dimensions, is `meanVariance`.
+  ///
+  /// Edge cases: a `meanVariance` of 0 or NaN gives `unit`; +infinity is held to 1e6.
+  public static func defaultVariance(meanVariance: Double) -> DefaultVariance {
+    let spread = meanVariance.squareRoot()
+    guard spread > 0 else { return .unit }
+    let limits = defaultVarianceLimits
+    let scaled = (0.1 * spread) * (0.1 * spread)
+    let variance = SignificantDigits.rounded(min(max(scaled, limits.lowerBound), limits.upperBound), 3)
+    return limits.contains(scaled)
+      ? .scaled(variance: variance, spread: spread) : .held(variance: variance, scaled: scaled, spread: spread)
+  }
+}
+
+extension VAEConfiguration {
   /// Weights and biases of the model this describes (fc22 only for a VAE).
   public var parameterCount: Int {
     let widths = [inputs] + hidden

@@ -36,3 +36,18 @@ public struct Histogram: Sendable, Equatable {
     }
   }
 }
+
+extension Histogram {
+  /// The expected count of each bin when the histogram's `total` values are
+  /// drawn from `density`: n P(lower <= z < upper), each probability a
+  /// difference of the normal's CDF, or of its upper tail right of the mean
+  /// (`NormalDistribution.probability`), so that far bins keep their digits.
+  /// They sum to n less the expected counts below and above the range.
+  public func expectedCounts(under density: NormalDistribution) -> [Double] {
+    let n = Double(total)
+    return (0..<binCount).map { bin in
+      let (lower, upper) = edges(of: bin)
+      return n * density.probability(from: lower, to: upper)
+    }
+  }
+}

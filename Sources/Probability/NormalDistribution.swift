@@ -65,6 +65,16 @@ public struct NormalDistribution: Sendable, Equatable {
     return mean + standardDeviation * x
   }
 
+  /// The standard error of the mean of n independent draws, sigma / sqrt(n):
+  /// the spread of the sample mean around mu, with sigma known, not estimated.
+  public func standardErrorOfMean(draws n: Int) -> Double { standardDeviation / Double(n).squareRoot() }
+
+  /// How far the mean of n draws lies from mu, in standard errors:
+  /// (sample mean - mu) / (sigma / sqrt(n)), itself N(0, 1) for draws from this normal.
+  public func standardErrors(ofSampleMean sampleMean: Double, draws n: Int) -> Double {
+    (sampleMean - mean) / standardErrorOfMean(draws: n)
+  }
+
   /// Probability of the interval [lower, upper).
   public func probability(from lower: Double, to upper: Double) -> Double {
     // Use the upper tail on the right of the mean, so both differences are of small numbers.

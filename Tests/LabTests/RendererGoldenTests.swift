@@ -33,11 +33,7 @@ struct RendererGoldenTests {
 
   @Test func terminalHistogram() throws {
     let histogram = Self.histogram
-    let normal = NormalDistribution(mean: 0, standardDeviation: 0.8)
-    let expected = (0..<histogram.binCount).map { bin -> Double in
-      let (lower, upper) = histogram.edges(of: bin)
-      return Double(histogram.total) * normal.probability(from: lower, to: upper)
-    }
+    let expected = histogram.expectedCounts(under: NormalDistribution(mean: 0, standardDeviation: 0.8))
     try assertGolden(
       TerminalHistogram.render(histogram, expected: expected, edge: { NumberFormat.fixed($0, 2) }) + "\n",
       "histogram.txt")

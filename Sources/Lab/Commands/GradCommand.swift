@@ -55,7 +55,7 @@ enum GradCommand {
   static func run(_ session: inout Session, _ arguments: Arguments) throws(LabError) -> Output {
     let setup = try GradientArguments(arguments.common)
     try setup.checkParameters()
-    let problem = try setup.problem(mu: setup.mu, sigma: setup.sigma, parameters: setup.parameters)
+    let problem = try setup.problem()
     let exact = try GradientArguments.exact(problem, source: setup.expression.source, shouldStop: session.shouldStop)
     let count = arguments.count
     guard count <= maximumDraws / setup.dimension else {

@@ -1,7 +1,5 @@
 import Probability
 
-import func Foundation.pow
-
 /// `grad sweep`: the variance of each estimator as one setting varies, from
 /// exact expectations (smooth curves), optionally with sampled variances beside.
 enum GradSweepCommand {
@@ -46,89 +44,70 @@ enum GradSweepCommand {
     var x: Double
     var gradient: Estimate
     var exact: [GradientProblem.Estimator: Estimate]
-    var sampled: [GradientProblem.Estimator: Double]
+    var sampled: [GradientProblem.Estimator: Double] = [:]
     /// Sampled variances not shown because rounding in f could change their printed
     /// digits, with how far it could move them.
     var lostInRounding: [GradientProblem.Estimator: Double] = [:]
     var stop: GaussKronrod.Stop
+
+    /// The sweep's point, its sampled variances shown where the rounding of f
+    /// cannot move them by half a unit of their last printed digit.
+    init(_ point: GradientSweep.Point, precision: Int) {
+      (x, gradient, exact, stop) = (point.x, point.gradient, point.exactVariances, point.stop)
+      for (estimator, sampled) in point.sampledVariances {
+        let halfUnit = NumberFormat.halfUnit(of: sampled.variance, decimals: precision, style: .scientific)
+        if sampled.roundingShift <= halfUnit {
+          self.sampled[estimator] = sampled.variance
+        } else {
+          lostInRounding[estimator] = sampled.roundingShift
+        }
+      }
+    }
   }
 
   static func run(_ session: inout Session, _ arguments: Arguments) throws(LabError) -> Output {
     let setup = try GradientArguments(arguments.common)
     let (over, from, to, count) = (arguments.over, arguments.from, arguments.to, arguments.count)
-    let (parameter, sampledToo, draws) = (arguments.wrt, arguments.sampled, arguments.draws)
+    let (parameter, sampledToo) = (arguments.wrt, arguments.sampled)
     let parameterNames = Set(setup.expression.parameters.map(\.name))
-    guard ["n", "dim", "mu", "sigma"].contains(over) || parameterNames.contains(over) else {
+    let settings: [String: GradientSweep.Setting] = ["n": .draws, "dim": .dimension, "mu": .mu, "sigma": .sigma]
+    guard let setting = settings[over] ?? (parameterNames.contains(over) ? .parameter(over) : nil) else {
       throw LabError(
         "over must be n, dim, mu, sigma or a parameter of f (\(parameterNames.isEmpty ? "f has none" : parameterNames.sorted().joined(separator: ", "))); got '\(over)'"
       )
     }
     try setup.checkParameters(allowing: over)
     let values = try self.values(over: over, from: from, to: to, count: count)
+    let sweep = GradientSweep(
+      expression: setup.expression, parameters: setup.parameters, mu: setup.mu, sigma: setup.sigma,
+      dimension: setup.dimension, baseline: setup.baseline, setting: setting, parameter: parameter,
+      sampledDraws: sampledToo ? arguments.draws : nil)
     // The sampling's size, checked before any work: draws times dimensions at the largest point.
-    if sampledToo {
-      let largest = values.map { x in (over == "n" ? Int(x) : draws) * (over == "dim" ? Int(x) : setup.dimension) }
-      if let most = largest.max(), most > GradCommand.maximumDraws {
-        throw LabError("n * dim must be at most \(GradCommand.maximumDraws) for sampled=yes; the sweep reaches \(most)")
-      }
+    if let most = values.compactMap({ sweep.sampleSize(at: $0).map { $0.draws * $0.dimension } }).max(),
+      most > GradCommand.maximumDraws
+    {
+      throw LabError("n * dim must be at most \(GradCommand.maximumDraws) for sampled=yes; the sweep reaches \(most)")
     }
-    let estimators = GradientProblem.Estimator.allCases.filter { $0 != .scoreWithBaseline || setup.baseline != .none }
+    let estimators = sweep.estimators
     let seed = arguments.seed
     var generator = session.generator(commandSeed: seed)
-    var points: [Point] = []
-    for x in values {
-      if session.shouldStop() { throw LabError.interrupted }
-      var (mu, sigma, parameters, dimension) = (setup.mu, setup.sigma, setup.parameters, setup.dimension)
-      switch over {
-      case "mu": mu = x
-      case "sigma": sigma = x
-      case "dim": dimension = Int(x)
-      case "n": break
-      default: parameters[over] = x
+    let points: [Point]
+    do throws(GradientSweep.Failure) {
+      points = try sweep.points(at: values, using: &generator, shouldStop: session.shouldStop).map {
+        Point($0, precision: session.precision)
       }
-      var problem = try setup.problem(mu: mu, sigma: sigma, parameters: parameters)
-      problem.dimension = dimension
-      let exact: GradientExpectations
-      do throws(LabError) {
-        exact = try GradientArguments.exact(
-          problem, source: setup.expression.source, shouldStop: session.shouldStop)
-      } catch {
-        throw error == .interrupted ? error : LabError("at \(over) = \(NumberFormat.shortest(x)): \(error.message)")
+    } catch {
+      let source = setup.expression.source
+      switch error {
+      case .interrupted: throw .interrupted
+      case .expression(let error): throw GradientArguments.describe(error, in: source)
+      case .noExpectation(let x, let problem, let failure):
+        throw LabError(
+          "at \(over) = \(NumberFormat.shortest(x)): \(GradientArguments.noExpectation(problem, source: source, failure).message)"
+        )
+      case .sampling(let error):
+        throw GradientArguments.samplingError(error, source: source, precision: session.precision)
       }
-      // Over n, what shrinks is the variance of the average of n draws.
-      let divisor = over == "n" ? x : 1
-      var point = Point(
-        x: x, gradient: exact.gradient(parameter, sigma: sigma), exact: [:], sampled: [:], stop: exact.stop)
-      for estimator in estimators {
-        point.exact[estimator] =
-          exact.variance(estimator, parameter, baseline: setup.baseline, problem: problem) / divisor
-      }
-      if sampledToo {
-        let sampleCount = over == "n" ? Int(x) : draws
-        guard sampleCount <= GradCommand.maximumDraws / dimension else {
-          throw LabError("n * dim must be at most \(GradCommand.maximumDraws) for sampled=yes")
-        }
-        do throws(GradientSamplingError) {
-          let sampled = try problem.sample(
-            count: sampleCount, baseline: setup.baseline, expectations: exact, using: &generator,
-            shouldStop: session.shouldStop)
-          for estimator in estimators {
-            guard let draws = sampled[estimator]?[parameter] else { continue }
-            let (variance, shift) = (
-              draws.moments.variance / divisor,
-              draws.rounding.varianceShift(standardDeviation: draws.moments.standardDeviation) / divisor
-            )
-            if shift <= NumberFormat.halfUnit(of: variance, decimals: session.precision, style: .scientific) {
-              point.sampled[estimator] = variance
-            } else {
-              point.lostInRounding[estimator] = shift
-            }
-          }
-        } catch {
-          throw GradientArguments.samplingError(error, source: setup.expression.source, precision: session.precision)
-        }
-      }
-      points.append(point)
     }
     if sampledToo { session.keep(generator, drawnWith: seed) }
     let table = Table(points, estimators: estimators, over: over, sampled: sampledToo, precision: session.precision)
@@ -261,12 +240,7 @@ enum GradSweepCommand {
       guard limits.contains(from), limits.contains(to) else {
         throw LabError("over=\(over) needs \(Int(limits.lowerBound)) <= from < to <= \(Int(limits.upperBound))")
       }
-      var values: [Double] = []
-      for index in 0..<count {
-        let value = (from * pow(to / from, Double(index) / Double(count - 1))).rounded()
-        if values.last != value { values.append(value) }
-      }
-      return values
+      return GradientSweep.logSpacedWholeNumbers(from: from, to: to, count: count)
     }
     // mu and sigma keep the ranges grad gives them.
     for (name, domain) in [("mu", GradientArguments.muDomain), ("sigma", GradientArguments.sigmaDomain)]
@@ -277,12 +251,7 @@ enum GradSweepCommand {
           argument: end)
       }
     }
-    // from (1 - t) + to t, exact at both ends, and finite for any finite ends
-    // (from + (to - from) t overflows when to - from passes 1.8e308).
-    return (0..<count).map {
-      let t = Double($0) / Double(count - 1)
-      return from * (1 - t) + to * t
-    }
+    return GradientSweep.evenlySpaced(from: from, to: to, count: count)
   }
 
   /// Settings swept over whole numbers on a log scale, and their ranges.

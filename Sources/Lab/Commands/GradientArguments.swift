@@ -59,15 +59,11 @@ struct GradientArguments {
     }
   }
 
-  /// The problem at these values (a sweep varies one of them).
-  func problem(mu: Double, sigma: Double, parameters: [String: Double]) throws(LabError) -> GradientProblem {
-    let compiled: CompiledExpression
-    do { compiled = try CompiledExpression(expression, parameters: parameters) } catch {
-      throw Self.describe(error, in: expression.source)
-    }
-    return GradientProblem(
-      f: compiled, polynomial: expression.polynomial(parameters: parameters), mu: mu, sigma: sigma,
-      dimension: dimension)
+  /// The problem these arguments give.
+  func problem() throws(LabError) -> GradientProblem {
+    do {
+      return try GradientProblem(expression, parameters: parameters, mu: mu, sigma: sigma, dimension: dimension)
+    } catch { throw Self.describe(error, in: expression.source) }
   }
 
   /// An expression error with a caret under the column it points at.
@@ -95,11 +91,14 @@ struct GradientArguments {
     do { exact = try GradientExpectations(problem, budget: GaussKronrod.Budget(shouldStop: shouldStop)) } catch {
       throw .interrupted
     }
-    if let failure = exact.mean.failure {
-      throw LabError(
-        "f = \(source) has no expectation under z ~ N(\(NumberFormat.shortest(problem.mu)), \(NumberFormat.shortest(problem.sigma))^2), so there is no gradient to estimate: \(failure)"
-      )
-    }
+    if let failure = exact.mean.failure { throw noExpectation(problem, source: source, failure) }
     return exact
+  }
+
+  /// E[f(z)] does not exist (`failure` says why), so there is no gradient to estimate.
+  static func noExpectation(_ problem: GradientProblem, source: String, _ failure: Estimate.Failure) -> LabError {
+    LabError(
+      "f = \(source) has no expectation under z ~ N(\(NumberFormat.shortest(problem.mu)), \(NumberFormat.shortest(problem.sigma))^2), so there is no gradient to estimate: \(failure)"
+    )
   }
 }

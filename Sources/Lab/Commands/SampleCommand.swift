@@ -174,9 +174,7 @@ enum SampleCommand {
     var moments = TextTable(columns)
     moments.append(count: dimension) { d in
       let sample = summary.moments[d]
-      // The standard error of the mean of n draws is sigma / sqrt(n): sigma is known here.
-      let standardError = densities[d].standardDeviation / Double(count).squareRoot()
-      let inErrors = (sample.mean - densities[d].mean) / standardError
+      let inErrors = densities[d].standardErrors(ofSampleMean: sample.mean, draws: count)
       return (q.isVector ? ["\(d)"] : []) + [
         number(densities[d].mean), number(sample.mean), number(densities[d].standardDeviation),
         count > 1 ? number(sample.standardDeviation) : "-", "\(NumberFormat.fixed(inErrors, 1)) s.e.",
@@ -192,10 +190,7 @@ enum SampleCommand {
         lines.append(TextTable.leftOutLine(dimension - first.count - last.count, of: dimension, "histograms"))
       }
       let histogram = summary.histograms[d]
-      let expected = (0..<histogram.binCount).map { bin in
-        let (lower, upper) = histogram.edges(of: bin)
-        return Double(count) * densities[d].probability(from: lower, to: upper)
-      }
+      let expected = histogram.expectedCounts(under: densities[d])
       let name = q.isVector ? "z[\(d)]" : "z"
       lines.append(
         "histogram of \(name); • = expected count under \(label(densities[d], number)):"

@@ -40,11 +40,12 @@ extension VAECommand {
       posterior p(z|x) is drawn beside q(z|x) on the quadrature's region (svg=PATH
       writes the same, finer). +- values are Monte Carlo standard errors.
       """,
-    arguments: BoundArguments.self,
+    arguments: MarginalLikelihoodArguments.self,
     examples: ["vae bound 0", "vae bound 3 k=[1, 100, 5000]", "vae bound 0 svg=posterior.svg", "vae bound"],
     action: runBound)
 
-  struct BoundArguments: CommandArguments {
+  /// `vae bound`'s arguments: which examples' log p(x), the marginal likelihood, to bound.
+  struct MarginalLikelihoodArguments: CommandArguments {
     @Positional(
       name: "i", 0...1_000_000_000, help: "a held-out example, or a row of data= (default: every one, averaged)")
     var index: Int?
@@ -58,7 +59,7 @@ extension VAECommand {
   static let terminalPictureSide = 20
   static let svgPictureSide = 64
 
-  static func runBound(_ session: inout Session, _ arguments: BoundArguments) throws(LabError) -> Output {
+  static func runBound(_ session: inout Session, _ arguments: MarginalLikelihoodArguments) throws(LabError) -> Output {
     let workbench = try workbench(session)
     guard workbench.configuration.kind == .vae else {
       throw LabError("a plain autoencoder (kind=ae) has no q(z|x), so no ELBO to bound log p(x) with; use kind=vae")
@@ -80,6 +81,7 @@ extension VAECommand {
     let replicates = { (k: Int) in max(indexes.count == 1 ? 10 : 2, draws / k) }
     var generator = session.generator(commandSeed: arguments.seed)
     var examples: [BoundResult.Example] = []
+    var allBounds: [MarginalLikelihood.Bounds] = []
     var picture: MarginalLikelihood.Densities?
     for (position, index) in indexes.enumerated() {
       if indexes.count > 1, position % 8 == 0 {
@@ -103,6 +105,7 @@ extension VAECommand {
         throw latentGridFailure(error, of: "example \(index)")
       }
       examples.append(BoundResult.Example(index: index, bounds: bounds))
+      allBounds.append(bounds)
       if let path = arguments.svg, let fine {
         let images = [
           ("p(z|x), the true posterior", fine.posterior.map(Float.init)),
@@ -118,8 +121,10 @@ extension VAECommand {
     session.keep(generator, drawnWith: arguments.seed)
     return try Output(
       BoundResult(
-        examples: examples, source: source, latent: workbench.configuration.latent, ks: arguments.ks,
-        picture: picture,
+        examples: examples,
+        mean: BoundResult.Example(
+          averaging: MarginalLikelihood.AveragedBounds(allBounds), method: examples.first?.method ?? ""),
+        source: source, latent: workbench.configuration.latent, ks: arguments.ks, picture: picture,
         svg: arguments.svg, precision: session.precision))
   }
 
@@ -172,30 +177,23 @@ extension VAECommand {
         logMarginal = bounds.logMarginal
       }
 
-      /// The average of several examples: means, and standard errors of the means.
-      init(averaging examples: [Example]) {
-        let n = Double(examples.count)
-        func mean(_ values: [Double]) -> Double { values.reduce(0, +) / n }
-        func stderr(_ values: [Double]) -> Double { (values.reduce(0) { $0 + $1 * $1 }).squareRoot() / n }
-        elbo = Bound(value: mean(examples.map(\.elbo.value)), stderr: stderr(examples.map(\.elbo.stderr)))
-        elboExact = examples.allSatisfy { $0.elboExact != nil } ? mean(examples.compactMap(\.elboExact)) : nil
-        let keys = examples.first?.iwae.members.map(\.key) ?? []
+      /// The average of several examples (`MarginalLikelihood.AveragedBounds`),
+      /// whose log p(x) was found by `method`.
+      init(averaging average: MarginalLikelihood.AveragedBounds, method: String) {
+        elbo = Bound(value: average.elbo.value, stderr: average.elbo.standardError)
+        elboExact = average.expectedELBO
         iwae = JSONMembers(
-          keys.indices.map { i in
-            (
-              keys[i],
-              Bound(
-                value: mean(examples.map { $0.iwae.members[i].value.value }),
-                stderr: stderr(examples.map { $0.iwae.members[i].value.stderr }))
-            )
+          average.importanceWeighted.map {
+            (String($0.k), Bound(value: $0.estimate.value, stderr: $0.estimate.standardError))
           })
-        (logPx, logPxError) = (mean(examples.map(\.logPx)), mean(examples.map(\.logPxError)))
-        method = examples.first?.method ?? ""
-        gap = mean(examples.map(\.gap))
+        (logPx, logPxError, gap) = (average.logMarginal, average.logMarginalError, average.gap)
+        self.method = method
       }
     }
 
     var examples: [Example]
+    /// Their average: JSON's `mean`, and what the text shows for several.
+    var mean: Example
     /// `the held-out set`, or the data file's path.
     var source: String
     var latent: Int
@@ -213,13 +211,13 @@ extension VAECommand {
       var container = encoder.container(keyedBy: CodingKeys.self)
       try container.encode(source, forKey: .source)
       try container.encode(examples, forKey: .examples)
-      try container.encode(Example(averaging: examples), forKey: .mean)
+      try container.encode(mean, forKey: .mean)
     }
 
     func text(for presentation: Presentation) -> String {
       func n(_ value: Double) -> String { NumberFormat.fixed(value, precision) }
       let single = examples.count == 1
-      let shown = single ? examples[0] : Example(averaging: examples)
+      let shown = single ? examples[0] : mean
       var table = TextTable([("bound", .left), ("nats", .right), ("+-", .right), ("", .left)])
       table.append(["ELBO, one sample", n(shown.elbo.value), n(shown.elbo.stderr), "mean of one-sample estimates"])
       if let exact = shown.elboExact {

@@ -56,7 +56,7 @@ enum VAECommand {
     )
     var likelihood: Likelihood?
     @Named(
-      .closed(1e-6, 1e6),
+      .closed(VAEConfiguration.defaultVarianceLimits.lowerBound, VAEConfiguration.defaultVarianceLimits.upperBound),
       help:
         "the gaussian likelihood's fixed variance (default: (0.1 s)^2, s^2 the data's variance averaged over dimensions)"
     )
@@ -167,9 +167,8 @@ enum VAECommand {
 
   /// The likelihood `vae new` uses, its variance, and why, when the user did not say.
   /// Data in [0, 1] get the Bernoulli likelihood, as pytorch/examples gives MNIST's
-  /// grey levels; other data the Gaussian, with a variance of (0.1 s)^2 for data of
-  /// variance s^2: a variance of 1 on data of that scale makes reconstruction so
-  /// cheap to ignore that the posterior collapses onto the prior.
+  /// grey levels; other data the Gaussian, with the variance
+  /// `VAEConfiguration.defaultVariance` gives them.
   static func likelihood(for data: Dataset, _ arguments: NewArguments) throws(LabError) -> (
     likelihood: Likelihood, variance: Double, reasons: [String]
   ) {
@@ -194,26 +193,27 @@ enum VAECommand {
       return (likelihood, 1, reasons)
     }
     if let variance = arguments.variance { return (likelihood, variance, reasons) }
-    // Rounded to 3 digits, so that the printed value is the one used.
-    let spread = data.meanVariance.squareRoot()
-    guard spread > 0 else {
+    let choice = VAEConfiguration.defaultVariance(meanVariance: data.meanVariance)
+    let (rule, spread): (String, Double)
+    switch choice {
+    case .unit:
       let why =
         data.trainingCount < 2 ? "one training example has no spread" : "the training values do not vary"
       reasons.append("variance 1: \(why) (variance= to change)")
-      return (likelihood, 1, reasons)
+      return (likelihood, choice.variance, reasons)
+    case .scaled(_, let s):
+      (rule, spread) = (" = (0.1 s)^2 to 3 digits", s)
+    case .held(_, let scaled, let s):
+      let (shown, limits) = (NumberFormat.rounded(scaled, significantDigits: 3), VAEConfiguration.defaultVarianceLimits)
+      rule =
+        ": (0.1 s)^2 = \(NumberFormat.significant(shown)) is held to [\(NumberFormat.significant(limits.lowerBound)), \(NumberFormat.significant(limits.upperBound))]"
+      spread = s
     }
-    let (lowest, highest) = (1e-6, 1e6)
-    let scaled = (0.1 * spread) * (0.1 * spread)
-    let variance = NumberFormat.rounded(min(max(scaled, lowest), highest), significantDigits: 3)
     let s = NumberFormat.shortest(NumberFormat.rounded(spread, significantDigits: 3))
-    let rule =
-      (lowest...highest).contains(scaled)
-      ? " = (0.1 s)^2 to 3 digits"
-      : ": (0.1 s)^2 = \(NumberFormat.significant(NumberFormat.rounded(scaled, significantDigits: 3))) is held to [1e-06, 1e+06]"
     reasons.append(
-      "variance \(NumberFormat.shortest(variance))\(rule), where s = \(s) is the data's spread (the root of the variance averaged over dimensions); variance= to change"
+      "variance \(NumberFormat.shortest(choice.variance))\(rule), where s = \(s) is the data's spread (the root of the variance averaged over dimensions); variance= to change"
     )
-    return (likelihood, variance, reasons)
+    return (likelihood, choice.variance, reasons)
   }
 
   /// The trained objective in words: `reconstruction + 4 KL` (beta != 1),

@@ -1,4 +1,5 @@
 import Foundation
+import NeuralNet
 
 /// Fixed-decimal formatting, the only way numbers reach the text output.
 public enum NumberFormat {
@@ -77,9 +78,10 @@ public enum NumberFormat {
     value.isFinite ? String(format: "%.6g", value) : fixed(value, 0)
   }
 
-  /// `value` rounded to `digits` significant digits, e.g. 0.022 for 0.0220294.
+  /// `value` rounded to `digits` significant digits, e.g. 0.022 for 0.0220294
+  /// (`SignificantDigits.rounded`, where it is tested).
   public static func rounded(_ value: Double, significantDigits digits: Int) -> Double {
-    Double(String(format: "%.*e", digits - 1, value)) ?? value
+    SignificantDigits.rounded(value, digits)
   }
 
   /// The shortest text that reads back as `value` ("0.5", "700", "1e+09").
