@@ -38,6 +38,35 @@ enum GradSweepCommand {
     @Named(name: "n", 2...10_000_000, help: "draws per point when sampled=yes") var draws: Int = 10000
     @Named(0...Int.max, help: "seed for sampled=yes (default: the session's random stream)") var seed: Int?
     @Named(.path, help: "also write the plot as an SVG file") var svg: String?
+
+    static var rules: [String] {
+      let (n, dim) = (wholeNumberRanges["n", default: 2...2], wholeNumberRanges["dim", default: 1...1])
+      return [
+        "over is n, dim, mu, sigma or a parameter of f; every other name=value is a parameter of f",
+        "from < to; over=n needs \(Int(n.lowerBound)) <= from < to <= \(Int(n.upperBound)), over=dim \(Int(dim.lowerBound)) <= from < to <= \(Int(dim.upperBound)); over=mu and over=sigma keep the ranges of mu and sigma",
+        "with sampled=yes, n * dim is at most \(GradCommand.maximumDraws) at every point",
+      ]
+    }
+
+    func validate() throws(LabError) {
+      let setup = try GradientArguments(common)
+      let parameterNames = Set(setup.expression.parameters.map(\.name))
+      guard ["n", "dim", "mu", "sigma"].contains(over) || parameterNames.contains(over) else {
+        throw LabError(
+          "over must be n, dim, mu, sigma or a parameter of f (\(parameterNames.isEmpty ? "f has none" : parameterNames.sorted().joined(separator: ", "))); got '\(over)'"
+        )
+      }
+      try setup.checkParameters(allowing: over)
+      let values = try GradSweepCommand.values(over: over, from: from, to: to, count: count)
+      // The sampling's size, checked before any work: draws times dimensions at the largest point.
+      if sampled {
+        let largest = values.map { x in (over == "n" ? Int(x) : draws) * (over == "dim" ? Int(x) : setup.dimension) }
+        if let most = largest.max(), most > GradCommand.maximumDraws {
+          throw LabError(
+            "n * dim must be at most \(GradCommand.maximumDraws) for sampled=yes; the sweep reaches \(most)")
+        }
+      }
+    }
   }
 
   /// One point of the sweep: exact values as computed (with their error bounds),
@@ -57,21 +86,7 @@ enum GradSweepCommand {
     let setup = try GradientArguments(arguments.common)
     let (over, from, to, count) = (arguments.over, arguments.from, arguments.to, arguments.count)
     let (parameter, sampledToo, draws) = (arguments.wrt, arguments.sampled, arguments.draws)
-    let parameterNames = Set(setup.expression.parameters.map(\.name))
-    guard ["n", "dim", "mu", "sigma"].contains(over) || parameterNames.contains(over) else {
-      throw LabError(
-        "over must be n, dim, mu, sigma or a parameter of f (\(parameterNames.isEmpty ? "f has none" : parameterNames.sorted().joined(separator: ", "))); got '\(over)'"
-      )
-    }
-    try setup.checkParameters(allowing: over)
     let values = try self.values(over: over, from: from, to: to, count: count)
-    // The sampling's size, checked before any work: draws times dimensions at the largest point.
-    if sampledToo {
-      let largest = values.map { x in (over == "n" ? Int(x) : draws) * (over == "dim" ? Int(x) : setup.dimension) }
-      if let most = largest.max(), most > GradCommand.maximumDraws {
-        throw LabError("n * dim must be at most \(GradCommand.maximumDraws) for sampled=yes; the sweep reaches \(most)")
-      }
-    }
     let estimators = GradientProblem.Estimator.allCases.filter { $0 != .scoreWithBaseline || setup.baseline != .none }
     let seed = arguments.seed
     var generator = session.generator(commandSeed: seed)
