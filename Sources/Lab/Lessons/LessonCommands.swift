@@ -24,7 +24,6 @@ enum LessonCommands {
     action: { session, arguments throws(LabError) in
       let catalog = try session.lessons.requireCatalog()
       guard let key = arguments.lesson else {
-        if arguments.$step.isGiven { throw LabError("step= needs a lesson: lesson N step=K") }
         let (progress, warning) = session.lessons.progress()
         return try Output(LessonList(catalog: catalog, progress: progress, warning: warning))
       }
@@ -150,6 +149,12 @@ enum LessonCommands {
   struct StartArguments: CommandArguments {
     @Positional(.word("a lesson's number or name"), help: "the lesson: its number or name") var lesson: String?
     @Named(1...10_000, help: "start at this step (the steps before it are run again, quietly)") var step: Int?
+
+    static let rules = ["step= only with a lesson: lesson N step=K"]
+
+    func validate() throws(LabError) {
+      if $step.isGiven && lesson == nil { throw LabError("step= needs a lesson: lesson N step=K") }
+    }
   }
 
   struct ResetArguments: CommandArguments {
