@@ -40,10 +40,12 @@ enum GradSweepCommand {
     @Named(.path, help: "also write the plot as an SVG file") var svg: String?
 
     static var rules: [String] {
-      let (n, dim) = (wholeNumberRanges["n", default: 2...2], wholeNumberRanges["dim", default: 1...1])
+      let wholeNumbers = wholeNumberRanges.sorted { $0.key > $1.key }.map { over, range in
+        "over=\(over) needs \(Int(range.lowerBound)) <= from < to <= \(Int(range.upperBound))"
+      }
       return [
         "over is n, dim, mu, sigma or a parameter of f; every other name=value is a parameter of f",
-        "from < to; over=n needs \(Int(n.lowerBound)) <= from < to <= \(Int(n.upperBound)), over=dim \(Int(dim.lowerBound)) <= from < to <= \(Int(dim.upperBound)); over=mu and over=sigma keep the ranges of mu and sigma",
+        "from < to; \(wholeNumbers.joined(separator: ", ")); over=mu and over=sigma keep the ranges of mu and sigma",
         "with sampled=yes, n * dim is at most \(GradCommand.maximumDraws) at every point",
       ]
     }
