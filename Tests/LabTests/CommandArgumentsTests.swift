@@ -105,6 +105,53 @@ struct CommandArgumentsTests {
     try check(VAECommand.LoadArguments.self, "a.safetensors")
     try check(NoArguments.self)
   }
+
+  /// A range with a rule between its ends, in a group of its own.
+  struct Range: CommandArguments {
+    @Named(.finite, help: "first") var from: Double = 0
+    @Named(.finite, help: "last") var to: Double = 1
+    static let rules = ["from < to"]
+    func validate() throws(LabError) {
+      if from >= to { throw LabError("from must be less than to") }
+    }
+  }
+
+  struct Ranged: CommandArguments {
+    @ArgumentGroup var range: Range
+    @Named(1...100, help: "points") var count: Int = 10
+    static let rules = ["count points fit between from and to"]
+    func validate() throws(LabError) {
+      if Double(count) > range.to - range.from + 1 { throw LabError("too many points") }
+    }
+  }
+
+  /// `validate()` runs after decoding and before the action, a group's first;
+  /// `help` states the rules, a group's first.
+  @Test func rulesAreCheckedBeforeTheActionAndStatedInHelp() {
+    let spec = CommandSpec(
+      name: "span", summary: "a span", arguments: Ranged.self,
+      action: { _, arguments throws(LabError) in try Output(Line(line: "\(arguments.count) points")) })
+    #expect(spec.rules == ["from < to", "count points fit between from and to"])
+    var engine = Engine(commands: CommandRegistry.withHelp([spec]))
+    #expect(engine.execute("span to=20").output == "10 points")
+    #expect(engine.execute("span from=2 to=1 count=50").error == "from must be less than to")
+    #expect(engine.execute("span count=50").error == "too many points")
+    let help = engine.execute("help span").output
+    #expect(help.hasSuffix("\n\nrules:\n  from < to\n  count points fit between from and to"), "\(help)")
+    #expect(engine.execute("help span format=json").output.contains(#""rules":["from < to","#))
+    #expect(!engine.execute("help help").output.contains("rules:"))
+  }
+
+  /// The rules the shell's commands check before they run, in their help.
+  @Test func commandsStateTheirRules() {
+    var engine = Engine()
+    #expect(engine.execute("help kl").output.contains("rules:\n  give sigma or logvar, not both, and sigma2 or"))
+    #expect(engine.execute("help grad sweep").output.contains("rules:\n  give sigma or logvar, not both\n  over is"))
+    // Checked before the command needs a model.
+    #expect(engine.execute("vae estimators 0 batch=3").error == "give one example I or batch=B, not both")
+    #expect(engine.execute("vae latent grid color=shape").error?.hasPrefix("color= marks the scatter's") == true)
+    #expect(engine.execute("vae bound label=2").error == "label= names a column of data=; give data= too")
+  }
 }
 
 /// A result that is one line of text (and that line as JSON), for test commands.

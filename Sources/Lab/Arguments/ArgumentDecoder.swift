@@ -7,9 +7,12 @@ struct ArgumentDeclarations: Sendable {
   /// Each declared property's name, to the name a user types.
   var argumentNames: [String: String] = [:]
   var takesExpressionParameters = false
+  /// The rules between arguments, the groups' first.
+  var rules: [String] = []
 
   init<Arguments: CommandArguments>(of type: Arguments.Type) {
     collect(Arguments())
+    rules += Arguments.rules
   }
 
   private mutating func collect(_ value: Any) {
@@ -25,6 +28,7 @@ struct ArgumentDeclarations: Sendable {
         takesExpressionParameters = true
       } else if let group = child.value as? any GroupProperty {
         collect(group.group)
+        rules += type(of: group.group).rules
       }
     }
   }

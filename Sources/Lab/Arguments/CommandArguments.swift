@@ -19,9 +19,36 @@
 /// validation, `help` and completion; after validation the words are decoded
 /// into this value once, so a command reads `arguments.draws`, a misspelt name
 /// does not compile, and a choice arrives as its enum.
+///
+/// A rule between arguments, which no one declaration can state ("sigma or
+/// logvar, not both"), is checked by `validate()` and stated in words by
+/// `rules`, which `help` prints, as swift-argument-parser's `validate()` keeps
+/// such rules out of `run`.
 public protocol CommandArguments: Decodable, Sendable {
   /// Every property at its declaration: the defaults, read for the spec.
   init()
+
+  /// Checks the rules between arguments, after decoding and before the command
+  /// runs; a group's (`@ArgumentGroup`) are checked before those of the
+  /// arguments it joins. The default checks nothing.
+  func validate() throws(LabError)
+
+  /// The rules `validate()` checks, one sentence each, for `help COMMAND`; a
+  /// group's come first. The default states none.
+  static var rules: [String] { get }
+}
+
+extension CommandArguments {
+  public func validate() throws(LabError) {}
+  public static var rules: [String] { [] }
+
+  /// `validate()` of each group, in declaration order, then this value's own.
+  func validateWithGroups() throws(LabError) {
+    for child in Mirror(reflecting: self).children {
+      if let group = child.value as? any GroupProperty { try group.group.validateWithGroups() }
+    }
+    try validate()
+  }
 }
 
 /// A command that takes no arguments.

@@ -13,6 +13,8 @@ public struct CommandSpec: Sendable {
   /// A paragraph for `help NAME`: the math, or what to notice.
   public let discussion: String
   public let arguments: [ArgumentSpec]
+  /// The rules between arguments (`CommandArguments.rules`), for `help NAME`.
+  public let rules: [String]
   public let examples: [String]
   /// Commands like `vae step` have subcommands; a spec with subcommands has no action.
   public let subcommands: [CommandSpec]
@@ -29,7 +31,8 @@ public struct CommandSpec: Sendable {
   /// or that a layer above the engine runs (the lesson runner's commands).
   let action: Action?
 
-  /// A command whose arguments are the properties of `Arguments`, run by `action`.
+  /// A command whose arguments are the properties of `Arguments`, run by
+  /// `action` once they are decoded and pass `validate()`.
   public init<Arguments: CommandArguments>(
     name: String, aliases: [String] = [], summary: String, discussion: String = "",
     arguments: Arguments.Type, examples: [String] = [], subcommands: [CommandSpec] = [],
@@ -39,10 +42,12 @@ public struct CommandSpec: Sendable {
     let declarations = ArgumentDeclarations(of: Arguments.self)
     self.init(
       name: name, aliases: aliases, summary: summary, discussion: discussion, arguments: declarations.specs,
-      examples: examples, subcommands: subcommands, isRecorded: isRecorded,
+      rules: declarations.rules, examples: examples, subcommands: subcommands, isRecorded: isRecorded,
       takesExpressionParameters: declarations.takesExpressionParameters
     ) { (session: inout Session, bound: BoundArguments) throws(LabError) -> Output in
-      try action(&session, try Arguments.decode(bound, argumentNames: declarations.argumentNames))
+      let arguments = try Arguments.decode(bound, argumentNames: declarations.argumentNames)
+      try arguments.validateWithGroups()
+      return try action(&session, arguments)
     }
   }
 
@@ -55,7 +60,7 @@ public struct CommandSpec: Sendable {
     let declarations = ArgumentDeclarations(of: Arguments.self)
     self.init(
       name: name, aliases: [], summary: summary, discussion: discussion, arguments: declarations.specs,
-      examples: examples, subcommands: subcommands, isRecorded: isRecorded,
+      rules: declarations.rules, examples: examples, subcommands: subcommands, isRecorded: isRecorded,
       takesExpressionParameters: declarations.takesExpressionParameters, runs: true, action: nil)
   }
 
@@ -64,20 +69,22 @@ public struct CommandSpec: Sendable {
     name: String, aliases: [String] = [], summary: String, discussion: String = "", subcommands: [CommandSpec]
   ) {
     self.init(
-      name: name, aliases: aliases, summary: summary, discussion: discussion, arguments: [], examples: [],
-      subcommands: subcommands, isRecorded: true, takesExpressionParameters: false, runs: false, action: nil)
+      name: name, aliases: aliases, summary: summary, discussion: discussion, arguments: [], rules: [],
+      examples: [], subcommands: subcommands, isRecorded: true, takesExpressionParameters: false, runs: false,
+      action: nil)
   }
 
   private init(
     name: String, aliases: [String], summary: String, discussion: String, arguments: [ArgumentSpec],
-    examples: [String], subcommands: [CommandSpec], isRecorded: Bool, takesExpressionParameters: Bool,
-    runs: Bool = true, action: Action?
+    rules: [String], examples: [String], subcommands: [CommandSpec], isRecorded: Bool,
+    takesExpressionParameters: Bool, runs: Bool = true, action: Action?
   ) {
     self.name = name
     self.aliases = aliases
     self.summary = summary
     self.discussion = discussion
     self.arguments = arguments
+    self.rules = rules
     self.examples = examples
     self.subcommands = subcommands
     self.isRecorded = isRecorded

@@ -41,6 +41,18 @@ enum GradCommand {
     @Named(help: "which derivative(s)") var wrt: Derivatives = .all
     @Named(name: "n", 2...maximumDraws, help: "number of draws") var count: Int = 10000
     @Named(0...Int.max, help: "seed for these draws (default: the session's random stream)") var seed: Int?
+
+    static let rules = [
+      "every other name=value is a parameter of f", "n * dim is at most \(maximumDraws)",
+    ]
+
+    func validate() throws(LabError) {
+      let setup = try GradientArguments(common)
+      try setup.checkParameters()
+      guard count <= maximumDraws / setup.dimension else {
+        throw LabError("n * dim must be at most \(maximumDraws); got n = \(count) with dim = \(setup.dimension)")
+      }
+    }
   }
 
   /// `wrt=`: one parameter's derivative, or all three.
@@ -54,13 +66,9 @@ enum GradCommand {
 
   static func run(_ session: inout Session, _ arguments: Arguments) throws(LabError) -> Output {
     let setup = try GradientArguments(arguments.common)
-    try setup.checkParameters()
     let problem = try setup.problem()
     let exact = try GradientArguments.exact(problem, source: setup.expression.source, shouldStop: session.shouldStop)
     let count = arguments.count
-    guard count <= maximumDraws / setup.dimension else {
-      throw LabError("n * dim must be at most \(maximumDraws); got n = \(count) with dim = \(setup.dimension)")
-    }
     let seed = arguments.seed
     var generator = session.generator(commandSeed: seed)
     let sampled: [GradientProblem.Estimator: [GradientProblem.Parameter: GradientProblem.Draws]]

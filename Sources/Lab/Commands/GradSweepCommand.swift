@@ -36,6 +36,37 @@ enum GradSweepCommand {
     @Named(name: "n", 2...10_000_000, help: "draws per point when sampled=yes") var draws: Int = 10000
     @Named(0...Int.max, help: "seed for sampled=yes (default: the session's random stream)") var seed: Int?
     @Named(.path, help: "also write the plot as an SVG file") var svg: String?
+
+    static var rules: [String] {
+      let wholeNumbers = wholeNumberRanges.sorted { $0.key > $1.key }.map { over, range in
+        "over=\(over) needs \(Int(range.lowerBound)) <= from < to <= \(Int(range.upperBound))"
+      }
+      return [
+        "over is n, dim, mu, sigma or a parameter of f; every other name=value is a parameter of f",
+        "from < to; \(wholeNumbers.joined(separator: ", ")); over=mu and over=sigma keep the ranges of mu and sigma",
+        "with sampled=yes, n * dim is at most \(GradCommand.maximumDraws) at every point",
+      ]
+    }
+
+    func validate() throws(LabError) {
+      let setup = try GradientArguments(common)
+      let parameterNames = Set(setup.expression.parameters.map(\.name))
+      guard ["n", "dim", "mu", "sigma"].contains(over) || parameterNames.contains(over) else {
+        throw LabError(
+          "over must be n, dim, mu, sigma or a parameter of f (\(parameterNames.isEmpty ? "f has none" : parameterNames.sorted().joined(separator: ", "))); got '\(over)'"
+        )
+      }
+      try setup.checkParameters(allowing: over)
+      let values = try GradSweepCommand.values(over: over, from: from, to: to, count: count)
+      // The sampling's size, checked before any work: draws times dimensions at the largest point.
+      if sampled {
+        let largest = values.map { x in (over == "n" ? Int(x) : draws) * (over == "dim" ? Int(x) : setup.dimension) }
+        if let most = largest.max(), most > GradCommand.maximumDraws {
+          throw LabError(
+            "n * dim must be at most \(GradCommand.maximumDraws) for sampled=yes; the sweep reaches \(most)")
+        }
+      }
+    }
   }
 
   /// One point of the sweep: exact values as computed (with their error bounds),
@@ -69,25 +100,14 @@ enum GradSweepCommand {
     let setup = try GradientArguments(arguments.common)
     let (over, from, to, count) = (arguments.over, arguments.from, arguments.to, arguments.count)
     let (parameter, sampledToo) = (arguments.wrt, arguments.sampled)
-    let parameterNames = Set(setup.expression.parameters.map(\.name))
+    // validate() has checked over, the parameters and the sampling's size.
     let settings: [String: GradientSweep.Setting] = ["n": .draws, "dim": .dimension, "mu": .mu, "sigma": .sigma]
-    guard let setting = settings[over] ?? (parameterNames.contains(over) ? .parameter(over) : nil) else {
-      throw LabError(
-        "over must be n, dim, mu, sigma or a parameter of f (\(parameterNames.isEmpty ? "f has none" : parameterNames.sorted().joined(separator: ", "))); got '\(over)'"
-      )
-    }
-    try setup.checkParameters(allowing: over)
+    let setting = settings[over] ?? .parameter(over)
     let values = try self.values(over: over, from: from, to: to, count: count)
     let sweep = GradientSweep(
       expression: setup.expression, parameters: setup.parameters, mu: setup.mu, sigma: setup.sigma,
       dimension: setup.dimension, baseline: setup.baseline, setting: setting, parameter: parameter,
       sampledDraws: sampledToo ? arguments.draws : nil)
-    // The sampling's size, checked before any work: draws times dimensions at the largest point.
-    if let most = values.compactMap({ sweep.sampleSize(at: $0).map { $0.draws * $0.dimension } }).max(),
-      most > GradCommand.maximumDraws
-    {
-      throw LabError("n * dim must be at most \(GradCommand.maximumDraws) for sampled=yes; the sweep reaches \(most)")
-    }
     let estimators = sweep.estimators
     let seed = arguments.seed
     var generator = session.generator(commandSeed: seed)

@@ -30,6 +30,11 @@ struct GradientArguments {
     var baseline: GradientProblem.Baseline = .mean
     @Named(name: "dim", 1...1000, help: "dimensions of z; f is applied to each and summed") var dimension: Int = 1
     @ExpressionParameters var parameters: [String: Double]
+
+    static let rules = ["give sigma or logvar, not both"]
+
+    /// f parses, and one spread is given.
+    func validate() throws(LabError) { _ = try GradientArguments(self) }
   }
 
   static let expressionHelp = """

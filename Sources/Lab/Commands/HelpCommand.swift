@@ -80,17 +80,19 @@ enum HelpCommand {
     var summary: String
     var usage: String
     var arguments: [Argument]
+    /// The rules between arguments, checked before the command runs.
+    var rules: [String]
     var examples: [String]
     // For the text only:
     var command: CommandSpec
     /// `vae ` for a subcommand of `vae`.
     var prefix: String
 
-    enum CodingKeys: String, CodingKey { case name, summary, usage, arguments, examples }
+    enum CodingKeys: String, CodingKey { case name, summary, usage, arguments, rules, examples }
 
     init(command: CommandSpec, prefix: String) {
-      (name, summary, usage, examples) = (
-        command.name, command.summary, command.usage(prefix: prefix), command.examples
+      (name, summary, usage, rules, examples) = (
+        command.name, command.summary, command.usage(prefix: prefix), command.rules, command.examples
       )
       arguments = command.arguments.map {
         Argument(
@@ -124,6 +126,7 @@ enum HelpCommand {
           lines.append("  \(String(repeating: " ", count: width))  \(argument.kind.allowed)")
         }
       }
+      if !rules.isEmpty { lines += ["", "rules:"] + rules.map { "  " + $0 } }
       if !examples.isEmpty { lines += ["", "examples:"] + examples.map { "  " + $0 } }
       return lines.joined(separator: "\n")
     }

@@ -39,6 +39,28 @@ enum KLCommand {
       help: "add a Monte Carlo estimate from this many draws (at least 2: a standard error needs two)")
     var draws: Int?
     @Named(0...Int.max, help: "seed for mc (default: the session's random stream)") var seed: Int?
+
+    static let rules = [
+      "give sigma or logvar, not both, and sigma2 or logvar2, not both",
+      "vectors have one length, in q and p alike; a plain number stands for every dimension",
+      "mc * dimensions is at most \(SampleCommand.maximumDraws)",
+    ]
+
+    func validate() throws(LabError) {
+      let q = try GaussianArguments(mean: $mu, sigma: $sigma, logvar: $logvar)
+      let p = try GaussianArguments(mean: $mu2, sigma: $sigma2, logvar: $logvar2)
+      let dimension = max(q.gaussian.dimension, p.gaussian.dimension)
+      for side in [q, p] where side.isVector && side.gaussian.dimension != dimension {
+        throw LabError(
+          "q has \(q.gaussian.dimension) dimensions but p has \(p.gaussian.dimension); vectors must have one length")
+      }
+      // The work is draws times dimensions: checked before any is done, as for sample.
+      if let draws, draws > SampleCommand.maximumDraws / dimension {
+        throw LabError(
+          "mc = \(draws) draws of \(dimension) dimensions is too much work: mc * dimensions must be at most \(SampleCommand.maximumDraws)",
+          argument: "mc")
+      }
+    }
   }
 
   enum Order: String, ArgumentChoice, Encodable {
@@ -97,10 +119,6 @@ enum KLCommand {
     let q = try GaussianArguments(mean: arguments.$mu, sigma: arguments.$sigma, logvar: arguments.$logvar)
     let p = try GaussianArguments(mean: arguments.$mu2, sigma: arguments.$sigma2, logvar: arguments.$logvar2)
     let dimension = max(q.gaussian.dimension, p.gaussian.dimension)
-    for side in [q, p] where side.isVector && side.gaussian.dimension != dimension {
-      throw LabError(
-        "q has \(q.gaussian.dimension) dimensions but p has \(p.gaussian.dimension); vectors must have one length")
-    }
     let (qFull, pFull) = (q.expanded(to: dimension), p.expanded(to: dimension))
     let order = arguments.order
     var pairs: [(String, GaussianArguments, GaussianArguments, String, String)] = []
@@ -108,12 +126,6 @@ enum KLCommand {
     if order != .qp { pairs.append(("KL(p || q)", pFull, qFull, "p", "q")) }
 
     let draws = arguments.draws
-    // The work is draws times dimensions: checked before any is done, as for sample.
-    if let draws, draws > SampleCommand.maximumDraws / dimension {
-      throw LabError(
-        "mc = \(draws) draws of \(dimension) dimensions is too much work: mc * dimensions must be at most \(SampleCommand.maximumDraws)",
-        argument: "mc")
-    }
     let seed = arguments.seed
     var generator = session.generator(commandSeed: seed)
     var directions: [Direction] = []

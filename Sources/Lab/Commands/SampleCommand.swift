@@ -35,27 +35,40 @@ enum SampleCommand {
     @Named(0...1000, help: "how many (eps, z) pairs to print") var show: Int = 5
     @Named(1...200, help: "histogram bins over mu +- 4 sigma") var bins: Int = 16
     @Named(.path, help: "also write the histogram as an SVG file") var svg: String?
+
+    static let rules = [
+      "give sigma or logvar, not both",
+      "vectors have one length; a plain number stands for every dimension",
+      "n * dimensions is at most \(maximumDraws)",
+      "sigma >= 1e-12 * |mu| in each dimension, for a histogram in double precision",
+    ]
+
+    func validate() throws(LabError) {
+      let q = try GaussianArguments(mean: $mu, sigma: $sigma, logvar: $logvar)
+      let dimension = q.gaussian.dimension
+      guard count <= maximumDraws / dimension else {
+        throw LabError(
+          "n = \(count) draws of \(dimension) dimensions is too much work: n * dimensions must be at most \(maximumDraws)"
+        )
+      }
+      // The histogram spans mu +- 4 sigma in `bins` bins; below this ratio its edges
+      // would round to the same few doubles.
+      let (mean, standardDeviation) = (q.gaussian.mean, q.gaussian.standardDeviation)
+      for d in 0..<dimension where standardDeviation[d] < 1e-12 * abs(mean[d]) {
+        throw LabError(
+          "sigma\(q.isVector ? "[\(d)]" : "") is too small next to mu\(q.isVector ? "[\(d)]" : ""): sample needs sigma >= 1e-12 * |mu| to draw a histogram in double precision"
+        )
+      }
+    }
   }
 
   static func run(_ session: inout Session, _ arguments: Arguments) throws(LabError) -> Output {
     let q = try GaussianArguments(mean: arguments.$mu, sigma: arguments.$sigma, logvar: arguments.$logvar)
     let count = arguments.count
     let dimension = q.gaussian.dimension
-    guard count <= maximumDraws / dimension else {
-      throw LabError(
-        "n = \(count) draws of \(dimension) dimensions is too much work: n * dimensions must be at most \(maximumDraws)"
-      )
-    }
     let (shown, bins, seed) = (arguments.show, arguments.bins, arguments.seed)
     let mean = q.gaussian.mean
     let standardDeviation = q.gaussian.standardDeviation
-    // The histogram spans mu +- 4 sigma in `bins` bins; below this ratio its edges
-    // would round to the same few doubles.
-    for d in 0..<dimension where standardDeviation[d] < 1e-12 * abs(mean[d]) {
-      throw LabError(
-        "sigma\(q.isVector ? "[\(d)]" : "") is too small next to mu\(q.isVector ? "[\(d)]" : ""): sample needs sigma >= 1e-12 * |mu| to draw a histogram in double precision"
-      )
-    }
     var generator = session.generator(commandSeed: seed)
     let summary = try LabError.stoppingOnInterrupt { () throws(Interrupted) in
       try Reparameterisation.sample(

@@ -47,6 +47,14 @@ extension VAECommand {
     )
     var data: String?
     @Named(.word("a CSV column name or 0-based index"), help: "a CSV column of data= to leave out") var label: String?
+
+    static let rules = ["label= names a column of data=, so only with data="]
+
+    func validate() throws(LabError) {
+      if data == nil && label != nil {
+        throw LabError("label= names a column of data=; give data= too", argument: "label")
+      }
+    }
   }
 
   /// The rows a command works on, row-major, and how to name them: the
@@ -55,10 +63,7 @@ extension VAECommand {
   static func exampleRows(_ file: DataFileArguments, workbench: VAEWorkbench, session: Session) throws(LabError) -> (
     [Float], String
   ) {
-    guard let path = file.data else {
-      if file.label != nil { throw LabError("label= names a column of data=; give data= too", argument: "label") }
-      return (workbench.data.heldOut, "the held-out set")
-    }
+    guard let path = file.data else { return (workbench.data.heldOut, "the held-out set") }
     let table = try loadTable(path, label: file.label, session: session)
     let c = workbench.configuration
     guard table.dimension == c.inputs else {

@@ -36,6 +36,14 @@ extension VAECommand {
     @ArgumentGroup var file: DataFileArguments
     @Named(2...10_000, help: "independent estimates per estimator") var trials: Int = 100
     @Named(0...Int.max, help: "seed for the draws (default: the session's random stream)") var seed: Int?
+
+    static let rules = ["give one example I or batch=B, not both"]
+
+    func validate() throws(LabError) {
+      if index != nil && batch != nil {
+        throw LabError("give one example I or batch=B, not both", argument: "batch")
+      }
+    }
   }
 
   /// The most examples one study averages over.
@@ -46,9 +54,6 @@ extension VAECommand {
     let c = workbench.configuration
     guard c.kind == .vae else {
       throw LabError("a plain autoencoder (kind=ae) has no q(z|x) to estimate a gradient through; use kind=vae")
-    }
-    if arguments.index != nil && arguments.batch != nil {
-      throw LabError("give one example I or batch=B, not both", argument: "batch")
     }
     let (rows, source) = try exampleRows(arguments.file, workbench: workbench, session: session)
     let available = rows.count / c.inputs

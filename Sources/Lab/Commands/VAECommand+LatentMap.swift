@@ -23,6 +23,21 @@ extension VAECommand {
       help: "grid: inverse-cdf (Kingma and Welling 2014, fig. 4) or a linear range")
     var range: String?
     @Named(.path, help: "also write the figure as an SVG file") var svg: String?
+
+    static let rules = ["n= and range= set up the grid, color= the scatter: each only with its view"]
+
+    func validate() throws(LabError) {
+      switch view {
+      case .scatter:
+        for (given, name) in [(n != nil, "n"), (range != nil, "range")] where given {
+          throw LabError("\(name)= sets up vae latent grid; the scatter has no \(name)", argument: name)
+        }
+      case .grid:
+        if color != nil {
+          throw LabError("color= marks the scatter's encodings; a grid of decodes has none", argument: "color")
+        }
+      }
+    }
   }
 
   static let latent = CommandSpec(
@@ -48,15 +63,9 @@ extension VAECommand {
       let dimensions = try latentPlane(arguments.dims, workbench: workbench, needsTwo: arguments.view == .grid)
       switch arguments.view {
       case .scatter:
-        for (given, name) in [(arguments.n != nil, "n"), (arguments.range != nil, "range")] where given {
-          throw LabError("\(name)= sets up vae latent grid; the scatter has no \(name)", argument: name)
-        }
         return try latentScatter(
           workbench, dimensions: dimensions, color: arguments.color, svg: arguments.svg, session: &session)
       case .grid:
-        if arguments.color != nil {
-          throw LabError("color= marks the scatter's encodings; a grid of decodes has none", argument: "color")
-        }
         return try latentGrid(
           workbench, dimensions: dimensions, n: arguments.n ?? 8, range: arguments.range ?? "inverse-cdf",
           svg: arguments.svg, session: &session)

@@ -12,6 +12,14 @@ extension VAECommand {
     @Named(.word("the label column given to vae new"), help: "probe the data file's label column")
     var label: String?
     @Named(0...Int.max, help: "seed for the random projection (default: the session's random stream)") var seed: Int?
+
+    static let rules = ["give factor= or label=, not both: label=COLUMN is the factor called label"]
+
+    func validate() throws(LabError) {
+      if factor != nil && label != nil {
+        throw LabError("give factor= or label=, not both: label=COLUMN is the factor called label", argument: "label")
+      }
+    }
   }
 
   static let probe = CommandSpec(
@@ -81,9 +89,6 @@ extension VAECommand {
 
   static func namedFactors(_ arguments: ProbeArguments, workbench: VAEWorkbench) throws(LabError) -> [ExampleFactor] {
     let data = workbench.data
-    if arguments.factor != nil && arguments.label != nil {
-      throw LabError("give factor= or label=, not both: label=COLUMN is the factor called label", argument: "label")
-    }
     if let column = arguments.label {
       guard let kept = workbench.label, let factor = data.factor(named: "label") else {
         throw LabError(

@@ -80,6 +80,15 @@ enum VAECommand {
     @Named(help: "vae, or ae for the plain autoencoder") var kind: VAEConfiguration.Kind = .vae
     @Named(0...Int.max, help: "seed for the weights, batches and noise (default: from the session's stream)")
     var seed: Int?
+
+    static let rules = ["beta, anneal and freebits shape the KL term, so only with kind=vae"]
+
+    func validate() throws(LabError) {
+      for (given, name) in [($beta.isGiven, "beta"), ($anneal.isGiven, "anneal"), ($freebits.isGiven, "freebits")]
+      where given && kind == .autoencoder {
+        throw LabError("\(name) shapes the KL term, and a plain autoencoder (kind=ae) has none", argument: name)
+      }
+    }
   }
 
   static let new = CommandSpec(
@@ -101,12 +110,6 @@ enum VAECommand {
       let data = try openData(arguments.data, label: arguments.label, session: session)
       let choice = try likelihood(for: data, arguments)
       let kind = arguments.kind
-      for (given, name) in [
-        (arguments.$beta.isGiven, "beta"), (arguments.$anneal.isGiven, "anneal"),
-        (arguments.$freebits.isGiven, "freebits"),
-      ] where given && kind == .autoencoder {
-        throw LabError("\(name) shapes the KL term, and a plain autoencoder (kind=ae) has none", argument: name)
-      }
       guard let schedule = KLSchedule(text: arguments.anneal) else {
         throw LabError(
           "anneal is constant, linear:STEPS or cyclical:STEPS with STEPS from 2 to \(KLSchedule.longest), not '\(arguments.anneal)'",

@@ -30,7 +30,6 @@ enum LessonCommands {
     run: { runner, arguments throws(LabError) in
       let catalog = try runner.desk.requireCatalog()
       guard let key = arguments.lesson else {
-        if arguments.$step.isGiven { throw LabError("step= needs a lesson: lesson N step=K") }
         let (progress, warning) = runner.desk.progress()
         return try LessonOutput(LessonList(catalog: catalog, progress: progress, warning: warning))
       }
@@ -158,6 +157,12 @@ enum LessonCommands {
   struct StartArguments: CommandArguments {
     @Positional(.word("a lesson's number or name"), help: "the lesson: its number or name") var lesson: String?
     @Named(1...10_000, help: "start at this step (the steps before it are run again, quietly)") var step: Int?
+
+    static let rules = ["step= only with a lesson: lesson N step=K"]
+
+    func validate() throws(LabError) {
+      if $step.isGiven && lesson == nil { throw LabError("step= needs a lesson: lesson N step=K") }
+    }
   }
 
   struct ResetArguments: CommandArguments {
@@ -348,7 +353,9 @@ struct LessonCommand: Sendable {
     self.subcommands = subcommands
     let argumentNames = ArgumentDeclarations(of: Arguments.self).argumentNames
     self.run = { runner, bound throws(LabError) in
-      try run(&runner, try Arguments.decode(bound, argumentNames: argumentNames))
+      let arguments = try Arguments.decode(bound, argumentNames: argumentNames)
+      try arguments.validateWithGroups()
+      return try run(&runner, arguments)
     }
   }
 }
