@@ -300,7 +300,7 @@ struct Bench: ParsableCommand {
 
   func run() throws {
     let groups = only.isEmpty ? Set(Benchmarks.Group.allCases) : Set(only.compactMap(Benchmarks.Group.init(rawValue:)))
-    let output = try Output(Benchmarks.Report(figures: Benchmarks.run(count: draws, groups: groups)))
-    print(format == "json" ? output.json.serialized : output.text)
+    let output = Output(Benchmarks.Report(figures: Benchmarks.run(count: draws, groups: groups)))
+    print(format == "json" ? try output.json(for: .plain).serialized : output.text(for: .plain))
   }
 }

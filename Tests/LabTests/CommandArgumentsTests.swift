@@ -29,7 +29,7 @@ struct CommandArgumentsTests {
   func decode<Arguments: CommandArguments>(_ type: Arguments.Type, _ words: String) throws -> Arguments {
     let declarations = ArgumentDeclarations(of: type)
     let spec = CommandSpec(
-      name: "toy", summary: "toy", arguments: type, action: { _, _ throws(LabError) in try Output(Line(line: "")) })
+      name: "toy", summary: "toy", arguments: type, action: { _, _ throws(LabError) in Output(Line(line: "")) })
     let bound = try ArgumentBinder.bind(try Tokenizer.tokens(words), to: spec, commandPath: "toy")
     return try Arguments.decode(bound, argumentNames: declarations.argumentNames)
   }
@@ -130,7 +130,7 @@ struct CommandArgumentsTests {
   @Test func rulesAreCheckedBeforeTheActionAndStatedInHelp() {
     let spec = CommandSpec(
       name: "span", summary: "a span", arguments: Ranged.self,
-      action: { _, arguments throws(LabError) in try Output(Line(line: "\(arguments.count) points")) })
+      action: { _, arguments throws(LabError) in Output(Line(line: "\(arguments.count) points")) })
     #expect(spec.rules == ["from < to", "count points fit between from and to"])
     var engine = Engine(commands: CommandRegistry.withHelp([spec]))
     #expect(engine.execute("span to=20").output == "10 points")

@@ -20,7 +20,7 @@ enum HalfCommand {
   }
 
   static func run(_ session: inout Session, _ arguments: Arguments) throws(LabError) -> Output {
-    try Output(Result(x: arguments.x, half: arguments.x / 2))
+    Output(Result(x: arguments.x, half: arguments.x / 2))
   }
 }
 

@@ -164,7 +164,7 @@ struct EngineTests {
     }
     let leaf = CommandSpec(
       name: "step", summary: "step", arguments: Steps.self,
-      action: { _, arguments throws(LabError) in try Output(Line(line: "stepped \(arguments.count)")) })
+      action: { _, arguments throws(LabError) in Output(Line(line: "stepped \(arguments.count)")) })
     let group = CommandSpec(name: "vae", summary: "a group", subcommands: [leaf])
     var engine = Engine(commands: [group])
     #expect(engine.execute("vae step 3").output == "stepped 3")
@@ -179,7 +179,7 @@ struct EngineTests {
   @Test func helpDescribesTheEnginesCommands() {
     let toy = CommandSpec(
       name: "toy", summary: "a toy command", arguments: NoArguments.self,
-      action: { _, _ throws(LabError) in try Output(Line(line: "toy")) })
+      action: { _, _ throws(LabError) in Output(Line(line: "toy")) })
     var engine = Engine(commands: CommandRegistry.withHelp([toy]))
     let overview = engine.execute("help").output
     #expect(overview.contains("  toy   a toy command"))

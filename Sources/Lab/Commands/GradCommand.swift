@@ -84,9 +84,9 @@ enum GradCommand {
       sampled, exact: exact, problem: problem, baseline: setup.baseline, parameters: parameters,
       precision: session.precision)
     let gradients = parameters.map { ($0, exact.gradient($0, sigma: problem.sigma)) }
-    return try Output(
+    return Output(
       Result(
-        rows: rows, gradients: gradients, setup: setup, exact: exact, count: count, precision: session.precision))
+        rows: rows, gradients: gradients, setup: setup, exact: exact, count: count))
   }
 
   /// What `grad` reports: each estimator's moments beside the exact gradient
@@ -97,7 +97,6 @@ enum GradCommand {
     var setup: GradientArguments
     var exact: GradientExpectations
     var count: Int
-    var precision: Int
 
     /// One estimator for one parameter, in JSON.
     struct Estimator: Encodable {
@@ -125,7 +124,9 @@ enum GradCommand {
       case f, mu, sigma, dim, n, baseline, exactMethod = "exact_method", exact, estimators, notes
     }
 
+    /// Every value certified to the presentation's precision, as the text shows it.
     func encode(to encoder: any Encoder) throws {
+      let precision = encoder.presentation.precision
       // The exact values as shown: the notes collect why any is not.
       var exactValues = ExactValues(stop: exact.stop, precision: precision)
       exactValues.withheld = contradiction(rows, exact: exact, precision: precision)
@@ -161,7 +162,7 @@ enum GradCommand {
 
     func text(for presentation: Presentation) -> String {
       GradCommand.text(
-        rows, gradients: gradients, setup: setup, exact: exact, count: count, precision: precision,
+        rows, gradients: gradients, setup: setup, exact: exact, count: count, precision: presentation.precision,
         width: presentation.width)
     }
   }

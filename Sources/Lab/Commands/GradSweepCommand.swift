@@ -111,11 +111,9 @@ enum GradSweepCommand {
     let estimators = sweep.estimators
     let seed = arguments.seed
     var generator = session.generator(commandSeed: seed)
-    let points: [Point]
+    let points: [GradientSweep.Point]
     do throws(GradientSweep.Failure) {
-      points = try sweep.points(at: values, using: &generator, shouldStop: session.shouldStop).map {
-        Point($0, precision: session.precision)
-      }
+      points = try sweep.points(at: values, using: &generator, shouldStop: session.shouldStop)
     } catch {
       let source = setup.expression.source
       switch error {
@@ -130,31 +128,42 @@ enum GradSweepCommand {
       }
     }
     if sampledToo { session.keep(generator, drawnWith: seed) }
-    let table = Table(points, estimators: estimators, over: over, sampled: sampledToo, precision: session.precision)
-    let plot = self.plot(table, estimators: estimators, over: over, sampled: sampledToo)
-    let title = "variance of d/d\(parameter.rawValue) estimators, f(z) = \(setup.expression.source)"
-    let (svg, precision) = (arguments.svg, session.precision)
-    if let path = svg { try session.files.write(plot.svg(title: title), to: path) }
-    return try Output(
-      Result(
-        table: table, estimators: estimators, setup: setup, over: over, parameter: parameter, sampled: sampledToo,
-        plot: plot, svg: svg, precision: precision))
+    let result = Result(
+      points: points, estimators: estimators, setup: setup, over: over, parameter: parameter, sampled: sampledToo,
+      svg: arguments.svg)
+    if let path = arguments.svg {
+      try session.files.write(result.figure(result.table(session.precision)).svg(), to: path)
+    }
+    return Output(result)
   }
 
   /// What `grad sweep` reports: at each value of the swept setting, the exact
   /// gradient and each estimator's exact (and sampled) variance, as a table
   /// and a plot.
   struct Result: CommandResult {
-    var table: Table
+    /// The sweep's points as computed, certified to a precision when shown (`table`).
+    var points: [GradientSweep.Point]
     var estimators: [GradientProblem.Estimator]
     var setup: GradientArguments
     var over: String
     var parameter: GradientProblem.Parameter
     var sampled: Bool
-    var plot: LinePlot
     /// The SVG file written, if any.
     var svg: String?
-    var precision: Int
+
+    /// The values as shown at `precision`: each certified to its printed digits, or left out with a note.
+    func table(_ precision: Int) -> Table {
+      Table(
+        points.map { Point($0, precision: precision) }, estimators: estimators, over: over, sampled: sampled,
+        precision: precision)
+    }
+
+    /// The plot of `table`: what svg= writes, and a page shows.
+    func figure(_ table: Table) -> Figure {
+      let plot = GradSweepCommand.plot(table, estimators: estimators, over: over, sampled: sampled)
+      let title = "variance of d/d\(parameter.rawValue) estimators, f(z) = \(setup.expression.source)"
+      return Figure(plot, title: title, width: 60, height: 15)
+    }
 
     struct PointValues: Encodable {
       var x: Double
@@ -169,7 +178,9 @@ enum GradSweepCommand {
 
     enum CodingKeys: String, CodingKey { case f, over, wrt, baseline, points, notes }
 
+    /// Every value certified to the presentation's precision, as the text shows it.
     func encode(to encoder: any Encoder) throws {
+      let table = table(encoder.presentation.precision)
       var container = encoder.container(keyedBy: CodingKeys.self)
       try container.encode(setup.expression.source, forKey: .f)
       try container.encode(over, forKey: .over)
@@ -186,10 +197,15 @@ enum GradSweepCommand {
       try container.encode(table.notes, forKey: .notes)
     }
 
-    func text(for presentation: Presentation) -> String {
-      GradSweepCommand.text(
+    func blocks(for presentation: Presentation) -> [ResultBlock] {
+      let table = table(presentation.precision)
+      return GradSweepCommand.blocks(
         table, estimators: estimators, setup: setup, over: over, parameter: parameter, sampled: sampled,
-        plot: plot, svg: svg, precision: precision, width: presentation.width)
+        figure: figure(table), svg: svg, precision: presentation.precision)
+    }
+
+    func text(for presentation: Presentation) -> String {
+      ResultBlock.text(blocks(for: presentation), for: presentation)
     }
   }
 
@@ -327,11 +343,10 @@ enum GradSweepCommand {
     return zeros + outside
   }
 
-  static func text(
+  static func blocks(
     _ table: Table, estimators: [GradientProblem.Estimator], setup: GradientArguments, over: String,
-    parameter: GradientProblem.Parameter, sampled: Bool, plot: LinePlot, svg: String?, precision: Int,
-    width: Int? = nil
-  ) -> String {
+    parameter: GradientProblem.Parameter, sampled: Bool, figure: Figure, svg: String?, precision: Int
+  ) -> [ResultBlock] {
     let points = table.points
     let fixed =
       ["mu": "mu = \(NumberFormat.shortest(setup.mu))", "sigma": "sigma = \(NumberFormat.shortest(setup.sigma))"]
@@ -339,7 +354,7 @@ enum GradSweepCommand {
       + setup.parameters.filter { $0.key != over }.sorted { $0.key < $1.key }.map {
         "\($0.key) = \(NumberFormat.shortest($0.value))"
       }
-    var lines = [
+    let lines = [
       "variance of the d/d\(parameter.rawValue) estimators of E[f(z)], f(z) = \(setup.expression.source), as \(over) goes from \(NumberFormat.shortest(points.first?.x ?? 0)) to \(NumberFormat.shortest(points.last?.x ?? 0))"
         + (fixed.isEmpty ? "" : " (\(fixed.joined(separator: ", ")))")
         + (setup.dimension > 1 && over != "dim" ? "; dim = \(setup.dimension)" : "")
@@ -360,10 +375,9 @@ enum GradSweepCommand {
       if sampled { row += estimators.map { point.sampled[$0].map { NumberFormat.scientific($0, precision) } ?? "-" } }
       rendered.append(row)
     }
-    lines.append(rendered.rendered(width: width))
-    lines.append(plot.terminal())
-    lines += undrawnNotes(plot, over: over, precision: precision) + table.notes
-    if let svg { lines.append("wrote \(svg)") }
-    return lines.joined(separator: "\n")
+    let plot = self.plot(table, estimators: estimators, over: over, sampled: sampled)
+    let after = undrawnNotes(plot, over: over, precision: precision) + table.notes + (svg.map { ["wrote \($0)"] } ?? [])
+    return [.text(lines.joined(separator: "\n")), .table(rendered), .figure(figure)]
+      + (after.isEmpty ? [] : [.text(after.joined(separator: "\n"))])
   }
 }

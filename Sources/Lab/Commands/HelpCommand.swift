@@ -40,11 +40,11 @@ enum HelpCommand {
   }
 
   static func overview(_ commands: [CommandSpec]) throws(LabError) -> Output {
-    try Output(Overview(commands: commands.map { Overview.Command(name: $0.name, summary: $0.summary) }))
+    Output(Overview(commands: commands.map { Overview.Command(name: $0.name, summary: $0.summary) }))
   }
 
   static func describe(_ command: CommandSpec, prefix: String = "") throws(LabError) -> Output {
-    try Output(Description(command: command, prefix: prefix))
+    Output(Description(command: command, prefix: prefix))
   }
 
   /// `help`: every command with its summary.

@@ -75,7 +75,6 @@ enum KLCommand {
     var q: GaussianArguments
     var p: GaussianArguments
     var isVector: Bool
-    var precision: Int
 
     /// JSON: the first direction's keys beside `order`, the second's under `reverse`.
     enum CodingKeys: String, CodingKey { case order, q, p, reverse }
@@ -89,7 +88,8 @@ enum KLCommand {
     }
 
     func text(for presentation: Presentation) -> String {
-      isVector
+      let precision = presentation.precision
+      return isVector
         ? vectorText(directions, q: q, p: p, precision: precision) : scalarText(directions, precision: precision)
     }
   }
@@ -151,10 +151,9 @@ enum KLCommand {
           kl: kl, perDimension: perDimension, mc: monteCarlo.map(MonteCarloEstimate.init)))
     }
     if draws != nil { session.keep(generator, drawnWith: seed) }
-    return try Output(
+    return Output(
       Result(
-        order: order, directions: directions, q: qFull, p: pFull, isVector: q.isVector || p.isVector,
-        precision: session.precision))
+        order: order, directions: directions, q: qFull, p: pFull, isVector: q.isVector || p.isVector))
   }
 
   // MARK: Text

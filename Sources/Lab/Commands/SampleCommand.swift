@@ -78,21 +78,10 @@ enum SampleCommand {
     let densities = (0..<dimension).map {
       NormalDistribution(mean: mean[$0], standardDeviation: standardDeviation[$0])
     }
-    let number = digits(
-      summary: summary, mean: mean, standardDeviation: standardDeviation, precision: session.precision)
-    let svg = arguments.svg
-    if let path = svg {
-      let panels = (0..<dimension).map { d in
-        SVGHistogram.Panel(
-          histogram: summary.histograms[d], density: densities[d],
-          title:
-            "z\(dimension > 1 ? "[\(d)]" : "") = mu + sigma * eps, n = \(count): histogram and \(label(densities[d], number)) density"
-        )
-      }
-      try session.files.write(SVGHistogram.render(panels), to: path)
-    }
+    let result = Result(summary: summary, q: q, densities: densities, count: count, svg: arguments.svg)
+    if let path = arguments.svg { try session.files.write(result.histograms(session.precision).svg(), to: path) }
     session.keep(generator, drawnWith: seed)
-    return try Output(Result(summary: summary, q: q, densities: densities, count: count, svg: svg, number: number))
+    return Output(result)
   }
 
   /// What `sample` reports: the draws' first values, moments and histograms
@@ -104,7 +93,34 @@ enum SampleCommand {
     var count: Int
     /// The SVG file written, if any.
     var svg: String?
-    var number: @Sendable (Double) -> String
+
+    /// How numbers are printed at `precision` (see `digits`).
+    func number(_ precision: Int) -> @Sendable (Double) -> String {
+      digits(
+        summary: summary, mean: densities.map(\.mean), standardDeviation: densities.map(\.standardDeviation),
+        precision: precision)
+    }
+
+    /// Each dimension's histogram against the density of q: in characters
+    /// (many dimensions cut short as a long table is), and as SVG panels.
+    func histograms(_ precision: Int) -> Figure {
+      let (summary, q, densities, count, number) = (summary, q, densities, count, number(precision))
+      return Figure(
+        title: "z = mu + sigma * eps, n = \(count): histograms and densities",
+        drawing: { presentation in
+          SampleCommand.histogramText(summary, q: q, densities: densities, number: number, width: presentation.width)
+        },
+        svg: {
+          SVGHistogram.render(
+            (0..<q.gaussian.dimension).map { d in
+              SVGHistogram.Panel(
+                histogram: summary.histograms[d], density: densities[d],
+                title:
+                  "z\(q.gaussian.dimension > 1 ? "[\(d)]" : "") = mu + sigma * eps, n = \(count): histogram and \(label(densities[d], number)) density"
+              )
+            })
+        })
+    }
 
     struct Draw: Encodable {
       var eps: [Double]
@@ -137,9 +153,14 @@ enum SampleCommand {
         }, forKey: .histograms)
     }
 
+    func blocks(for presentation: Presentation) -> [ResultBlock] {
+      SampleCommand.blocks(
+        summary, q: q, densities: densities, count: count, svg: svg, number: number(presentation.precision),
+        histograms: histograms(presentation.precision))
+    }
+
     func text(for presentation: Presentation) -> String {
-      SampleCommand.text(
-        summary, q: q, densities: densities, count: count, svg: svg, number: number, width: presentation.width)
+      ResultBlock.text(blocks(for: presentation), for: presentation)
     }
   }
 
@@ -158,15 +179,16 @@ enum SampleCommand {
     return { NumberFormat.scientific($0, significant) }
   }
 
-  static func text(
+  static func blocks(
     _ summary: Reparameterisation.Summary, q: GaussianArguments, densities: [NormalDistribution], count: Int,
-    svg: String?, number: (Double) -> String, width: Int?
-  ) -> String {
+    svg: String?, number: (Double) -> String, histograms: Figure
+  ) -> [ResultBlock] {
     func numbers(_ values: [Double]) -> String {
       // A long vector is cut short as a long table is: its first and last entries.
       q.isVector ? "[" + TextTable.list(values.count) { number(values[$0]) } + "]" : number(values[0])
     }
     let dimension = q.gaussian.dimension
+    var blocks: [ResultBlock] = []
     var lines: [String] = []
     lines.append(
       q.isVector
@@ -178,7 +200,8 @@ enum SampleCommand {
       for (index, draw) in summary.firstDraws.enumerated() {
         draws.append(["\(index + 1)", numbers(draw.epsilon), numbers(draw.z)])
       }
-      lines.append(draws.rendered)
+      blocks += [.text(lines.joined(separator: "\n")), .table(draws)]
+      lines = []
     }
     var columns: [(String, TextTable.Alignment)] = [
       ("mu", .right), ("mean", .right), ("sigma", .right), ("std", .right), ("mean - mu", .right),
@@ -194,9 +217,21 @@ enum SampleCommand {
       ]
     }
     lines.append("sample mean and standard deviation against mu and sigma; s.e. = sigma / sqrt(n):")
-    lines.append(moments.rendered)
-    if count == 1 { lines.append("(one draw has no sample standard deviation: that needs n >= 2)") }
-    // Many dimensions' histograms are cut short as a long table's rows are.
+    blocks += [.text(lines.joined(separator: "\n")), .table(moments)]
+    if count == 1 { blocks.append(.text("(one draw has no sample standard deviation: that needs n >= 2)")) }
+    blocks.append(.figure(histograms))
+    if let svg { blocks.append(.text("wrote \(svg)")) }
+    return blocks
+  }
+
+  /// Each dimension's histogram with the expected counts under its density;
+  /// many dimensions are cut short as a long table's rows are.
+  static func histogramText(
+    _ summary: Reparameterisation.Summary, q: GaussianArguments, densities: [NormalDistribution],
+    number: (Double) -> String, width: Int?
+  ) -> String {
+    let dimension = q.gaussian.dimension
+    var lines: [String] = []
     let (first, last) = TextTable.shownIndices(dimension)
     for d in Array(first) + Array(last) {
       if d == last.first {
@@ -213,7 +248,6 @@ enum SampleCommand {
         lines.append("outside the range: \(histogram.below) below, \(histogram.above) above")
       }
     }
-    if let svg { lines.append("wrote \(svg)") }
     return lines.joined(separator: "\n")
   }
 

@@ -11,7 +11,7 @@ enum SessionCommands {
     examples: ["seed", "seed 42"],
     action: { session, arguments throws(LabError) in
       if let seed = arguments.seed { session.reseed(UInt64(seed)) }
-      return try Output(SeedResult(seed: session.seed))
+      return Output(SeedResult(seed: session.seed))
     })
 
   struct SeedResult: CommandResult {
@@ -39,7 +39,7 @@ enum SessionCommands {
     action: { session, arguments throws(LabError) in
       if let format = arguments.format { session.format = format }
       if let precision = arguments.precision { session.precision = precision }
-      return try Output(Settings(format: session.format.rawValue, precision: session.precision))
+      return Output(Settings(format: session.format.rawValue, precision: session.precision))
     })
 
   struct Settings: CommandResult {
@@ -67,7 +67,7 @@ enum SessionCommands {
       let notebook = Transcript.notebook(
         session.notebook, seed: session.initialSeed, preface: session.notebookPreface)
       try session.files.write(notebook, to: path)
-      return try Output(Saved(path: path, commands: session.notebook.count))
+      return Output(Saved(path: path, commands: session.notebook.count))
     })
 
   struct Saved: CommandResult {
@@ -84,7 +84,7 @@ enum SessionCommands {
     summary: "leave vaelab (Ctrl-D does the same); history is saved",
     arguments: NoArguments.self,
     isRecorded: false,
-    action: { _, _ throws(LabError) in try Output(Quit()) })
+    action: { _, _ throws(LabError) in Output(Quit()) })
 
   struct Quit: CommandResult {
     var endsSession: Bool { true }

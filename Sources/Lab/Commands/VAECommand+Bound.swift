@@ -82,7 +82,7 @@ extension VAECommand {
     var generator = session.generator(commandSeed: arguments.seed)
     var examples: [BoundResult.Example] = []
     var allBounds: [MarginalLikelihood.Bounds] = []
-    var picture: MarginalLikelihood.Densities?
+    var figure: Figure?
     for (position, index) in indexes.enumerated() {
       if indexes.count > 1, position % 8 == 0 {
         session.progress?("vae bound: example \(position + 1) of \(indexes.count)")
@@ -96,36 +96,55 @@ extension VAECommand {
         // For one example of a 2-D model: p(z|x) beside q(z|x), around both.
         if indexes.count == 1, workbench.configuration.latent == 2, case .quadrature(let grid) = bounds.logMarginal {
           let region = try q.pictureRegion(within: grid.region, shouldStop: session.shouldStop)
-          picture = try q.densities(over: region, side: terminalPictureSide, shouldStop: session.shouldStop)
+          let picture = try q.densities(over: region, side: terminalPictureSide, shouldStop: session.shouldStop)
           if arguments.svg != nil {
             fine = try q.densities(over: region, side: svgPictureSide, shouldStop: session.shouldStop)
           }
+          figure = posteriorFigure(terminal: picture, svg: fine ?? picture, example: index)
         }
       } catch {
         throw latentGridFailure(error, of: "example \(index)")
       }
       examples.append(BoundResult.Example(index: index, bounds: bounds))
       allBounds.append(bounds)
-      if let path = arguments.svg, let fine {
-        let images = [
-          ("p(z|x), the true posterior", fine.posterior.map(Float.init)),
-          ("q(z|x), the encoder's", fine.approximation.map(Float.init)),
-        ]
-        try session.files.write(
-          SVGImages.render(
-            images, width: svgPictureSide, height: svgPictureSide, pixel: 4, columns: 2,
-            title: "held-out example \(index): \(regionText(fine.region))"),
-          to: path)
-      }
+      if let path = arguments.svg, let figure { try session.files.write(figure.svg(), to: path) }
     }
     session.keep(generator, drawnWith: arguments.seed)
-    return try Output(
+    return Output(
       BoundResult(
         examples: examples,
         mean: BoundResult.Example(
           averaging: MarginalLikelihood.AveragedBounds(allBounds), method: examples.first?.method ?? ""),
-        source: source, latent: workbench.configuration.latent, ks: arguments.ks, picture: picture,
-        svg: arguments.svg, precision: session.precision))
+        source: source, latent: workbench.configuration.latent, ks: arguments.ks, figure: figure,
+        svg: arguments.svg))
+  }
+
+  /// p(z|x) beside q(z|x): in characters from the coarse grid `terminal`, as
+  /// SVG from `svg` (a finer grid when svg= asked for one, at 4 pixels a point).
+  static func posteriorFigure(
+    terminal: MarginalLikelihood.Densities, svg: MarginalLikelihood.Densities, example index: Int
+  ) -> Figure {
+    let title = "held-out example \(index): \(regionText(svg.region))"
+    let images = [
+      ("p(z|x), the true posterior", svg.posterior.map(Float.init)),
+      ("q(z|x), the encoder's", svg.approximation.map(Float.init)),
+    ]
+    return Figure(
+      title: title,
+      drawing: { presentation in
+        let side = terminal.side
+        func image(_ values: [Double]) -> [String] {
+          TerminalImage.lines(values.map(Float.init), width: side, height: side, colour: presentation.colour)
+        }
+        let width = presentation.colour ? side : 2 * side
+        return "the true posterior beside the encoder's Gaussian, on \(regionText(terminal.region)):\n"
+          + TerminalImage.row([
+            ("p(z|x)", image(terminal.posterior), width), ("q(z|x)", image(terminal.approximation), width),
+          ])
+      },
+      svg: {
+        SVGImages.render(images, width: svg.side, height: svg.side, pixel: 4, columns: 2, title: title)
+      })
   }
 
   /// `z0 in [-2, 0.4], z1 in [-1.6, 0.6]`, to 3 significant digits.
@@ -198,12 +217,10 @@ extension VAECommand {
     var source: String
     var latent: Int
     var ks: [Int]
-    // For the text only:
-    /// p(z|x) and q(z|x) for one example of a 2-D model.
-    var picture: MarginalLikelihood.Densities?
+    /// p(z|x) beside q(z|x) for one example of a 2-D model.
+    var figure: Figure?
     /// The SVG file written, if any.
     var svg: String?
-    var precision: Int
 
     enum CodingKeys: String, CodingKey { case source, examples, mean }
 
@@ -214,8 +231,8 @@ extension VAECommand {
       try container.encode(mean, forKey: .mean)
     }
 
-    func text(for presentation: Presentation) -> String {
-      func n(_ value: Double) -> String { NumberFormat.fixed(value, precision) }
+    func blocks(for presentation: Presentation) -> [ResultBlock] {
+      func n(_ value: Double) -> String { NumberFormat.fixed(value, presentation.precision) }
       let single = examples.count == 1
       let shown = single ? examples[0] : mean
       var table = TextTable([("bound", .left), ("nats", .right), ("+-", .right), ("", .left)])
@@ -245,25 +262,15 @@ extension VAECommand {
         single
         ? "log p(x) = ELBO + KL(q(z|x) || p(z|x)) for \(which) \(examples[0].index ?? 0) (\(latent)-D latent)"
         : "log p(x) = ELBO + KL(q(z|x) || p(z|x)), averaged over the \(examples.count) examples of \(source) (\(latent)-D latent)"
-      var lines = [
-        heading, table.rendered,
+      let gap =
         "gap: ELBO - log p(x) = -KL(q(z|x) || p(z|x)) = \(n(shown.gap)) nats"
-          + (shown.elboExact == nil ? " (from the one-sample ELBO)" : ""),
-      ]
-      if let picture {
-        let side = picture.side
-        func image(_ values: [Double]) -> [String] {
-          TerminalImage.lines(values.map(Float.init), width: side, height: side, colour: presentation.colour)
-        }
-        let width = presentation.colour ? side : 2 * side
-        lines.append("the true posterior beside the encoder's Gaussian, on \(regionText(picture.region)):")
-        lines.append(
-          TerminalImage.row([
-            ("p(z|x)", image(picture.posterior), width), ("q(z|x)", image(picture.approximation), width),
-          ]))
-      }
-      if let svg { lines.append("wrote \(svg)") }
-      return lines.joined(separator: "\n")
+        + (shown.elboExact == nil ? " (from the one-sample ELBO)" : "")
+      return [.text(heading), .table(table), .text(gap)] + (figure.map { [.figure($0)] } ?? [])
+        + (svg.map { [.text("wrote \($0)")] } ?? [])
+    }
+
+    func text(for presentation: Presentation) -> String {
+      ResultBlock.text(blocks(for: presentation), for: presentation)
     }
   }
 }

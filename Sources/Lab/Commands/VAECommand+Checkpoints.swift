@@ -34,7 +34,7 @@ extension VAECommand {
       }
       let bytes = Safetensors.encode(workbench.model, metadata: metadata)
       try session.files.write(bytes, to: path)
-      return try Output(SavedModel(path: path, bytes: bytes.count, step: workbench.trainer.steps))
+      return Output(SavedModel(path: path, bytes: bytes.count, step: workbench.trainer.steps))
     })
 
   struct SavedModel: CommandResult {
@@ -63,7 +63,7 @@ extension VAECommand {
     action: { session, arguments throws(LabError) in
       let workbench = try loadedWorkbench(arguments.path, session: session)
       session.workbench = workbench
-      return try Output(
+      return Output(
         ModelSummary(workbench, heading: "loaded \(arguments.path) at step \(workbench.trainer.steps)"))
     })
 

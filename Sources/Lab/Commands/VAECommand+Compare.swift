@@ -86,7 +86,7 @@ extension VAECommand {
         }
         try session.files.write(figure.svg(), to: svg)
       }
-      return try Output(
+      return Output(
         Comparison(
           vae: .init(measured[0], steps: vae.trainer.steps), ae: .init(measured[1], steps: ae.trainer.steps),
           figure: figure, svg: arguments.svg))

@@ -35,7 +35,7 @@ extension VAECommand {
       let compression = try LabError.stoppingOnInterrupt { () throws(Interrupted) in
         try Compression(model: workbench.model, data: workbench.data, shouldStop: session.shouldStop)
       }
-      return try Output(CompressionResult(compression))
+      return Output(CompressionResult(compression))
     })
 
   struct CompressionResult: CommandResult {

@@ -61,7 +61,7 @@ extension VAECommand {
     let result = CurvesResult(
       from: workbench.trainer.steps, steps: arguments.steps, every: every, curves: curves, svg: arguments.svg)
     if let path = arguments.svg { try session.files.write(result.figure.svg(), to: path) }
-    return try Output(result)
+    return Output(result)
   }
 
   /// What `vae curves` reports: each estimator's held-out -ELBO along the way.

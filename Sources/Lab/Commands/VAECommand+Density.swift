@@ -63,7 +63,7 @@ extension VAECommand {
         }
       }
       session.keep(generator, drawnWith: arguments.seed)
-      return try Output(
+      return Output(
         DensityResult(
           density, likelihood: workbench.configuration.likelihood, requested: arguments.n))
     })

@@ -103,7 +103,7 @@ extension VAECommand {
       }
     }
     session.keep(generator, drawnWith: arguments.seed)
-    return try Output(
+    return Output(
       EstimatorsResult(
         source: source, examples: indexes, trials: arguments.trials, latent: c.latent, study: study))
   }

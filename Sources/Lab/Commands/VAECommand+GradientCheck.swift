@@ -29,7 +29,7 @@ extension VAECommand {
       let tensors = try LabError.stoppingOnInterrupt { () throws(Interrupted) in
         try GradientCheck.tensors(of: model, x: x, noise: noise, largest: 12, shouldStop: session.shouldStop)
       }
-      return try Output(GradientCheckResult(tensors: tensors))
+      return Output(GradientCheckResult(tensors: tensors))
     })
 
   /// Each tensor's largest relative error between backpropagated and

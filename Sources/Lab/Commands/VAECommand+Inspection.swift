@@ -27,7 +27,7 @@ extension VAECommand {
           try Evaluation(model, rows: data.heldOut, count: data.heldOutCount, shouldStop: session.shouldStop)
         )
       }
-      return try Output(
+      return Output(
         ShowResult(
           model: ModelSummary(workbench), heldOut: heldOut, training: train,
           lossCurve: workbench.history.map(\.objective)))
@@ -96,7 +96,7 @@ extension VAECommand {
       var table = TextTable(columns)
       table.append(["training"] + values.map { n($0(training)) })
       table.append(["held-out"] + values.map { n($0(heldOut)) })
-      var blocks: [ResultBlock] = [.text(lines.joined(separator: "\n")), .table(table)]
+      let blocks: [ResultBlock] = [.text(lines.joined(separator: "\n")), .table(table)]
       lines = []
       if c.kind == .vae {
         lines.append("KL per latent dimension (held-out): " + heldOut.klPerDimension.map(n).joined(separator: " "))
@@ -145,10 +145,10 @@ extension VAECommand {
       let (mu, logvar) = workbench.model.encode(row)
       let means = mu.map(Double.init)
       guard workbench.configuration.kind == .vae else {
-        return try Output(Encoding(z: means, index: index))
+        return Output(Encoding(z: means, index: index))
       }
       let kls = zip(means, logvar).map { GaussianKL.divergence(mean: $0, logVariance: Double($1)) }
-      return try Output(
+      return Output(
         Encoding(
           mu: means, sigma: logvar.map { Double.exp(Double($0) / 2) }, klPerDimension: kls, index: index))
     })

@@ -124,7 +124,7 @@ extension VAECommand {
       svg: { plot.svg(title: title) })
     if let svg { try session.files.write(figure.svg(), to: svg) }
     let spread = dimensions.map { d in RunningMoments((0..<count).map { Double(means[$0 * l + d]) }) }
-    return try Output(
+    return Output(
       LatentScatter(
         dims: dimensions, color: factor?.name, examples: count, heldOutExamples: data.heldOutCount,
         mean: spread.map(\.mean), variance: spread.map(\.variance), z: points,
@@ -273,7 +273,7 @@ extension VAECommand {
           xLabel: xName, yLabel: yName, title: title)
       })
     if let svg { try session.files.write(figure.svg(), to: svg) }
-    return try Output(
+    return Output(
       LatentGrid(dims: dimensions, n: n, range: range, axis: axis, images: images, figure: figure, svg: svg))
   }
 

@@ -48,7 +48,7 @@ extension VAECommand {
       }
       try session.files.write(figure.svg(), to: svg)
     }
-    return try Output(
+    return Output(
       Pictures(items: items.map { Pictures.Item(label: $0.0, values: $0.1) }, figure: figure, svg: svg))
   }
 

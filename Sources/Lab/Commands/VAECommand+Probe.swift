@@ -68,7 +68,7 @@ extension VAECommand {
           shouldStop: session.shouldStop)
       } catch { throw .interrupted }
       session.keep(generator, drawnWith: arguments.seed)
-      return try Output(ProbeResult(probes, seed: arguments.seed))
+      return Output(ProbeResult(probes, seed: arguments.seed))
     })
 
   /// The most classes a probed factor may have.

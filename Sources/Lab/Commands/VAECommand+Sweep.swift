@@ -61,7 +61,7 @@ extension VAECommand {
       let figure = Figure(
         title: title, drawing: { _ in plot.terminal(width: 60, height: 12) }, svg: { marked.svg(title: title) })
       if let svg = arguments.svg { try session.files.write(figure.svg(), to: svg) }
-      return try Output(
+      return Output(
         SweepResult(
           steps: arguments.steps, seconds: seconds, interrupted: sweep.wasInterrupted,
           models: sweep.points.map(SweepResult.Model.init), requested: betas.count, figure: figure,

@@ -62,7 +62,7 @@ extension VAECommand {
         }
       }
       let c = workbench.configuration
-      return try Output(
+      return Output(
         StepResult(
           step: workbench.trainer.steps, taken: taken, objective: last?.objective, recon: last?.reconstruction,
           kl: c.kind == .vae ? Nullable(wrappedValue: last?.kl) : nil,

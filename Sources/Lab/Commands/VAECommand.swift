@@ -132,7 +132,7 @@ enum VAECommand {
         batchSize: batch, seed: seed, label: arguments.label, shouldStop: session.shouldStop)
       if arguments.seed == nil { session.generator = sessionGenerator }
       session.workbench = workbench
-      return try Output(ModelSummary(workbench, notes: choice.reasons))
+      return Output(ModelSummary(workbench, notes: choice.reasons))
     })
 
   /// An untrained model as `vae new` makes it: its weights, then its batches

@@ -206,17 +206,18 @@ public struct Engine: Sendable {
     let output = try action(&working, statement.arguments)
     let written = working.files.takeWritten()
     session = working
-    var reply = reply(from: output, format: statement.format ?? session.format)
+    var reply = try reply(from: output, format: statement.format ?? session.format)
     reply.filesWritten = written
     return reply
   }
 
   /// How `output` is printed in `format`: text fitted to the presentation, or JSON.
-  func reply(from output: Output, format: OutputFormat) -> Reply {
-    let plain = format == .json ? output.json.serialized : output.text(for: session.presentation.plainText)
+  func reply(from output: Output, format: OutputFormat) throws(LabError) -> Reply {
+    let json = try output.json(for: session.presentation)
+    let plain = format == .json ? json.serialized : output.text(for: session.presentation.plainText)
     let printed = format == .text ? session.presentation.fitted(output.text(for: session.presentation)) : plain
     var reply = Reply(output: printed, shouldQuit: output.endsSession, plainOutput: plain, isJSON: format == .json)
-    reply.json = output.json
+    reply.json = json
     reply.result = output
     return reply
   }

@@ -31,7 +31,7 @@ enum LessonCommands {
       let catalog = try runner.desk.requireCatalog()
       guard let key = arguments.lesson else {
         let (progress, warning) = runner.desk.progress()
-        return try LessonOutput(LessonList(catalog: catalog, progress: progress, warning: warning))
+        return LessonOutput(LessonList(catalog: catalog, progress: progress, warning: warning))
       }
       return try start(catalog.entry(key), at: arguments.step, in: &runner)
     })
@@ -46,7 +46,7 @@ enum LessonCommands {
       let catalog = try runner.desk.requireCatalog()
       let names = arguments.lesson == "all" ? nil : [try catalog.entry(arguments.lesson).name]
       let warning = runner.desk.reset(names)
-      return try LessonOutput(Notice(text: "progress of \(names?[0] ?? "every lesson") forgotten", warning: warning))
+      return LessonOutput(Notice(text: "progress of \(names?[0] ?? "every lesson") forgotten", warning: warning))
     })
 
   static let quit = LessonCommand(
@@ -56,7 +56,7 @@ enum LessonCommands {
     isRecorded: false,
     run: { runner, _ throws(LabError) in
       let entry = try runner.desk.quit()
-      return try LessonOutput(
+      return LessonOutput(
         Notice(text: "left lesson \(entry.number); 'lesson \(entry.number)' resumes it where you were", warning: nil))
     })
 
@@ -114,7 +114,7 @@ enum LessonCommands {
         }
         ?? (exercise.hints.isEmpty ? "This exercise has no hints" : "No more hints")
         + "; 'solution' shows the solution."
-      var output = try LessonOutput(Notice(text: text, warning: nil))
+      var output = LessonOutput(Notice(text: text, warning: nil))
       output.recordedInput = "hint \(exercise.id)"
       return output
     })
@@ -135,7 +135,7 @@ enum LessonCommands {
         }
         return try? view(of: desk, notes: notes)
       }
-      var output = try LessonOutput(Notice(text: "skipped exercise \(exercise.id)", warning: warning))
+      var output = LessonOutput(Notice(text: "skipped exercise \(exercise.id)", warning: warning))
       output.recordedInput = "skip \(exercise.id)"
       if let next { output.continue(with: next) }
       return output
@@ -147,7 +147,7 @@ enum LessonCommands {
     run: { runner, arguments throws(LabError) in
       let (lesson, exercise) = try runner.desk.exercise(arguments.exercise)
       let warning = runner.desk.recordSolutionShown(lesson: lesson, id: exercise.id)
-      var output = try LessonOutput(Notice(text: "Solution: \(exercise.solutionText)", warning: warning))
+      var output = LessonOutput(Notice(text: "Solution: \(exercise.solutionText)", warning: warning))
       output.recordedInput = "solution \(exercise.id)"
       return output
     })
@@ -212,7 +212,7 @@ enum LessonCommands {
         "Run each step's command (at a terminal it is typed for you: Enter runs it, or edit it first); any other command works between steps. next, back, again, hint, skip, solution, lesson quit."
       )
     }
-    return try LessonOutput(view(of: runner.desk, notes: notes))
+    return LessonOutput(try view(of: runner.desk, notes: notes))
   }
 
   /// Restarts the random stream from the lesson's seed and runs the commands of
@@ -261,7 +261,7 @@ enum LessonCommands {
   static func moved(by offset: Int, in desk: inout LessonDesk) throws(LabError) -> LessonOutput {
     let atStart = offset < 0 && desk.playing?.step == 0
     let notes = try desk.move(by: offset)
-    return try LessonOutput(view(of: desk, notes: (atStart ? ["This is the first step."] : []) + notes))
+    return LessonOutput(try view(of: desk, notes: (atStart ? ["This is the first step."] : []) + notes))
   }
 
   /// The view of where the lesson is now: its current step, or its end.
@@ -319,7 +319,7 @@ enum LessonCommands {
       return (outcome, try? view(of: desk, notes: notes))
     }
     if let warning { verdict.append("(\(warning))") }
-    var output = try LessonOutput(
+    var output = LessonOutput(
       AnswerResult(
         exercise: exercise.id, lesson: lesson, answer: answer, passed: assessment.passed,
         feedback: assessment.feedback, tries: outcome.tries, result: commandReply?.json, verdict: verdict,
@@ -371,13 +371,13 @@ struct LessonOutput {
   /// (`answer kl-half 0.5` for `answer 0.5`): a form that replays anywhere.
   var recordedInput: String?
 
-  init(_ result: some CommandResult) throws(LabError) {
-    self.result = try Output(result)
+  init(_ result: some CommandResult) {
+    self.result = Output(result)
   }
 
   /// A view of the lesson, which also types its command ahead.
-  init(_ view: LessonView) throws(LabError) {
-    result = try Output(view)
+  init(_ view: LessonView) {
+    result = Output(view)
     typedAhead = view.typedAhead
   }
 

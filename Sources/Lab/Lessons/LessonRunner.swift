@@ -97,7 +97,7 @@ public struct LessonRunner: Sendable {
       let output = try command.run(&working, statement.arguments)
       self = working
       let format = statement.format ?? engine.session.format
-      result = LessonReply(engine.reply(from: output.result, format: format))
+      result = LessonReply(try engine.reply(from: output.result, format: format))
       if format == .text, let next = output.next {
         result.aside = presentation.fitted(next.text(for: presentation))
       }
@@ -173,7 +173,9 @@ public struct LessonRunner: Sendable {
         let output = try? LessonCommands.judge(input, to: exercise, of: lesson, commandReply: reply.reply, in: &desk)
       else { return }
       let format: OutputFormat = reply.isJSON ? .json : .text
-      reply = LessonReply(engine.reply(from: output.result, format: format))
+      do { reply = LessonReply(try engine.reply(from: output.result, format: format)) } catch {
+        reply = LessonReply(engine.errorReply(error, to: line))
+      }
       if format == .text, let next = output.next { reply.aside = presentation.fitted(next.text(for: presentation)) }
       reply.typedAhead = output.typedAhead
       engine.session.notebookPreface = desk.notebookPreface

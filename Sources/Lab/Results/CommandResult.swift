@@ -21,39 +21,33 @@ extension CommandResult {
   public func blocks(for presentation: Presentation) -> [ResultBlock] { [.text(text(for: presentation))] }
 }
 
-/// What a command produced, in both forms; the session's format picks one.
+/// What a command produced: its result, rendered when it is shown, for a
+/// presentation, as text, as blocks (for HTML) or as JSON.
 public struct Output: Sendable {
-  public var json: JSON
   /// Set by `quit`: the front end leaves after this command.
-  public var endsSession = false
+  public let endsSession: Bool
   /// The text for a presentation: a terminal may get colour and folded tables.
   let render: @Sendable (Presentation) -> String
   /// The parts it shows, for HTML.
   let blocks: @Sendable (Presentation) -> [ResultBlock]
+  /// The result as JSON for a presentation (whose precision `grad` certifies its values to).
+  let encode: @Sendable (Presentation) throws -> JSON
+
+  /// A result, to be rendered as it is shown.
+  public init(_ result: some CommandResult) {
+    endsSession = result.endsSession
+    render = { result.text(for: $0) }
+    blocks = { result.blocks(for: $0) }
+    encode = { try JSONValueEncoder.encode(result, for: $0) }
+  }
 
   public func text(for presentation: Presentation) -> String { render(presentation) }
 
-  init(
-    json: JSON, endsSession: Bool, render: @escaping @Sendable (Presentation) -> String,
-    blocks: @escaping @Sendable (Presentation) -> [ResultBlock]
-  ) {
-    self.json = json
-    self.endsSession = endsSession
-    self.render = render
-    self.blocks = blocks
-  }
-}
-
-extension Output {
-  /// A result in both forms.
-  public init(_ result: some CommandResult) throws(LabError) {
-    let json: JSON
-    do { json = try JSONValueEncoder.encode(result) } catch {
+  /// The result as JSON; an error names a result that cannot be written so.
+  public func json(for presentation: Presentation) throws(LabError) -> JSON {
+    do { return try encode(presentation) } catch {
       throw LabError("internal error: the result of this command could not be written as JSON (\(error))")
     }
-    self.init(
-      json: json, endsSession: result.endsSession, render: { result.text(for: $0) },
-      blocks: { result.blocks(for: $0) })
   }
 }
 

@@ -3,9 +3,12 @@
 /// properties are declared in. So a command's result type is its JSON schema:
 /// each field one key (named by its `CodingKeys`), an optional left out when
 /// nil (Swift's `encodeIfPresent`), a `@Nullable` one written as `null`.
+///
+/// A value is encoded for a presentation, which its `encode(to:)` reads as the
+/// encoder's `presentation`: the precision its numbers are certified to (`grad`).
 enum JSONValueEncoder {
-  static func encode(_ value: some Encodable) throws -> JSON {
-    let root = Node()
+  static func encode(_ value: some Encodable, for presentation: Presentation = .plain) throws -> JSON {
+    let root = Node(presentation: presentation)
     try value.encode(to: NodeEncoder(node: root, codingPath: []))
     return root.json ?? .null
   }
@@ -15,6 +18,10 @@ enum JSONValueEncoder {
     var scalar: JSON?
     var members: [(String, Node)]?
     var elements: [Node]?
+    /// The presentation the value is encoded for, the same at every level.
+    let presentation: Presentation
+
+    init(presentation: Presentation) { self.presentation = presentation }
 
     /// Nil when nothing was written (a key whose value wrote nothing is left out).
     var json: JSON? {
@@ -24,14 +31,14 @@ enum JSONValueEncoder {
     }
 
     func appendMember(_ key: String) -> Node {
-      let child = Node()
+      let child = Node(presentation: presentation)
       if members == nil { members = [] }
       members?.append((key, child))
       return child
     }
 
     func appendElement() -> Node {
-      let child = Node()
+      let child = Node(presentation: presentation)
       if elements == nil { elements = [] }
       elements?.append(child)
       return child
@@ -41,7 +48,7 @@ enum JSONValueEncoder {
   struct NodeEncoder: Encoder {
     let node: Node
     var codingPath: [any CodingKey]
-    var userInfo: [CodingUserInfoKey: Any] { [:] }
+    var userInfo: [CodingUserInfoKey: Any] { [.presentation: node.presentation] }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
       if node.members == nil { node.members = [] }
@@ -160,4 +167,14 @@ public struct JSONMembers<Value: Encodable & Sendable>: Encodable, Sendable {
     var container = encoder.container(keyedBy: Key.self)
     for (key, value) in members { try container.encode(value, forKey: Key(stringValue: key)) }
   }
+}
+
+extension CodingUserInfoKey {
+  /// The `Presentation` a result is encoded for (see `JSONValueEncoder`).
+  static let presentation = CodingUserInfoKey(rawValue: "presentation")!  // never nil: any string is a key
+}
+
+extension Encoder {
+  /// The presentation this value is encoded for; plain outside `JSONValueEncoder`.
+  var presentation: Presentation { userInfo[.presentation] as? Presentation ?? .plain }
 }
