@@ -42,6 +42,13 @@ extension CommandArguments {
   public func validate() throws(LabError) {}
   public static var rules: [String] { [] }
 
+  /// The arguments `bound` holds, decoded and validated: what a command runs on.
+  static func validated(_ bound: BoundArguments, argumentNames: [String: String]) throws(LabError) -> Self {
+    let arguments = try decode(bound, argumentNames: argumentNames)
+    try arguments.validateWithGroups()
+    return arguments
+  }
+
   /// `validate()` of each group, in declaration order, then this value's own.
   func validateWithGroups() throws(LabError) {
     for child in Mirror(reflecting: self).children {

@@ -45,9 +45,7 @@ public struct CommandSpec: Sendable {
       rules: declarations.rules, examples: examples, subcommands: subcommands, isRecorded: isRecorded,
       takesExpressionParameters: declarations.takesExpressionParameters
     ) { (session: inout Session, bound: BoundArguments) throws(LabError) -> Output in
-      let arguments = try Arguments.decode(bound, argumentNames: declarations.argumentNames)
-      try arguments.validateWithGroups()
-      return try action(&session, arguments)
+      try action(&session, try Arguments.validated(bound, argumentNames: declarations.argumentNames))
     }
   }
 

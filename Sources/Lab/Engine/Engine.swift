@@ -36,17 +36,21 @@ public struct Reply: Sendable {
   /// The error as one JSON object, `{"error": {"message", "argument", "file", "line"}}`,
   /// for standard error in JSON mode; `line` is null where there is none (the shell's prompt).
   public func errorJSON(file: String?, line: Int?) -> String? {
-    error.map { message in
-      JSON.object([
-        (
-          "error",
-          .object([
-            ("message", .string(message)), ("argument", errorArgument.map(JSON.string) ?? .null),
-            ("file", file.map(JSON.string) ?? .null), ("line", line.map(JSON.integer) ?? .null),
-          ])
-        )
-      ]).serialized
+    guard let error else { return nil }
+    let report = ErrorReport(
+      error: ErrorReport.Details(message: error, argument: errorArgument, file: file, line: line))
+    return (try? JSONValueEncoder.encode(report))?.serialized
+  }
+
+  /// An error as JSON: every key written, `null` where there is nothing to say.
+  struct ErrorReport: Encodable {
+    struct Details: Encodable {
+      var message: String
+      @Nullable var argument: String?
+      @Nullable var file: String?
+      @Nullable var line: Int?
     }
+    var error: Details
   }
 
   /// The lines a transcript records: the plain output, then `error: ...` if it failed.

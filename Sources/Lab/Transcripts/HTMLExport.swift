@@ -1,15 +1,16 @@
 /// `vaelab export`: a lesson or saved notebook as one self-contained HTML page
 /// for a browser, offline: the prose (a Markdown subset: headings,
-/// paragraphs, lists, code, bold and links), each command with the output it
-/// prints now, every figure a command wrote with `svg=` inline after it, and
-/// each exercise with its hints and solution in collapsible sections (or the
+/// paragraphs, lists, code, bold and links), each command with its result as
+/// it renders now for a page (`HTMLRendering`: text, tables as tables, figures
+/// as inline SVG, and any other SVG the command wrote with `svg=`), and each
+/// exercise with its hints and solution in collapsible sections (or the
 /// solutions left out). Nothing is fetched: the page holds its style and its
 /// figures.
 ///
 /// A lesson is someone else's file, and a page runs in a browser, so:
-/// - a figure is the text a command wrote, kept in memory as it was written
-///   (`Reply.filesWritten`), never a file read back from the disk, where a
-///   lesson's folder could hold a file of the same name;
+/// - a figure is a result's own drawing, or the text a command wrote, kept in
+///   memory as it was written (`Reply.filesWritten`), never a file read back
+///   from the disk, where a lesson's folder could hold a file of the same name;
 /// - a figure is inlined only as `SVGSanitizer` rewrites it (drawing elements
 ///   and attributes only: no script, event handler, foreignObject or link);
 /// - the page carries a Content-Security-Policy that forbids every script and
