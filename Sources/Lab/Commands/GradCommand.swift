@@ -160,10 +160,13 @@ enum GradCommand {
       try container.encode(exactValues.notes + roundingNotes(rows, precision: precision), forKey: .notes)
     }
 
+    func blocks(for presentation: Presentation) -> [ResultBlock] {
+      GradCommand.blocks(
+        rows, gradients: gradients, setup: setup, exact: exact, count: count, precision: presentation.precision)
+    }
+
     func text(for presentation: Presentation) -> String {
-      GradCommand.text(
-        rows, gradients: gradients, setup: setup, exact: exact, count: count, precision: presentation.precision,
-        width: presentation.width)
+      ResultBlock.text(blocks(for: presentation), for: presentation)
     }
   }
 
@@ -259,10 +262,10 @@ enum GradCommand {
     return nil
   }
 
-  static func text(
+  static func blocks(
     _ rows: [Row], gradients: [(GradientProblem.Parameter, Estimate)], setup: GradientArguments,
-    exact: GradientExpectations, count: Int, precision: Int, width: Int? = nil
-  ) -> String {
+    exact: GradientExpectations, count: Int, precision: Int
+  ) -> [ResultBlock] {
     func number(_ value: Double) -> String { NumberFormat.format(value, precision, .compact) }
     var exactValues = ExactValues(stop: exact.stop, precision: precision)
     exactValues.withheld = contradiction(rows, exact: exact, precision: precision)
@@ -297,8 +300,9 @@ enum GradCommand {
         + "; \(count) draws, baseline = \(setup.baseline.rawValue)",
       "exact (\(method)): " + shown.joined(separator: ", "),
     ]
-    return (lines + [table.rendered(width: width)] + exactValues.notes + roundingNotes(rows, precision: precision))
-      .joined(separator: "\n")
+    let notes = exactValues.notes + roundingNotes(rows, precision: precision)
+    return [.text(lines.joined(separator: "\n")), .table(table)]
+      + (notes.isEmpty ? [] : [.text(notes.joined(separator: "\n"))])
   }
 
   /// Why rows are not shown: what rounding in f could do to each one's mean.

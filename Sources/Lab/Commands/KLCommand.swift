@@ -87,10 +87,15 @@ enum KLCommand {
       try container.encodeIfPresent(directions.dropFirst().first, forKey: .reverse)
     }
 
-    func text(for presentation: Presentation) -> String {
+    func blocks(for presentation: Presentation) -> [ResultBlock] {
       let precision = presentation.precision
       return isVector
-        ? vectorText(directions, q: q, p: p, precision: precision) : scalarText(directions, precision: precision)
+        ? vectorBlocks(directions, q: q, p: p, precision: precision)
+        : [.text(scalarText(directions, precision: precision))]
+    }
+
+    func text(for presentation: Presentation) -> String {
+      ResultBlock.text(blocks(for: presentation), for: presentation)
     }
   }
 
@@ -203,9 +208,9 @@ enum KLCommand {
       : "KL is not symmetric: KL(q || p) = \(forward) but KL(p || q) = \(reverse)."
   }
 
-  static func vectorText(
+  static func vectorBlocks(
     _ directions: [Direction], q: GaussianArguments, p: GaussianArguments, precision: Int
-  ) -> String {
+  ) -> [ResultBlock] {
     func number(_ value: Double) -> String { NumberFormat.fixed(value, precision) }
     let againstPrior = directions.count == 1 && directions[0].name == "KL(q || p)" && directions[0].isFromStandardNormal
     var columns: [(String, TextTable.Alignment)] = [("dim", .right), ("mu", .right), ("sigma", .right)]
@@ -221,17 +226,17 @@ enum KLCommand {
     table.footer.append(
       ["total"] + Array(repeating: "", count: columns.count - 1 - directions.count)
         + directions.map { number($0.kl) })
-    var lines: [String] = []
+    var lines = ResultBlocks()
     lines.append(
       againstPrior
         ? "KL(q || p) for q = N(mu, diag sigma^2), p = N(0, I); per dimension 0.5 * (sigma^2 + mu^2 - 1 - log sigma^2)"
         : "q = N(mu, diag sigma^2), p = N(mu2, diag sigma2^2); per dimension log(s2/s1) + (s1^2 + (m1 - m2)^2) / (2 s2^2) - 1/2"
     )
-    lines.append(table.rendered)
+    lines.append(table)
     lines.append("in nats, summed over \(q.gaussian.dimension) dimensions")
-    for direction in directions { lines += monteCarloLines(direction, precision: precision) }
+    for direction in directions { lines.append(contentsOf: monteCarloLines(direction, precision: precision)) }
     if directions.count == 2 { lines.append(asymmetryNote(directions, precision: precision)) }
-    return lines.joined(separator: "\n")
+    return lines.all
   }
 
   static func monteCarloLines(_ direction: Direction, precision: Int) -> [String] {

@@ -49,3 +49,35 @@ public struct Figure: Sendable {
       title: title, drawing: { _ in plot.terminal(width: width, height: height) }, svg: { plot.svg(title: title) })
   }
 }
+
+/// Lines of text with tables and figures among them, gathered into blocks in
+/// order: how a result that writes line by line shows a table as a table.
+struct ResultBlocks {
+  private var blocks: [ResultBlock] = []
+  private var lines: [String] = []
+
+  mutating func append(_ line: String) { lines.append(line) }
+  mutating func append(contentsOf more: [String]) { lines += more }
+
+  mutating func append(_ table: TextTable) {
+    flush()
+    blocks.append(.table(table))
+  }
+
+  mutating func append(_ figure: Figure) {
+    flush()
+    blocks.append(.figure(figure))
+  }
+
+  private mutating func flush() {
+    if !lines.isEmpty { blocks.append(.text(lines.joined(separator: "\n"))) }
+    lines = []
+  }
+
+  /// The blocks, the lines since the last table or figure last.
+  var all: [ResultBlock] {
+    var copy = self
+    copy.flush()
+    return copy.blocks
+  }
+}

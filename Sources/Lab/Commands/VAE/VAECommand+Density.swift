@@ -109,7 +109,7 @@ extension VAECommand {
       self.requested = requested
     }
 
-    func text(for presentation: Presentation) -> String {
+    func blocks(for presentation: Presentation) -> [ResultBlock] {
       func n(_ value: Value) -> [String] {
         [
           NumberFormat.fixed(value.mean, presentation.precision),
@@ -126,9 +126,9 @@ extension VAECommand {
       table.append(["log p(x), \(baselineKind)"] + n(baseline) + [alone])
       table.append(["gain"] + n(gain) + ["VAE minus baseline, example by example"])
       let fewer = examples < requested ? " (all there are)" : ""
-      var lines = [
-        "held-out log p(x) per example, the first \(examples) held-out examples\(fewer)", table.rendered,
-      ]
+      var lines = ResultBlocks()
+      lines.append("held-out log p(x) per example, the first \(examples) held-out examples\(fewer)")
+      lines.append(table)
       if gain.mean > 0 {
         // exp(gain) = 10^(gain / ln 10).
         lines.append(
@@ -141,7 +141,11 @@ extension VAECommand {
         )
       }
       if examples == 1 { lines.append("-: a standard error needs at least 2 examples") }
-      return lines.joined(separator: "\n")
+      return lines.all
+    }
+
+    func text(for presentation: Presentation) -> String {
+      ResultBlock.text(blocks(for: presentation), for: presentation)
     }
   }
 }

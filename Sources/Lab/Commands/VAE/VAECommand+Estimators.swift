@@ -182,7 +182,7 @@ extension VAECommand {
       tensors = study.tensors.map(Tensor.init)
     }
 
-    func text(for presentation: Presentation) -> String {
+    func blocks(for presentation: Presentation) -> [ResultBlock] {
       /// Three significant digits: plainly from 0.001 to 99,999, else in powers of ten.
       func short(_ value: Double?) -> String {
         guard let value else { return "-" }
@@ -216,20 +216,27 @@ extension VAECommand {
         case (false, true): "row \(first) of \(source)"
         case (false, false): "the mean over rows \(first) to \(last) of \(source)"
         }
-      var lines = [
-        "the gradient of -ELBO with respect to the encoder's tensors, for \(of) (\(latent)-D latent): \(trials) independent estimates per estimator",
-        table.rendered,
+      var lines = ResultBlocks()
+      lines.append(
+        "the gradient of -ELBO with respect to the encoder's tensors, for \(of) (\(latent)-D latent): \(trials) independent estimates per estimator"
+      )
+      lines.append(table)
+      lines.append(contentsOf: [
         "the KL term is in closed form in every estimator; the score function estimates the reconstruction term as -log p(x|z) d/dphi log q(z|x), and score+baseline subtracts the leave-one-out mean of the other trials' -log p(x|z)",
         "SNR: |mean| / std per entry, averaged over entries that vary; / pathwise: total variance over the pathwise estimator's",
         "z: |difference of the means| / its standard error, root mean square over entries / largest (rms about 1 when both estimate the same gradient)",
-      ]
+      ])
       if let exact {
         let error = tensors.compactMap(\.exactError).max() ?? 0
         lines.append("exact: \(exact); largest quadrature error \(short(error))")
       } else {
         lines.append("no exact gradient: quadrature over the latent space is done for 1- and 2-D latents only")
       }
-      return lines.joined(separator: "\n")
+      return lines.all
+    }
+
+    func text(for presentation: Presentation) -> String {
+      ResultBlock.text(blocks(for: presentation), for: presentation)
     }
   }
 }

@@ -44,14 +44,22 @@ extension VAECommand {
       try JSONMembers(tensors.map { ($0.name, $0.largestRelativeError) }).encode(to: encoder)
     }
 
-    func text(for presentation: Presentation) -> String {
+    func blocks(for presentation: Presentation) -> [ResultBlock] {
       var table = TextTable([("tensor", .left), ("entries", .right), ("max relative error", .right)])
       for tensor in tensors {
         table.append([tensor.name, "\(tensor.entries.count)", NumberFormat.scientific(tensor.largestRelativeError, 1)])
       }
       let verdict = agrees ? "gradients agree" : "GRADIENTS DISAGREE"
-      return table.rendered
-        + "\n\(verdict) (double precision, h = 1e-6, relative error |a - n| / (|a| + |n|); agreeing means |a - n| <= 1e-5 (|a| + |n|) + 100 eps |L| / h)"
+      return [
+        .table(table),
+        .text(
+          "\(verdict) (double precision, h = 1e-6, relative error |a - n| / (|a| + |n|); agreeing means |a - n| <= 1e-5 (|a| + |n|) + 100 eps |L| / h)"
+        ),
+      ]
+    }
+
+    func text(for presentation: Presentation) -> String {
+      ResultBlock.text(blocks(for: presentation), for: presentation)
     }
   }
 }

@@ -165,13 +165,15 @@ extension VAECommand {
 
     enum CodingKeys: String, CodingKey { case z, mu, sigma, klPerDimension = "kl_per_dim" }
 
-    func text(for presentation: Presentation) -> String {
+    func blocks(for presentation: Presentation) -> [ResultBlock] {
       let p = presentation.precision
       if let z {
         var table = TextTable([("dim", .right), ("z", .right)])
         for d in z.indices { table.append(["\(d)", NumberFormat.fixed(z[d], p)]) }
-        return "code z for held-out example \(index) (a plain autoencoder: one point, no distribution):\n"
-          + table.rendered
+        return [
+          .text("code z for held-out example \(index) (a plain autoencoder: one point, no distribution):"),
+          .table(table),
+        ]
       }
       let (mu, sigma, kls) = (mu ?? [], sigma ?? [], klPerDimension ?? [])
       var table = TextTable([("dim", .right), ("mu", .right), ("sigma", .right), ("KL", .right)])
@@ -181,8 +183,14 @@ extension VAECommand {
         ])
       }
       table.append(["total", "", "", NumberFormat.fixed(kls.reduce(0, +), p)])
-      return "q(z|x) for held-out example \(index):\n" + table.rendered
-        + "\nKL = 0.5 * (sigma^2 + mu^2 - 1 - log sigma^2) per dimension, from mu and sigma before rounding"
+      return [
+        .text("q(z|x) for held-out example \(index):"), .table(table),
+        .text("KL = 0.5 * (sigma^2 + mu^2 - 1 - log sigma^2) per dimension, from mu and sigma before rounding"),
+      ]
+    }
+
+    func text(for presentation: Presentation) -> String {
+      ResultBlock.text(blocks(for: presentation), for: presentation)
     }
   }
 

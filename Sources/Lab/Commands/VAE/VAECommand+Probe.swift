@@ -155,7 +155,7 @@ extension VAECommand {
       }
     }
 
-    func text(for presentation: Presentation) -> String {
+    func blocks(for presentation: Presentation) -> [ResultBlock] {
       let sizes = dimensions.members.map(\.value)
       var table = TextTable(
         [
@@ -173,19 +173,26 @@ extension VAECommand {
           [factor.name, factor.target, factor.metric == "r2" ? "R^2" : "accuracy"] + scores
             + [factor.chance.map { NumberFormat.fixed($0, presentation.precision) } ?? ""])
       }
-      var lines = [
-        "linear probes fitted on \(trainingExamples) training examples, scored on \(heldOutExamples) held-out ones (higher is better)",
-        table.rendered,
+      var lines = ResultBlocks()
+      lines.append(
+        "linear probes fitted on \(trainingExamples) training examples, scored on \(heldOutExamples) held-out ones (higher is better)"
+      )
+      lines.append(table)
+      lines.append(contentsOf: [
         "probe: logistic regression (classes) or least squares (continuous), ridge penalty \(NumberFormat.shortest(penalty)), standardised features",
         "random projection: the inputs times a \(sizes[1]) x \(sizes[2]) matrix of N(0, 1) draws (\(seed.map { "seed \($0)" } ?? "from the session's random stream")); chance: the commonest class's share",
-      ]
+      ])
       if factors.contains(where: { $0.scores.members.contains { $0.value.wrappedValue == nil } }) {
         lines.append("undefined: R^2 of held-out values that are all equal (0 / 0)")
       }
       if unconverged {
         lines.append("*: the probe stopped before its gradient reached 1e-6 (iteration limit, or no further descent)")
       }
-      return lines.joined(separator: "\n")
+      return lines.all
+    }
+
+    func text(for presentation: Presentation) -> String {
+      ResultBlock.text(blocks(for: presentation), for: presentation)
     }
   }
 }
