@@ -55,15 +55,21 @@ enum HelpCommand {
     }
     var commands: [Command]
 
-    func text(for presentation: Presentation) -> String {
+    func blocks(for presentation: Presentation) -> [ResultBlock] {
       var table = TextTable([("", .left), ("", .left)], showsHeader: false)
       for command in commands { table.append(["  " + command.name, command.summary]) }
-      return """
-        commands (help COMMAND for its arguments and examples):
-        \(table.rendered)
-        Arguments are positional or name=value; vectors are written [0, 2];
-        every command also takes format=json. Tab completes; Ctrl-C stops long work.
-        """
+      return [
+        .text("commands (help COMMAND for its arguments and examples):"), .table(table),
+        .text(
+          """
+          Arguments are positional or name=value; vectors are written [0, 2];
+          every command also takes format=json. Tab completes; Ctrl-C stops long work.
+          """),
+      ]
+    }
+
+    func text(for presentation: Presentation) -> String {
+      ResultBlock.text(blocks(for: presentation), for: presentation)
     }
   }
 

@@ -10,14 +10,16 @@ public enum ResultBlock: Sendable {
   /// A picture: drawn in characters in text, an SVG image in HTML.
   case figure(Figure)
 
-  /// The blocks as text for `presentation`: tables fitted to its width,
-  /// figures drawn in characters, blocks one under the other.
+  /// The blocks as text for `presentation`: figures drawn in characters,
+  /// blocks one under the other. A table with key columns is folded to the
+  /// width, its keys repeated in each part; one without is shown whole, so that
+  /// a row stays one row (its long lines wrap at blanks, `Presentation.fitted`).
   /// A figure drawn only as an image (the scatter of a table's points) is left out.
   static func text(_ blocks: [ResultBlock], for presentation: Presentation) -> String {
     blocks.compactMap { block in
       switch block {
       case .text(let text): text
-      case .table(let table): table.rendered(width: presentation.width)
+      case .table(let table): table.rendered(width: table.keyColumns > 0 ? presentation.width : nil)
       case .figure(let figure): figure.drawing?(presentation)
       }
     }.joined(separator: "\n")
