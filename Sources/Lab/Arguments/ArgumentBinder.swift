@@ -146,7 +146,7 @@ enum ArgumentBinder {
   /// A whole number in `range`, written as digits or as 1e6; 0.5 is refused, not rounded.
   static func parseInteger(_ text: String, name: String, range: ClosedRange<Int>) throws(LabError) -> Int {
     let allowed = ValueKind.integer(range).allowed
-    guard let real = Double(text.trimmingBlanks), real.isFinite, real == real.rounded(), abs(real) < 9.0e18 else {
+    guard let real = decimal(text.trimmingBlanks), real.isFinite, real == real.rounded(), abs(real) < 9.0e18 else {
       throw LabError("\(name) must be \(allowed), got '\(text)'", argument: name)
     }
     let integer = Int(real)
@@ -154,9 +154,16 @@ enum ArgumentBinder {
     return integer
   }
 
+  /// The number `text` writes in decimal, or nil: Swift's `Double(String)`
+  /// also reads hexadecimal (`0x10`, `-0x1p3`), which no one means here.
+  static func decimal(_ text: String) -> Double? {
+    guard !text.contains(where: { $0 == "x" || $0 == "X" || $0 == "_" }) else { return nil }
+    return Double(text)
+  }
+
   static func parseReal(_ text: String, name: String, domain: RealDomain) throws(LabError) -> Double {
     let trimmed = text.trimmingBlanks
-    guard let value = Double(trimmed), !trimmed.lowercased().hasPrefix("0x"), !trimmed.contains("_") else {
+    guard let value = decimal(trimmed) else {
       throw LabError("\(name) must be a number, got '\(text)'", argument: name)
     }
     guard value.isFinite else { throw LabError("\(name) must be a finite number, got '\(text)'", argument: name) }
