@@ -13,6 +13,16 @@ struct EngineTests {
     #expect(reply.output.hasSuffix("= \(total) nats"))
   }
 
+  /// `save`, `vae save` and `quit` are never recorded, even when their arguments are wrong.
+  @Test func aCommandNeverRecordedIsNotRecordedWhenItsArgumentsAreWrong() {
+    var engine = Engine()
+    #expect(engine.execute("kl 0 1").error == nil)
+    for line in ["save", "save a.md b.md", "quit now", "vae save"] {
+      #expect(engine.execute(line).error != nil, "\(line)")
+    }
+    #expect(engine.session.notebook.map(\.input) == ["kl 0 1"])
+  }
+
   @Test func klShowsTheFormulaWithTheNumbersPutIn() {
     var engine = Engine()
     #expect(

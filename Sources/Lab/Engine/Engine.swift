@@ -98,9 +98,12 @@ public struct Engine: Sendable {
     let reply: Reply
     var isRecorded = true
     do {
-      guard let statement = try parse(line) else { return Reply(output: "") }
-      isRecorded = statement.spec.isRecorded
-      reply = try run(statement)
+      let words = try Tokenizer.tokens(line)
+      guard !words.isEmpty else { return Reply(output: "") }
+      let (spec, path, rest) = try resolve(words)
+      // Known once the command is: a `save` with bad arguments is not recorded either.
+      isRecorded = spec.isRecorded
+      reply = try run(try bind(rest, to: spec, path: path))
     } catch {
       reply = errorReply(error, to: line)
     }
@@ -141,6 +144,11 @@ public struct Engine: Sendable {
     let words = try Tokenizer.tokens(line)
     guard !words.isEmpty else { return nil }
     let (spec, path, rest) = try resolve(words)
+    return try bind(rest, to: spec, path: path)
+  }
+
+  /// The words after a command's name bound to its arguments.
+  func bind(_ rest: ArraySlice<Token>, to spec: CommandSpec, path: String) throws(LabError) -> Statement {
     // Every command takes format=json|text, unless its spec has its own `format` (as `set` does);
     // without it, the answer takes the session's format after the command (`set format=json`
     // answers in JSON).
@@ -209,10 +217,18 @@ public struct Engine: Sendable {
     var working = session
     let output = try action(&working, statement.arguments)
     let written = working.files.takeWritten()
+    // The reply reads the session as the command left it (`set format=json`
+    // answers in JSON); a result that cannot be shown leaves it as it was.
+    let previous = session
     session = working
-    var reply = try reply(from: output, format: statement.format ?? session.format)
-    reply.filesWritten = written
-    return reply
+    do {
+      var reply = try reply(from: output, format: statement.format ?? session.format)
+      reply.filesWritten = written
+      return reply
+    } catch {
+      session = previous
+      throw error
+    }
   }
 
   /// How `output` is printed in `format`: text fitted to the presentation, or JSON.

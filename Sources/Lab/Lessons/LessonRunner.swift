@@ -95,9 +95,10 @@ public struct LessonRunner: Sendable {
       // All or nothing, as in the engine: the command works on a copy of the runner.
       var working = self
       let output = try command.run(&working, statement.arguments)
+      let format = statement.format ?? working.engine.session.format
+      // A result that cannot be shown leaves the runner as it was.
+      result = LessonReply(try working.engine.reply(from: output.result, format: format))
       self = working
-      let format = statement.format ?? engine.session.format
-      result = LessonReply(try engine.reply(from: output.result, format: format))
       if format == .text, let next = output.next {
         result.aside = presentation.fitted(next.text(for: presentation))
       }
