@@ -106,11 +106,13 @@ func runExport(_ bytes: [UInt8]) {
 enum PageCheck {
   static let elements: Set<String> = [
     "html", "head", "meta", "title", "style", "body", "main", "h1", "h2", "h3", "h4", "h5", "h6", "p", "ul", "ol",
-    "li", "pre", "code", "b", "a", "span", "figure", "section", "details", "summary",
+    "li", "pre", "code", "b", "a", "span", "figure", "figcaption", "section", "details", "summary",
+    "table", "thead", "tbody", "tr", "th", "td",
     "svg", "g", "rect", "line", "polyline", "polygon", "circle", "ellipse", "path", "text", "tspan", "desc",
   ]
   static let attributes: Set<String> = [
-    "lang", "charset", "name", "content", "http-equiv", "class", "id", "href", "xmlns", "width", "height", "viewBox",
+    "lang", "charset", "name", "content", "http-equiv", "class", "id", "href", "colspan", "xmlns", "width", "height",
+    "viewBox",
     "x", "y", "x1", "y1", "x2", "y2", "cx", "cy", "r", "rx", "ry", "points", "d", "dx", "dy", "fill", "stroke",
     "stroke-width", "stroke-dasharray", "stroke-linecap", "stroke-linejoin", "opacity", "fill-opacity",
     "stroke-opacity", "font-family", "font-size", "font-weight", "font-style", "text-anchor", "dominant-baseline",
