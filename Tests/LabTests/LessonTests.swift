@@ -321,6 +321,30 @@ struct LessonTests {
     #expect(bare.execute("lesson").error?.hasPrefix("no lessons here") == true)
   }
 
+  /// Lesson commands asked for in JSON are recorded with `format=json`, so the
+  /// saved notebook replays them as they printed: a hint, wrong and right
+  /// answers, and a command judged as an answer.
+  @Test func answersInJSONReplayInJSON() throws {
+    let library = try Library()
+    var runner = library.runner()
+    #expect(runner.execute("lesson 1 step=3").error == nil)
+    for line in [
+      "hint format=json", "answer 0.2 format=json", "answer 0.3183 format=json", "kl 0 1 mc=100 format=json",
+    ] {
+      let reply = runner.execute(line)
+      #expect(reply.error == nil && reply.isJSON, "\(line)")
+    }
+    #expect(
+      runner.session.notebook.map(\.input) == [
+        "seed 3", "set precision=5", "kl 1 2", "hint t-number format=json", "answer t-number 0.2 format=json",
+        "answer t-number 0.3183 format=json", #"answer t-command "kl 0 1 mc=100 format=json" format=json"#,
+      ])
+    let text = Transcript.notebook(runner.session.notebook, seed: 0, preface: runner.desk.notebookPreface)
+    let result = try TranscriptChecker.check(
+      try Transcript(parsing: text, name: "json.md"), file: "json.md", files: .unrestricted, lessons: library.catalog)
+    #expect(result.mismatches.isEmpty, "\(result.mismatches.map(\.report))")
+  }
+
   /// A lesson whose command starts a lesson cannot recurse: catching up stops there.
   @Test func aLessonCannotStartALessonWhileCatchingUp() throws {
     let directory = try TemporaryDirectory()

@@ -109,7 +109,8 @@ public struct LessonRunner: Sendable {
       recordedInput = error.recordedInput
     }
     if recording {
-      engine.record(recordedInput ?? line.trimmingBlanks, result.reply, isRecorded: command.spec.isRecorded)
+      let input = recordedInput.map { withFormat($0, of: result.reply) } ?? line.trimmingBlanks
+      engine.record(input, result.reply, isRecorded: command.spec.isRecorded)
     }
     return result
   }
@@ -182,9 +183,18 @@ public struct LessonRunner: Sendable {
       engine.session.notebookPreface = desk.notebookPreface
       if engine.session.notebook.last?.input == input {
         engine.session.notebook[engine.session.notebook.count - 1] = NotebookEntry(
-          input: output.recordedInput ?? input, output: reply.reply.transcriptLines)
+          input: output.recordedInput.map { withFormat($0, of: reply.reply) } ?? input,
+          output: reply.reply.transcriptLines)
       }
     }
+  }
+
+  /// `input`, a form recorded in place of the line as typed (`answer ID "..."`),
+  /// with the format the line asked for where it is not the session's, so that
+  /// it replays in the format it was recorded in.
+  func withFormat(_ input: String, of reply: Reply) -> String {
+    let format: OutputFormat = reply.isJSON ? .json : .text
+    return format == engine.session.format || reply.error != nil ? input : "\(input) format=\(format.rawValue)"
   }
 
   /// The full name of the command `line` runs (`vae step`), or nil if it names none.
