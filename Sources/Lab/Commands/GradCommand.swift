@@ -91,7 +91,7 @@ enum GradCommand {
 
   /// What `grad` reports: each estimator's moments beside the exact gradient
   /// and variances, with notes on the exact values not shown.
-  struct Result: CommandResult {
+  struct Result: BlockResult {
     var rows: [Row]
     var gradients: [(GradientProblem.Parameter, Estimate)]
     var setup: GradientArguments
@@ -163,10 +163,6 @@ enum GradCommand {
     func blocks(for presentation: Presentation) -> [ResultBlock] {
       GradCommand.blocks(
         rows, gradients: gradients, setup: setup, exact: exact, count: count, precision: presentation.precision)
-    }
-
-    func text(for presentation: Presentation) -> String {
-      ResultBlock.text(blocks(for: presentation), for: presentation)
     }
   }
 

@@ -140,7 +140,7 @@ enum GradSweepCommand {
   /// What `grad sweep` reports: at each value of the swept setting, the exact
   /// gradient and each estimator's exact (and sampled) variance, as a table
   /// and a plot.
-  struct Result: CommandResult {
+  struct Result: BlockResult {
     /// The sweep's points as computed, certified to a precision when shown (`table`).
     var points: [GradientSweep.Point]
     var estimators: [GradientProblem.Estimator]
@@ -202,10 +202,6 @@ enum GradSweepCommand {
       return GradSweepCommand.blocks(
         table, estimators: estimators, setup: setup, over: over, parameter: parameter, sampled: sampled,
         figure: figure(table), svg: svg, precision: presentation.precision)
-    }
-
-    func text(for presentation: Presentation) -> String {
-      ResultBlock.text(blocks(for: presentation), for: presentation)
     }
   }
 

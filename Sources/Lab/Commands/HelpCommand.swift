@@ -48,7 +48,7 @@ enum HelpCommand {
   }
 
   /// `help`: every command with its summary.
-  struct Overview: CommandResult {
+  struct Overview: BlockResult {
     struct Command: Encodable {
       var name: String
       var summary: String
@@ -66,10 +66,6 @@ enum HelpCommand {
           every command also takes format=json. Tab completes; Ctrl-C stops long work.
           """),
       ]
-    }
-
-    func text(for presentation: Presentation) -> String {
-      ResultBlock.text(blocks(for: presentation), for: presentation)
     }
   }
 

@@ -68,7 +68,7 @@ enum KLCommand {
   }
 
   /// What `kl` prints: the directions asked for, between q and p as used.
-  struct Result: CommandResult {
+  struct Result: BlockResult {
     var order: Order
     /// KL(q || p) first, unless only KL(p || q) was asked for.
     var directions: [Direction]
@@ -92,10 +92,6 @@ enum KLCommand {
       return isVector
         ? vectorBlocks(directions, q: q, p: p, precision: precision)
         : [.text(scalarText(directions, precision: precision))]
-    }
-
-    func text(for presentation: Presentation) -> String {
-      ResultBlock.text(blocks(for: presentation), for: presentation)
     }
   }
 

@@ -86,7 +86,7 @@ enum SampleCommand {
 
   /// What `sample` reports: the draws' first values, moments and histograms
   /// against q = N(mu, sigma^2).
-  struct Result: CommandResult {
+  struct Result: BlockResult {
     var summary: Reparameterisation.Summary
     var q: GaussianArguments
     var densities: [NormalDistribution]
@@ -157,10 +157,6 @@ enum SampleCommand {
       SampleCommand.blocks(
         summary, q: q, densities: densities, count: count, svg: svg, number: number(presentation.precision),
         histograms: histograms(presentation.precision))
-    }
-
-    func text(for presentation: Presentation) -> String {
-      ResultBlock.text(blocks(for: presentation), for: presentation)
     }
   }
 

@@ -6,7 +6,7 @@ import Probability
 public protocol CommandResult: Encodable, Sendable {
   /// The text for a presentation: plain for pipes, lessons and notebooks; a
   /// terminal may get colour and its width. A result with tables or figures
-  /// makes it from its blocks (`ResultBlock.text(_:for:)`).
+  /// is a `BlockResult`, whose text is made from its blocks.
   func text(for presentation: Presentation) -> String
   /// What it shows, part by part, for renderings other than text (HTML): by
   /// default its text, as one block.
@@ -19,6 +19,16 @@ extension CommandResult {
   public var endsSession: Bool { false }
 
   public func blocks(for presentation: Presentation) -> [ResultBlock] { [.text(text(for: presentation))] }
+}
+
+/// A result made of blocks (tables, figures among its text), whose text is
+/// made from them: it declares `blocks(for:)`, and its text follows.
+public protocol BlockResult: CommandResult {}
+
+extension BlockResult {
+  public func text(for presentation: Presentation) -> String {
+    ResultBlock.text(blocks(for: presentation), for: presentation)
+  }
 }
 
 /// What a command produced: its result, rendered when it is shown, for a

@@ -120,7 +120,7 @@ extension VAECommand {
   }
 
   /// p(z|x) beside q(z|x): in characters from the coarse grid `terminal`, as
-  /// SVG from `svg` (a finer grid when svg= asked for one, at 4 pixels a point).
+  /// SVG from `svg` (a finer grid when svg= asked for one), drawn about 256 pixels a side.
   static func posteriorFigure(
     terminal: MarginalLikelihood.Densities, svg: MarginalLikelihood.Densities, example index: Int
   ) -> Figure {
@@ -143,7 +143,10 @@ extension VAECommand {
           ])
       },
       svg: {
-        SVGImages.render(images, width: svg.side, height: svg.side, pixel: 4, columns: 2, title: title)
+        // The same size on a page from either grid: 4 pixels a point of the fine one.
+        SVGImages.render(
+          images, width: svg.side, height: svg.side, pixel: max(4, 4 * svgPictureSide / svg.side), columns: 2,
+          title: title)
       })
   }
 
@@ -157,7 +160,7 @@ extension VAECommand {
   }
 
   /// What `vae bound` reports, per example and averaged.
-  struct BoundResult: CommandResult {
+  struct BoundResult: BlockResult {
     struct Bound: Encodable {
       var value: Double
       var stderr: Double
@@ -267,10 +270,6 @@ extension VAECommand {
         + (shown.elboExact == nil ? " (from the one-sample ELBO)" : "")
       return [.text(heading), .table(table), .text(gap)] + (figure.map { [.figure($0)] } ?? [])
         + (svg.map { [.text("wrote \($0)")] } ?? [])
-    }
-
-    func text(for presentation: Presentation) -> String {
-      ResultBlock.text(blocks(for: presentation), for: presentation)
     }
   }
 }

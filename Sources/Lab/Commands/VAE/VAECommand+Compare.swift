@@ -222,7 +222,7 @@ extension VAECommand {
     }
   }
 
-  struct Comparison: CommandResult {
+  struct Comparison: BlockResult {
     var vae: Quality
     var ae: Quality
     /// Reconstructions and samples of each model, for data that are images.
@@ -270,10 +270,6 @@ extension VAECommand {
         ),
         .table(table),
       ] + (figure.map { [.figure($0)] } ?? []) + (svg.map { [.text("wrote \($0)")] } ?? [])
-    }
-
-    func text(for presentation: Presentation) -> String {
-      ResultBlock.text(blocks(for: presentation), for: presentation)
     }
   }
 }

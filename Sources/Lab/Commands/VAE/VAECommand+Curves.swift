@@ -65,7 +65,7 @@ extension VAECommand {
   }
 
   /// What `vae curves` reports: each estimator's held-out -ELBO along the way.
-  struct CurvesResult: CommandResult {
+  struct CurvesResult: BlockResult {
     struct Point: Encodable {
       var step: Int
       var negativeELBO: Double
@@ -128,10 +128,6 @@ extension VAECommand {
         ),
         .table(table), .figure(figure),
       ] + (svg.map { [.text("wrote \($0)")] } ?? [])
-    }
-
-    func text(for presentation: Presentation) -> String {
-      ResultBlock.text(blocks(for: presentation), for: presentation)
     }
   }
 }

@@ -68,7 +68,7 @@ extension VAECommand {
           density, likelihood: workbench.configuration.likelihood, requested: arguments.n))
     })
 
-  struct DensityResult: CommandResult {
+  struct DensityResult: BlockResult {
     struct Value: Encodable {
       var mean: Double
       @Nullable var stderr: Double?
@@ -142,10 +142,6 @@ extension VAECommand {
       }
       if examples == 1 { lines.append("-: a standard error needs at least 2 examples") }
       return lines.all
-    }
-
-    func text(for presentation: Presentation) -> String {
-      ResultBlock.text(blocks(for: presentation), for: presentation)
     }
   }
 }

@@ -109,7 +109,7 @@ extension VAECommand {
   }
 
   /// What `vae estimators` reports, per encoder tensor and estimator.
-  struct EstimatorsResult: CommandResult {
+  struct EstimatorsResult: BlockResult {
     struct Agreement: Encodable {
       var rms: Double
       var max: Double
@@ -233,10 +233,6 @@ extension VAECommand {
         lines.append("no exact gradient: quadrature over the latent space is done for 1- and 2-D latents only")
       }
       return lines.all
-    }
-
-    func text(for presentation: Presentation) -> String {
-      ResultBlock.text(blocks(for: presentation), for: presentation)
     }
   }
 }

@@ -34,7 +34,7 @@ extension VAECommand {
 
   /// Each tensor's largest relative error between backpropagated and
   /// finite-difference gradients, and the verdict.
-  struct GradientCheckResult: CommandResult {
+  struct GradientCheckResult: BlockResult {
     var tensors: [GradientCheck.Tensor]
 
     var agrees: Bool { tensors.allSatisfy(\.agrees) }
@@ -56,10 +56,6 @@ extension VAECommand {
           "\(verdict) (double precision, h = 1e-6, relative error |a - n| / (|a| + |n|); agreeing means |a - n| <= 1e-5 (|a| + |n|) + 100 eps |L| / h)"
         ),
       ]
-    }
-
-    func text(for presentation: Presentation) -> String {
-      ResultBlock.text(blocks(for: presentation), for: presentation)
     }
   }
 }

@@ -35,7 +35,7 @@ extension VAECommand {
 
   /// What `vae show` reports: the model, its losses on held-out and training
   /// examples, the KL per latent dimension, active units, the loss curve.
-  struct ShowResult: CommandResult {
+  struct ShowResult: BlockResult {
     var model: ModelSummary
     var heldOut: Evaluation
     var training: Evaluation
@@ -125,10 +125,6 @@ extension VAECommand {
       }
       return blocks + [.text(lines.joined(separator: "\n"))]
     }
-
-    func text(for presentation: Presentation) -> String {
-      ResultBlock.text(blocks(for: presentation), for: presentation)
-    }
   }
 
   // MARK: vae encode, recon, sample
@@ -155,7 +151,7 @@ extension VAECommand {
 
   /// What `vae encode` reports: q(z|x) = N(mu, diag sigma^2) with its KL per
   /// dimension, or a plain autoencoder's code z.
-  struct Encoding: CommandResult {
+  struct Encoding: BlockResult {
     var z: [Double]?
     var mu: [Double]?
     var sigma: [Double]?
@@ -187,10 +183,6 @@ extension VAECommand {
         .text("q(z|x) for held-out example \(index):"), .table(table),
         .text("KL = 0.5 * (sigma^2 + mu^2 - 1 - log sigma^2) per dimension, from mu and sigma before rounding"),
       ]
-    }
-
-    func text(for presentation: Presentation) -> String {
-      ResultBlock.text(blocks(for: presentation), for: presentation)
     }
   }
 

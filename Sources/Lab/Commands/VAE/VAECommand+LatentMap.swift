@@ -179,7 +179,7 @@ extension VAECommand {
   }
 
   /// The held-out encodings on two latent dimensions, with what marks them.
-  struct LatentScatter: CommandResult {
+  struct LatentScatter: BlockResult {
     var dims: [Int]
     /// The factor marking the points; null for none.
     @Nullable var color: String?
@@ -219,10 +219,6 @@ extension VAECommand {
         ])
       }
       return [.text(heading), .figure(figure), .table(table)] + (svg.map { [.text("wrote \($0)")] } ?? [])
-    }
-
-    func text(for presentation: Presentation) -> String {
-      ResultBlock.text(blocks(for: presentation), for: presentation)
     }
   }
 
@@ -278,7 +274,7 @@ extension VAECommand {
   }
 
   /// Decodes at n x n points of a latent plane, row by row from the top.
-  struct LatentGrid: CommandResult {
+  struct LatentGrid: BlockResult {
     var dims: [Int]
     var n: Int
     var range: String
@@ -298,10 +294,6 @@ extension VAECommand {
       let axes =
         "columns: z\(dims[0]) from \(label(axis[0])) to \(label(axis[n - 1])); rows: z\(dims[1]) from \(label(axis[n - 1])) (top) to \(label(axis[0]))"
       return [.text(figure.title), .figure(figure), .text(axes)] + (svg.map { [.text("wrote \($0)")] } ?? [])
-    }
-
-    func text(for presentation: Presentation) -> String {
-      ResultBlock.text(blocks(for: presentation), for: presentation)
     }
   }
 }

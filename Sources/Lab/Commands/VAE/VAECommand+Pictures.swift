@@ -54,7 +54,7 @@ extension VAECommand {
 
   /// Examples or decodes: as images when the data are images (four a row, or
   /// as many as fit the terminal), else as a table of their values.
-  struct Pictures: CommandResult {
+  struct Pictures: BlockResult {
     struct Item: Encodable {
       var label: String
       var values: [Float]
@@ -80,10 +80,6 @@ extension VAECommand {
       if let figure { blocks.append(.figure(figure)) }
       if let svg { blocks.append(.text("wrote \(svg)")) }
       return blocks
-    }
-
-    func text(for presentation: Presentation) -> String {
-      ResultBlock.text(blocks(for: presentation), for: presentation)
     }
 
     /// The images, as many a row as fit the terminal (four without a width).

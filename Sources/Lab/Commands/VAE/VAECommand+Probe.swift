@@ -113,7 +113,7 @@ extension VAECommand {
     return [factor]
   }
 
-  struct ProbeResult: CommandResult {
+  struct ProbeResult: BlockResult {
     struct Factor: Encodable {
       var name: String
       /// `3 classes` or `continuous`.
@@ -189,10 +189,6 @@ extension VAECommand {
         lines.append("*: the probe stopped before its gradient reached 1e-6 (iteration limit, or no further descent)")
       }
       return lines.all
-    }
-
-    func text(for presentation: Presentation) -> String {
-      ResultBlock.text(blocks(for: presentation), for: presentation)
     }
   }
 }

@@ -80,7 +80,7 @@ extension VAECommand {
       xLabel: "rate: KL (nats)", yLabel: "distortion: reconstruction (nats)", logX: false, logY: false)
   }
 
-  struct SweepResult: CommandResult {
+  struct SweepResult: BlockResult {
     struct Model: Encodable {
       var beta: Double
       var rate: Double
@@ -158,10 +158,6 @@ extension VAECommand {
       if models.count >= 2 { blocks.append(.figure(figure)) }
       if let svg { blocks.append(.text("wrote \(svg)")) }
       return blocks
-    }
-
-    func text(for presentation: Presentation) -> String {
-      ResultBlock.text(blocks(for: presentation), for: presentation)
     }
   }
 }
